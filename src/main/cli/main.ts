@@ -1,0 +1,171 @@
+import { Command, CommanderError, Option } from 'commander'
+import { operationNames, operations, type OperationName } from '../../shared/contract/operations'
+import type { SerializedError } from '../../shared/errors'
+import { WardenHost } from '../services/host/WardenHost'
+import { resolveWardenHome } from '../services/storage/paths'
+import { exitCodeOf, formatters } from './format'
+import { fieldsOf, kebab, type CliField } from './schemaToCli'
+
+interface GlobalOptions {
+  workspace?: string
+  json?: boolean
+  home?: string
+}
+
+export interface CliIo {
+  out: (s: string) => void
+  err: (s: string) => void
+  isTTY: boolean
+}
+
+const defaultIo: CliIo = {
+  out: (s) => process.stdout.write(s + '\n'),
+  err: (s) => process.stderr.write(s + '\n'),
+  isTTY: Boolean(process.stderr.isTTY),
+}
+
+function commandWords(name: OperationName): string[] {
+  const cli = operations[name].cli
+  if (cli && cli.command) return cli.command
+  return name.split('.').map(kebab)
+}
+
+function parseValue(field: CliField, raw: string): unknown {
+  if (field.kind === 'number') {
+    const n = Number(raw)
+    if (raw.trim() === '' || !Number.isFinite(n)) throw new CommanderError(2, 'warden.invalidNumber', `--${field.flag} expects a number, got ${JSON.stringify(raw)}`)
+    return n
+  }
+  if (field.kind === 'json') {
+    try {
+      return JSON.parse(raw)
+    } catch {
+      throw new CommanderError(2, 'warden.invalidJson', `--${field.flag} expects JSON, got ${JSON.stringify(raw)}`)
+    }
+  }
+  return raw
+}
+
+function printError(io: CliIo, error: SerializedError, json: boolean): void {
+  if (json) io.out(JSON.stringify({ ok: false, error }, null, 2))
+  else io.err(`❌ ${error.message}${error.hint ? `\n   ${error.hint}` : ''}`)
+}
+
+/** Builds the CLI from the contract: one command per operation, options from its input schema. */
+export function buildProgram(io: CliIo, setExit: (code: number) => void, extra: (program: Command) => void = () => undefined): Command {
+  const program = new Command('warden')
+    .description('Warden: module hibernation and local AI models, from the command line')
+    .option('-w, --workspace <dir>', 'workspace folder (default: the current folder)')
+    .option('--json', 'print results as JSON')
+    .option('--home <dir>', 'data folder (default: $WARDEN_HOME or the per-user app-data folder)')
+    .showHelpAfterError()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .exitOverride()
+
+  const groups = new Map<string, Command>()
+  for (const name of operationNames) {
+    const def = operations[name]
+    if (def.cli === false) continue
+    const words = commandWords(name)
+    let parent = program
+    for (const word of words.slice(0, -1)) {
+      const key = `${parent.name()}/${word}`
+      let group = groups.get(key)
+      if (!group) {
+        group = parent.command(word).description(`${word} commands`)
+        groups.set(key, group)
+      }
+      parent = group
+    }
+    const positional = (def.cli && def.cli.positional) || []
+    const fields = fieldsOf(def.input)
+    const cmd = parent.command(words[words.length - 1]).description(def.summary)
+    for (const p of positional) cmd.argument(`<${p}>`)
+    for (const f of fields) {
+      if (positional.includes(f.key)) continue
+      if (f.kind === 'boolean') cmd.addOption(new Option(`--${f.flag}`))
+      else if (f.kind === 'array') cmd.addOption(new Option(`--${f.flag} <value>`).argParser((v: string, prev: unknown[] = []) => [...prev, parseValue({ ...f, kind: 'number' }, v)]))
+      else cmd.addOption(new Option(`--${f.flag} <value>`).argParser((v: string) => parseValue(f, v)))
+    }
+    cmd.action(async (...args: unknown[]) => {
+      const command = args[args.length - 1] as Command
+      const opts = command.opts() as Record<string, unknown>
+      const input: Record<string, unknown> = {}
+      positional.forEach((p, i) => (input[p] = args[i]))
+      for (const f of fields) {
+        const camel = f.flag.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())
+        if (opts[camel] !== undefined) input[f.key] = opts[camel]
+      }
+      setExit(await runOperation(io, program.opts<GlobalOptions>(), name, input))
+    })
+  }
+  extra(program)
+  return program
+}
+
+export async function withHost<T>(global: GlobalOptions, fn: (host: WardenHost) => Promise<T>, needsWorkspace = true): Promise<T> {
+  const host = new WardenHost({ home: global.home ?? resolveWardenHome(), runtime: 'cli', watch: false })
+  try {
+    if (needsWorkspace) await host.openWorkspace(global.workspace ?? process.cwd())
+    return await fn(host)
+  } finally {
+    host.dispose()
+  }
+}
+
+async function runOperation(io: CliIo, global: GlobalOptions, name: OperationName, input: Record<string, unknown>): Promise<number> {
+  const json = Boolean(global.json)
+  const needsWorkspace = name.startsWith('module.') || name === 'doctor.run'
+  let lastLine = 0
+  try {
+    return await withHost(
+      global,
+      async (host) => {
+        if (!json) {
+          host.onEvent((e) => {
+            if (e.event !== 'operation.progress') return
+            const pct = e.payload.fraction === null ? '' : ` ${Math.round(e.payload.fraction * 100)}%`
+            if (io.isTTY) {
+              process.stderr.write(`\r\x1b[2K${e.payload.message}${pct}`.slice(0, 200))
+              lastLine = 1
+            } else if (e.payload.phase !== 'packing' || e.payload.message.endsWith('…')) {
+              io.err(e.payload.message)
+            }
+          })
+        }
+        const result = await host.invoke(name, input)
+        if (lastLine) process.stderr.write('\r\x1b[2K')
+        if (!result.ok) {
+          printError(io, result.error, json)
+          return result.error.code === 'INVALID_INPUT' ? 2 : 1
+        }
+        const formatter = formatters[name] as ((o: unknown) => string) | undefined
+        io.out(json || !formatter ? JSON.stringify(result.value, null, 2) : formatter(result.value))
+        return exitCodeOf(name, result.value)
+      },
+      needsWorkspace,
+    )
+  } catch (error) {
+    const e = error as SerializedError & Error
+    printError(io, { code: e.code ?? 'INTERNAL', message: e.message, hint: e.hint }, json)
+    return 1
+  }
+}
+
+/** Run the CLI with these arguments (without `node warden`); resolves to the exit code. */
+export async function runCli(argv: string[], io: CliIo = defaultIo, extra?: (program: Command, setExit: (code: number) => void) => void): Promise<number> {
+  let exitCode = 0
+  const setExit = (code: number) => (exitCode = code)
+  const program = buildProgram(io, setExit, extra ? (p) => extra(p, setExit) : undefined)
+  try {
+    await program.parseAsync(argv, { from: 'user' })
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.help' || error.code === 'commander.version') return 0
+      if (error.code.startsWith('warden.')) io.err(`❌ ${error.message}`)
+      return error.exitCode || 2
+    }
+    throw error
+  }
+  return exitCode
+}

@@ -1,0 +1,43 @@
+import type { z } from 'zod'
+
+export type FieldKind = 'string' | 'number' | 'boolean' | 'array' | 'json'
+
+export interface CliField {
+  key: string
+  flag: string
+  kind: FieldKind
+  required: boolean
+}
+
+interface DefLike {
+  type: string
+  innerType?: z.ZodType
+}
+
+function defOf(schema: z.ZodType): DefLike {
+  return (schema as unknown as { _zod: { def: DefLike } })._zod.def
+}
+
+/** `withDependents` → `with-dependents`. */
+export function kebab(s: string): string {
+  return s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
+}
+
+/** Describe an operation's input object as CLI options: booleans are flags, arrays repeat, objects take JSON. */
+export function fieldsOf(input: z.ZodObject): CliField[] {
+  return Object.entries(input.shape).map(([key, schema]) => {
+    let s = schema as z.ZodType
+    let required = true
+    for (;;) {
+      const def = defOf(s)
+      if ((def.type === 'optional' || def.type === 'default' || def.type === 'nullable') && def.innerType) {
+        required = false
+        s = def.innerType
+        continue
+      }
+      const kind: FieldKind =
+        def.type === 'boolean' ? 'boolean' : def.type === 'number' ? 'number' : def.type === 'array' ? 'array' : def.type === 'object' ? 'json' : 'string'
+      return { key, flag: kebab(key), kind, required }
+    }
+  })
+}

@@ -1,0 +1,50 @@
+import type { Command } from 'commander'
+import { startServer } from '../server/startServer'
+import { WardenHost } from '../services/host/WardenHost'
+import { resolveWardenHome } from '../services/storage/paths'
+
+/** `warden serve [--port N] [--demo]`: the headless server for the same UI, on 127.0.0.1. */
+export function addServeCommand(program: Command, setExit: (code: number) => void): void {
+  program
+    .command('serve')
+    .description('Serve the Warden UI and API headless on 127.0.0.1 (prints the URL with its token)')
+    .option('--port <n>', 'port (0 picks a free one)', '0')
+    .option('--demo [dir]', 'create and open a demo workspace (in a temp folder unless DIR is given)')
+    .option('--no-open-last', 'do not reopen the workspace used last')
+    .action(async (opts: { port: string; demo?: string | boolean; openLast: boolean }) => {
+      const global = program.opts<{ workspace?: string; home?: string }>()
+      const port = Number(opts.port)
+      if (!Number.isInteger(port) || port < 0 || port > 65535) {
+        process.stderr.write(`❌ --port expects a number from 0 to 65535, got ${JSON.stringify(opts.port)}\n`)
+        setExit(2)
+        return
+      }
+      const host = new WardenHost({ home: global.home ?? resolveWardenHome(), runtime: 'server' })
+      try {
+        if (global.workspace) await host.openWorkspace(global.workspace)
+        else if (opts.demo) {
+          const { mkdtempSync } = await import('node:fs')
+          const { tmpdir } = await import('node:os')
+          const { join } = await import('node:path')
+          const dir = typeof opts.demo === 'string' ? opts.demo : join(mkdtempSync(join(tmpdir(), 'warden-demo-')), 'workspace')
+          await host.createDemo(dir)
+        } else if (opts.openLast) await host.restoreLastWorkspace()
+      } catch (error) {
+        process.stderr.write(`❌ ${(error as Error).message}\n`)
+        host.dispose()
+        setExit(1)
+        return
+      }
+      const server = await startServer(host, { port })
+      process.stdout.write(`Warden is serving on ${server.url}\nOpen: ${server.urlWithToken}\n`)
+      const ws = host.workspaceInfo()
+      process.stdout.write(ws ? `Workspace: ${ws.path}\n` : 'No workspace open yet: choose one (or the demo) in the UI.\n')
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve()
+        process.once('SIGINT', stop)
+        process.once('SIGTERM', stop)
+      })
+      await server.close()
+      host.dispose()
+    })
+}

@@ -1,0 +1,97 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import * as fsp from 'node:fs/promises'
+import * as path from 'node:path'
+
+/** Marker in every temporary name Warden creates, so leftovers of a crash can be found and cleaned. */
+export const TEMP_MARKER = '.warden-tmp-'
+
+export function tempNameFor(target: string): string {
+  return path.join(path.dirname(target), `${TEMP_MARKER}${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}`)
+}
+
+export async function fsyncPath(p: string): Promise<void> {
+  const handle = await fsp.open(p, 'r')
+  try {
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+}
+
+/** fsync a directory so a rename inside it survives power loss (best effort where unsupported). */
+export async function fsyncDir(dir: string): Promise<void> {
+  try {
+    await fsyncPath(dir)
+  } catch {
+    // Some platforms (Windows) cannot open directories; the rename is still atomic there.
+  }
+}
+
+/**
+ * Write a file so that a crash at any moment leaves either the old content or the new one:
+ * temp file in the same folder, fsync, read back and compare, rename, fsync the folder.
+ */
+export async function atomicWriteFile(target: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data)
+  const tmp = tempNameFor(target)
+  try {
+    const handle = await fsp.open(tmp, 'wx', mode)
+    try {
+      await handle.writeFile(bytes)
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+    const back = await fsp.readFile(tmp)
+    if (!back.equals(bytes)) throw new Error(`read-back of ${target} did not match what was written`)
+    await fsp.rename(tmp, target)
+    await fsyncDir(path.dirname(target))
+  } catch (error) {
+    await fsp.rm(tmp, { force: true })
+    throw error
+  }
+}
+
+export async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256')
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer)
+  return hash.digest('hex')
+}
+
+export async function exists(p: string): Promise<boolean> {
+  try {
+    await fsp.lstat(p)
+    return true
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false
+    throw error
+  }
+}
+
+/**
+ * Move a file, also across file systems: rename where possible; otherwise copy to a temp name
+ * beside the target, fsync, compare checksums, rename, and only then remove the source.
+ */
+export async function moveFileSafely(source: string, target: string): Promise<void> {
+  try {
+    await fsp.rename(source, target)
+    await fsyncDir(path.dirname(target))
+    return
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error
+  }
+  const tmp = tempNameFor(target)
+  try {
+    await fsp.copyFile(source, tmp)
+    await fsyncPath(tmp)
+    const [a, b] = await Promise.all([sha256File(source), sha256File(tmp)])
+    if (a !== b) throw new Error(`copy of ${source} did not match the original`)
+    await fsp.rename(tmp, target)
+    await fsyncDir(path.dirname(target))
+  } catch (error) {
+    await fsp.rm(tmp, { force: true })
+    throw error
+  }
+  await fsp.rm(source)
+}

@@ -1,0 +1,154 @@
+import { randomBytes } from 'node:crypto'
+import * as fsp from 'node:fs/promises'
+import * as path from 'node:path'
+import type { HibernationMetadata } from '../../../shared/contract/schemas'
+import { WardenError } from '../../../shared/errors'
+import { atomicWriteFile, exists, fsyncDir, TEMP_MARKER } from '../fs/atomic'
+import { dependentClosure, type ScannedModule } from '../workspace/Workspace'
+import { walkTree } from '../workspace/walk'
+import { checkLinksStayInside, packTree, verifyArchiveAgainstTree } from './archive'
+import type { HibernationContext, ProgressFn } from './context'
+import { gitHead } from './git'
+import type { HibernateItem } from './journal'
+import { versionFiles } from './names'
+import { recoverInterrupted } from './recovery'
+import { regenerateStructure } from './structure'
+
+export interface HibernateRequest {
+  name: string
+  reason: string
+  withDependents: boolean
+  hibernatedBy: string
+  error?: { type: string; message: string; stack?: string }
+}
+
+export interface HibernateOutcome {
+  hibernated: Array<{ name: string; archivePath: string; metadataPath: string; size: number; fileCount: number }>
+  groupId: string | null
+  activeCounts: Record<string, number>
+  restoreCommand: string
+}
+
+export function tempPath(dir: string, label: string): string {
+  return path.join(dir, `${TEMP_MARKER}${label.replace(/[/\\]/g, '_')}.${process.pid}.${randomBytes(4).toString('hex')}`)
+}
+
+/**
+ * Hibernate a module (or its whole dependent tree): pack each into a temp archive, read it back and
+ * compare with the module, move archive then metadata into place (the commit), and only then move
+ * the sources out of the active tree. A journal lets the next run finish or undo a crash at any step.
+ */
+export async function hibernate(ctx: HibernationContext, req: HibernateRequest, progress: ProgressFn): Promise<HibernateOutcome> {
+  const { workspace } = ctx
+  return ctx.lock.run(`hibernate ${req.name}`, async () => {
+    await recoverInterrupted(ctx)
+    const scan = await workspace.scan({ sizes: false })
+    const root = scan.modules.get(req.name)
+    if (!root) {
+      throw new WardenError('NOT_FOUND', `No active module named ${req.name} in ${workspace.root}`, {
+        hint: 'See the active modules with `warden module list`; a hibernated one is woken with `warden module wake`.',
+      })
+    }
+    const memberNames = req.withDependents ? dependentClosure(scan, req.name) : [req.name]
+    if (!req.withDependents && root.dependents.length > 0) {
+      throw new WardenError('HAS_DEPENDENTS', `${req.name} has active dependents: ${root.dependents.join(', ')}`, {
+        hint: `Hibernate them first, or the whole tree at once with --with-dependents.`,
+        details: { dependents: root.dependents },
+      })
+    }
+    const members = memberNames.map((n) => scan.modules.get(n)!)
+    const groupId = members.length > 1 ? `${req.name}.${ctx.now()}.${randomBytes(3).toString('hex')}` : null
+    const lastWorkingVersion = await gitHead(workspace.root)
+    await fsp.mkdir(workspace.hibernationDir, { recursive: true })
+    await fsp.mkdir(workspace.tmpDir, { recursive: true })
+    let at = ctx.now()
+    while ((await Promise.all(members.map((m) => exists(versionFiles(workspace.hibernationDir, m.name, at).metadata)))).some(Boolean)) at++
+
+    const prepared: Array<{ m: ScannedModule; tmpArchive: string; item: HibernateItem; metadata: HibernationMetadata; size: number; fileCount: number }> = []
+    try {
+      for (const [index, m] of members.entries()) {
+        const share = (f: number) => (index + f) / members.length
+        progress('packing', `Packaging ${m.relPath}…`, share(0))
+        const tree = await walkTree(m.absPath)
+        checkLinksStayInside(tree)
+        const tmpArchive = tempPath(workspace.tmpDir, `${m.name}.tgz`)
+        const packed = await packTree(m.absPath, tree, tmpArchive, {
+          gzipLevel: ctx.gzipLevel,
+          onProgress: (f, msg) => progress('packing', msg, share((f ?? 0) * 0.7)),
+        })
+        progress('verifying', `Verifying the archive of ${m.name} against the module…`, share(0.75))
+        await verifyArchiveAgainstTree(tmpArchive, m.absPath, tree)
+        const files = versionFiles(workspace.hibernationDir, m.name, at)
+        const usage = ctx.usage.get(workspace.root, m.name)
+        const metadata: HibernationMetadata = {
+          formatVersion: 1,
+          module: m.name,
+          type: m.type,
+          kind: m.kind,
+          version: m.version,
+          hibernatedAt: at,
+          reason: req.reason,
+          ...(req.error && m.name === req.name ? { error: req.error } : {}),
+          dependencies: m.dependencies,
+          dependents: m.dependents,
+          usage,
+          lastWorkingVersion,
+          hibernatedBy: req.hibernatedBy,
+          packageSize: packed.size,
+          checksums: { sha256: packed.sha256 },
+          originalPath: m.relPath,
+          workspace: workspace.root,
+          fileCount: tree.fileCount,
+          unpackedSize: tree.totalSize,
+          leftOut: tree.leftOut,
+          group: groupId ? { id: groupId, root: req.name, members: memberNames } : null,
+        }
+        prepared.push({
+          m,
+          tmpArchive,
+          metadata,
+          size: packed.size,
+          fileCount: tree.fileCount,
+          item: { name: m.name, source: m.absPath, archive: files.archive, metadata: files.metadata, trash: tempPath(workspace.tmpDir, `trash-${m.name}`) },
+        })
+      }
+    } catch (error) {
+      await Promise.all(prepared.map((p) => fsp.rm(p.tmpArchive, { force: true })))
+      throw error
+    }
+
+    const id = ctx.journal.newId()
+    await ctx.journal.begin({ id, op: 'hibernate', pid: process.pid, startedAt: ctx.now(), items: prepared.map((p) => p.item) })
+    progress('committing', 'Saving archives and metadata…', 0.9)
+    for (const p of prepared) {
+      await fsp.rename(p.tmpArchive, p.item.archive)
+      await atomicWriteFile(p.item.metadata, JSON.stringify(p.metadata, null, 2) + '\n')
+    }
+    await fsyncDir(workspace.hibernationDir)
+    progress('removing', 'Removing from the active tree…', 0.95)
+    for (const p of prepared) {
+      await fsp.rename(p.item.source, p.item.trash)
+      await removeEmptyScopeDir(p.item.source)
+    }
+    const activeCounts = await regenerateStructure(workspace)
+    for (const p of prepared) await fsp.rm(p.item.trash, { recursive: true, force: true })
+    await ctx.journal.end(id)
+    const { versions } = await ctx.store.read(workspace.hibernationDir, 'hibernation')
+    ctx.store.index(versions.filter((v) => v.at === at), workspace.root)
+    return {
+      hibernated: prepared.map((p) => ({ name: p.m.name, archivePath: p.item.archive, metadataPath: p.item.metadata, size: p.size, fileCount: p.fileCount })),
+      groupId,
+      activeCounts,
+      restoreCommand: `warden module wake --name ${shellQuote(req.name)}`,
+    }
+  })
+}
+
+async function removeEmptyScopeDir(source: string): Promise<void> {
+  const parent = path.dirname(source)
+  if (path.basename(parent).startsWith('@')) await fsp.rmdir(parent).catch(() => undefined)
+}
+
+export function shellQuote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`
+}

@@ -1,0 +1,139 @@
+import { randomBytes } from 'node:crypto'
+import * as fsp from 'node:fs/promises'
+import * as path from 'node:path'
+import { atomicWriteFile, exists, fsyncDir, TEMP_MARKER } from '../fs/atomic'
+import { processAlive } from '../locking/processAlive'
+
+/**
+ * Intent records for multi-step operations. Written before the first change and removed after the
+ * last, so that after a crash the next run knows whether to finish the work or undo it.
+ */
+export interface HibernateItem {
+  name: string
+  /** Active folder of the module. */
+  source: string
+  archive: string
+  metadata: string
+  /** Where the source goes (atomic rename) before it is deleted. */
+  trash: string
+}
+
+export interface WakeItem {
+  name: string
+  staging: string
+  target: string
+  /** The `.woken.json` to write once the module is in place; null for a file from elsewhere. */
+  wokenMarker: string | null
+}
+
+export type JournalEntry =
+  | { id: string; op: 'hibernate'; pid: number; startedAt: number; items: HibernateItem[] }
+  | { id: string; op: 'wake'; pid: number; startedAt: number; items: WakeItem[] }
+
+export class Journal {
+  constructor(private readonly dir: string) {}
+
+  newId(): string {
+    return `${Date.now()}-${randomBytes(4).toString('hex')}`
+  }
+
+  async begin(entry: JournalEntry): Promise<void> {
+    await fsp.mkdir(this.dir, { recursive: true })
+    await atomicWriteFile(path.join(this.dir, `${entry.id}.json`), JSON.stringify(entry, null, 2))
+  }
+
+  async end(id: string): Promise<void> {
+    await fsp.rm(path.join(this.dir, `${id}.json`), { force: true })
+    await fsyncDir(this.dir)
+  }
+
+  /**
+   * Entries of interrupted operations. Under the workspace lock every entry is one (only the lock
+   * holder writes them); without it, an entry of a live process is work in progress and is skipped.
+   */
+  async pending(options: { underLock: boolean }): Promise<JournalEntry[]> {
+    let files: string[]
+    try {
+      files = await fsp.readdir(this.dir)
+    } catch {
+      return []
+    }
+    const out: JournalEntry[] = []
+    for (const f of files.sort()) {
+      if (!f.endsWith('.json') || f.startsWith(TEMP_MARKER)) continue
+      try {
+        const entry = JSON.parse(await fsp.readFile(path.join(this.dir, f), 'utf8')) as JournalEntry
+        if (!options.underLock && processAlive(entry.pid)) continue
+        out.push(entry)
+      } catch {
+        // A journal file that cannot be parsed was never completely written (atomic writes), so its
+        // operation never started changing anything.
+        await fsp.rm(path.join(this.dir, f), { force: true })
+      }
+    }
+    return out
+  }
+}
+
+/**
+ * Finish or undo an interrupted operation. Hibernation commits when every metadata file of the
+ * group is in place: after that the sources go; before it, the new archives are removed and the
+ * sources (never touched before the commit) stay. A wake commits per module when it is in place.
+ * Returns a sentence per action taken.
+ */
+export async function recoverEntry(entry: JournalEntry): Promise<string[]> {
+  const done: string[] = []
+  if (entry.op === 'hibernate') {
+    const committed = (await Promise.all(entry.items.map((i) => exists(i.metadata)))).every(Boolean)
+    for (const item of entry.items) {
+      if (committed) {
+        if (await exists(item.source)) {
+          await fsp.mkdir(path.dirname(item.trash), { recursive: true })
+          await fsp.rename(item.source, item.trash)
+        }
+        await fsp.rm(item.trash, { recursive: true, force: true })
+        done.push(`finished hibernating ${item.name}`)
+      } else {
+        if (!(await exists(item.source)) && (await exists(item.trash))) await fsp.rename(item.trash, item.source)
+        await fsp.rm(item.metadata, { force: true })
+        await fsp.rm(item.archive, { force: true })
+        done.push(`undid the interrupted hibernation of ${item.name} (it stays active)`)
+      }
+    }
+  } else {
+    for (const item of entry.items) {
+      if (await exists(item.target)) {
+        if (item.wokenMarker && !(await exists(item.wokenMarker))) {
+          await atomicWriteFile(item.wokenMarker, JSON.stringify({ wokenAt: Date.now(), to: item.target, recovered: true }))
+        }
+        done.push(`finished waking ${item.name}`)
+      } else {
+        done.push(`undid the interrupted wake of ${item.name} (it stays hibernated)`)
+      }
+      await fsp.rm(item.staging, { recursive: true, force: true })
+    }
+  }
+  return done
+}
+
+/** Remove temp files and folders left by dead processes (their names carry the pid). */
+export async function cleanTemp(dirs: string[]): Promise<string[]> {
+  const removed: string[] = []
+  for (const dir of dirs) {
+    let names: string[]
+    try {
+      names = await fsp.readdir(dir)
+    } catch {
+      continue
+    }
+    for (const name of names) {
+      if (!name.startsWith(TEMP_MARKER)) continue
+      const pid = Number(/\.(\d+)\.[0-9a-f]+$/.exec(name)?.[1])
+      if (pid && pid !== process.pid && processAlive(pid)) continue
+      if (pid === process.pid) continue
+      await fsp.rm(path.join(dir, name), { recursive: true, force: true })
+      removed.push(path.join(dir, name))
+    }
+  }
+  return removed
+}

@@ -1,0 +1,36 @@
+import * as path from 'node:path'
+
+/** `@scope/name` cannot be a file name; `%` and `/` are escaped so names round-trip. */
+export function encodeModuleName(name: string): string {
+  return name.replace(/%/g, '%25').replace(/\//g, '%2F')
+}
+
+export function decodeModuleName(encoded: string): string {
+  return encoded.replace(/%2F/gi, '/').replace(/%25/g, '%')
+}
+
+export interface VersionFiles {
+  base: string
+  archive: string
+  metadata: string
+  woken: string
+}
+
+/** `<dir>/<name>.<epoch-ms>.tgz` plus `.metadata.json` and, once woken, `.woken.json`. */
+export function versionFiles(dir: string, name: string, at: number): VersionFiles {
+  const base = `${encodeModuleName(name)}.${at}`
+  return {
+    base,
+    archive: path.join(dir, `${base}.tgz`),
+    metadata: path.join(dir, `${base}.metadata.json`),
+    woken: path.join(dir, `${base}.woken.json`),
+  }
+}
+
+const FILE_PATTERN = /^(.+)\.(\d+)\.(tgz|metadata\.json|woken\.json)$/
+
+export function parseVersionFile(file: string): { name: string; at: number; part: 'tgz' | 'metadata.json' | 'woken.json' } | null {
+  const m = FILE_PATTERN.exec(file)
+  if (!m) return null
+  return { name: decodeModuleName(m[1]), at: Number(m[2]), part: m[3] as 'tgz' | 'metadata.json' | 'woken.json' }
+}

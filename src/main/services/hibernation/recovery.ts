@@ -1,0 +1,21 @@
+import * as path from 'node:path'
+import type { HibernationContext } from './context'
+import { cleanTemp, recoverEntry } from './journal'
+import { regenerateStructure } from './structure'
+
+/**
+ * Run at the start of every change, under the workspace lock: finish or undo what a crashed process
+ * left, then remove its temp files. Returns what was done, for `verify --repair` to report.
+ */
+export async function recoverInterrupted(ctx: HibernationContext): Promise<string[]> {
+  const done: string[] = []
+  const pending = await ctx.journal.pending({ underLock: true })
+  for (const entry of pending) {
+    done.push(...(await recoverEntry(entry)))
+    await ctx.journal.end(entry.id)
+  }
+  if (pending.length) await regenerateStructure(ctx.workspace)
+  const removed = await cleanTemp([ctx.workspace.tmpDir, ctx.workspace.hibernationDir, ctx.workspace.wardenDir, path.join(ctx.workspace.wardenDir, 'journal'), ctx.archiveDir])
+  for (const r of removed) done.push(`removed leftover temp file ${path.relative(ctx.workspace.root, r)}`)
+  return done
+}

@@ -1,0 +1,164 @@
+import * as fsp from 'node:fs/promises'
+import * as path from 'node:path'
+import { WardenError } from '../../../shared/errors'
+import { atomicWriteFile, exists, sha256File } from '../fs/atomic'
+import { walkTree } from '../workspace/walk'
+import { extractArchive, inspectArchive, type InspectedArchive } from './archive'
+import type { HibernationContext, ProgressFn } from './context'
+import { tempPath } from './hibernate'
+import type { StoredVersion } from './HibernationStore'
+import type { WakeItem } from './journal'
+import { recoverInterrupted } from './recovery'
+import { regenerateStructure } from './structure'
+
+export interface WakeRequest {
+  name?: string
+  at?: number
+  from?: string
+  fromArchive: boolean
+  kind?: string
+}
+
+export interface WakeOutcome {
+  woken: Array<{ name: string; path: string; fileCount: number; source: string }>
+  activeCounts: Record<string, number>
+}
+
+interface Planned {
+  name: string
+  kind: string
+  /** Relative target path in the workspace. */
+  relPath: string
+  archive: string
+  version: StoredVersion | null
+  inspected?: InspectedArchive
+}
+
+/** Pick the version(s) to wake: newest not yet woken (or the one `--at` names) and its group. */
+async function planFromStore(ctx: HibernationContext, req: WakeRequest): Promise<Planned[]> {
+  const dir = req.fromArchive ? ctx.archiveDir : ctx.workspace.hibernationDir
+  const where = req.fromArchive ? 'the archive' : 'hibernation'
+  const { versions } = await ctx.store.read(dir, req.fromArchive ? 'archive' : 'hibernation')
+  const mine = versions.filter((v) => v.name === req.name)
+  if (mine.length === 0) {
+    throw new WardenError('NOT_FOUND', `No module named ${req.name} in ${where}`, {
+      hint: req.fromArchive ? 'See `warden module list-hibernated` and the Archived tab.' : 'See `warden module list-hibernated`; archived ones wake with --from-archive.',
+    })
+  }
+  let chosen: StoredVersion | undefined
+  if (req.at !== undefined) {
+    chosen = mine.find((v) => v.at === req.at)
+    if (!chosen) throw new WardenError('NOT_FOUND', `${req.name} has no version hibernated at ${req.at}; versions: ${mine.map((v) => v.at).join(', ')}`)
+  } else {
+    chosen = mine.find((v) => v.wokenAt === null)
+    if (!chosen) {
+      throw new WardenError('CONFLICT', `${req.name} is not hibernated (its newest version was woken ${new Date(mine[0].wokenAt!).toISOString()})`, {
+        hint: `Wake an older version explicitly with --at (versions: ${mine.map((v) => v.at).join(', ')}).`,
+      })
+    }
+  }
+  if (!chosen.metadata) throw new WardenError('CHECKSUM_MISMATCH', `${req.name}@${chosen.at} cannot be woken: ${chosen.metadataProblem}`)
+  const group = chosen.metadata.group
+  const all = [chosen]
+  if (group && req.at === undefined) {
+    for (const v of versions) {
+      if (v !== chosen && v.metadata?.group?.id === group.id && v.wokenAt === null) all.push(v)
+    }
+  }
+  return all.map((v) => ({ name: v.name, kind: v.metadata!.kind, relPath: v.metadata!.originalPath, archive: v.archivePath, version: v }))
+}
+
+async function planFromFile(ctx: HibernationContext, req: WakeRequest): Promise<Planned[]> {
+  const file = path.resolve(req.from!)
+  if (!(await exists(file))) throw new WardenError('NOT_FOUND', `${file} does not exist`)
+  const inspected = await inspectArchive(file)
+  const pkgName = typeof inspected.packageJson.name === 'string' ? inspected.packageJson.name : null
+  const name = pkgName ?? path.basename(file).replace(/(\.\d+)?\.tgz$/, '')
+  const wardenMeta = inspected.packageJson.warden as { kind?: unknown } | undefined
+  const kind = req.kind ?? (typeof wardenMeta?.kind === 'string' ? wardenMeta.kind : ctx.workspace.kinds[0])
+  if (!ctx.workspace.kinds.includes(kind)) {
+    throw new WardenError('INVALID_INPUT', `Unknown kind ${kind}; this workspace has ${ctx.workspace.kinds.join(', ')}`)
+  }
+  if (!/^(@[^/]+\/)?[^/@.][^/]*$/.test(name) || name.includes('..')) {
+    throw new WardenError('UNSAFE_ARCHIVE', `The package name ${JSON.stringify(name)} cannot be used as a folder name`)
+  }
+  return [{ name, kind, relPath: `${kind}/${name}`, archive: file, version: null, inspected }]
+}
+
+/**
+ * Wake: verify the checksum, check every entry, extract into a temp folder inside the workspace,
+ * then rename into place; the archive is marked woken only after the module is in place. Never
+ * overwrites an active module.
+ */
+export async function wake(ctx: HibernationContext, req: WakeRequest, progress: ProgressFn): Promise<WakeOutcome> {
+  const label = req.from ? path.basename(req.from) : req.name!
+  return ctx.lock.run(`wake ${label}`, async () => {
+    await recoverInterrupted(ctx)
+    progress('checking', req.fromArchive ? 'Restoring from archive…' : `Waking ${label} from hibernation…`, 0)
+    const plan = req.from ? await planFromFile(ctx, req) : await planFromStore(ctx, req)
+    const scan = await ctx.workspace.scan({ sizes: false })
+    for (const p of plan) {
+      const active = scan.modules.get(p.name)
+      if (active) {
+        throw new WardenError('CONFLICT', `${p.name} is already active at ${active.relPath}; waking would overwrite it`, {
+          hint: `Hibernate the active one first, or compare them with \`warden module diff --name ${p.name}\`.`,
+        })
+      }
+      const target = path.join(ctx.workspace.root, ...p.relPath.split('/'))
+      if (await exists(target)) throw new WardenError('CONFLICT', `${p.relPath} already exists; Warden never overwrites it`, { hint: 'Move that folder away first.' })
+    }
+    await fsp.mkdir(ctx.workspace.tmpDir, { recursive: true })
+    const items: WakeItem[] = []
+    const staged: Array<{ p: Planned; item: WakeItem; fileCount: number }> = []
+    try {
+      for (const [index, p] of plan.entries()) {
+        const share = (f: number) => (index + f) / plan.length
+        if (p.version) {
+          progress('verifying', `Verifying checksum of ${path.basename(p.archive)}…`, share(0.05))
+          const sha = await sha256File(p.archive)
+          if (sha !== p.version.metadata!.checksums.sha256) {
+            throw new WardenError('CHECKSUM_MISMATCH', `The archive ${path.basename(p.archive)} does not match its recorded checksum; it was changed or damaged`, {
+              hint: 'Nothing was written. Check older versions with `warden module versions` or run `warden module verify`.',
+            })
+          }
+        }
+        const inspected = p.inspected ?? (await inspectArchive(p.archive))
+        progress('extracting', `Extracting: ${p.archive}`, share(0.3))
+        const staging = tempPath(ctx.workspace.tmpDir, `wake-${p.name}`)
+        const item: WakeItem = {
+          name: p.name,
+          staging,
+          target: path.join(ctx.workspace.root, ...p.relPath.split('/')),
+          wokenMarker: p.version ? p.version.wokenPath : null,
+        }
+        items.push(item)
+        await extractArchive(p.archive, staging, inspected)
+        const tree = await walkTree(staging)
+        if (tree.fileCount !== inspected.fileCount) {
+          throw new WardenError('CHECKSUM_MISMATCH', `Extracted ${tree.fileCount} files from ${path.basename(p.archive)} but it lists ${inspected.fileCount}`)
+        }
+        staged.push({ p, item, fileCount: tree.fileCount })
+      }
+    } catch (error) {
+      await Promise.all(items.map((i) => fsp.rm(i.staging, { recursive: true, force: true })))
+      throw error
+    }
+    const id = ctx.journal.newId()
+    await ctx.journal.begin({ id, op: 'wake', pid: process.pid, startedAt: ctx.now(), items })
+    progress('placing', 'Moving into the active tree…', 0.95)
+    for (const s of staged) {
+      await fsp.mkdir(path.dirname(s.item.target), { recursive: true })
+      await fsp.rename(s.item.staging, s.item.target)
+    }
+    for (const s of staged) {
+      if (s.item.wokenMarker) await atomicWriteFile(s.item.wokenMarker, JSON.stringify({ wokenAt: ctx.now(), to: s.p.relPath }) + '\n')
+      if (s.p.version?.metadata) ctx.usage.restore(ctx.workspace.root, s.p.name, s.p.version.metadata.usage)
+    }
+    const activeCounts = await regenerateStructure(ctx.workspace)
+    await ctx.journal.end(id)
+    return {
+      woken: staged.map((s) => ({ name: s.p.name, path: s.p.relPath, fileCount: s.fileCount, source: s.p.archive })),
+      activeCounts,
+    }
+  })
+}

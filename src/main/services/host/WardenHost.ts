@@ -1,0 +1,161 @@
+import { randomUUID } from 'node:crypto'
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { AnyEvent, EventName, EventPayload } from '../../../shared/contract/events'
+import { isOperationName, operations, type OperationName } from '../../../shared/contract/operations'
+import type { WorkspaceInfo } from '../../../shared/contract/schemas'
+import { parseInput } from '../../../shared/contract/validate'
+import { WardenError, type Result } from '../../../shared/errors'
+import { createDemoWorkspace } from '../demo/createDemoWorkspace'
+import { HibernationService } from '../hibernation/HibernationService'
+import { WardenDatabase } from '../storage/Database'
+import { homePaths, type HomePaths } from '../storage/paths'
+import { UsageStore } from '../storage/UsageStore'
+import { Workspace } from '../workspace/Workspace'
+import { createHandlers, type Handlers } from './handlers'
+import { WorkspaceWatcher } from './WorkspaceWatcher'
+
+export type Runtime = 'electron' | 'server' | 'cli'
+
+export interface WardenHostOptions {
+  home: string
+  runtime: Runtime
+  /** Watch the open workspace for changes by other processes. Defaults to true except for the CLI. */
+  watch?: boolean
+  /** Extra versions for the about box (electron, chrome…). */
+  versions?: Record<string, string>
+  /** gzip level of hibernation archives. Defaults to 6. */
+  gzipLevel?: number
+}
+
+function readOwnVersion(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url))
+  for (let i = 0; i < 6; i++) {
+    try {
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string }
+      if (pkg.name === 'warden' && pkg.version) return pkg.version
+    } catch {
+      // keep walking up
+    }
+    dir = path.dirname(dir)
+  }
+  return '0.0.0'
+}
+
+/**
+ * Hosts Warden's services for one process (app, server or CLI) and serves the contract: every
+ * adapter calls `invoke`, which validates the input, runs the handler and returns a Result.
+ */
+export class WardenHost {
+  readonly paths: HomePaths
+  readonly database: WardenDatabase
+  readonly usage: UsageStore
+  private hibernation: HibernationService | null = null
+  private watcher: WorkspaceWatcher | null = null
+  private readonly handlers: Handlers
+  private readonly listeners = new Set<(event: AnyEvent) => void>()
+  private readonly version = readOwnVersion()
+
+  constructor(private readonly options: WardenHostOptions) {
+    this.paths = homePaths(options.home)
+    fs.mkdirSync(this.paths.home, { recursive: true })
+    this.database = new WardenDatabase(this.paths.database)
+    this.usage = new UsageStore(this.database)
+    this.handlers = createHandlers(this)
+  }
+
+  get home(): string {
+    return this.paths.home
+  }
+
+  /** Reopen the workspace used last (app and server), if it still exists. */
+  async restoreLastWorkspace(): Promise<void> {
+    const last = this.database.getSetting<string>('lastWorkspace')
+    if (last && fs.existsSync(last)) await this.openWorkspace(last).catch(() => undefined)
+  }
+
+  onEvent(listener: (event: AnyEvent) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  emit<E extends EventName>(event: E, payload: EventPayload<E>): void {
+    for (const l of [...this.listeners]) l({ event, payload } as AnyEvent)
+  }
+
+  async invoke(name: string, rawInput: unknown, callId: string = randomUUID()): Promise<Result<unknown>> {
+    try {
+      if (!isOperationName(name)) throw new WardenError('NOT_FOUND', `Unknown operation ${JSON.stringify(name)}`)
+      const input = parseInput(name, rawInput)
+      const handler = this.handlers[name] as (input: unknown, ctx: Parameters<Handlers[OperationName]>[1]) => Promise<unknown>
+      const value = await handler(input, {
+        callId,
+        progress: (phase, message, fraction = null) => this.emit('operation.progress', { callId, operation: name, phase, message, fraction }),
+      })
+      return { ok: true, value: operations[name].output.parse(value) }
+    } catch (error) {
+      return { ok: false, error: WardenError.from(error).toJSON() }
+    }
+  }
+
+  requireHibernation(): HibernationService {
+    if (!this.hibernation) {
+      throw new WardenError('NO_WORKSPACE', 'No workspace is open', { hint: 'Open a folder of modules, or create the demo workspace.' })
+    }
+    return this.hibernation
+  }
+
+  info() {
+    return {
+      version: this.version,
+      runtime: this.options.runtime,
+      versions: { warden: this.version, node: process.versions.node, v8: process.versions.v8, ...this.options.versions },
+      home: this.home,
+      platform: `${process.platform}-${process.arch}`,
+    }
+  }
+
+  workspaceInfo(): (WorkspaceInfo & { recent: string[] }) | null {
+    const recent = (this.database.db.prepare('SELECT path FROM recent_workspaces ORDER BY opened_at DESC LIMIT 10').all() as Array<{ path: string }>).map((r) => r.path)
+    return this.hibernation ? { ...this.describe(this.hibernation.workspace), recent } : null
+  }
+
+  private describe(ws: Workspace): WorkspaceInfo {
+    return { path: ws.root, kinds: ws.kinds, hibernationDir: ws.hibernationDir, archiveDir: this.paths.moduleArchive }
+  }
+
+  async openWorkspace(folder: string): Promise<WorkspaceInfo> {
+    const ws = await Workspace.open(folder)
+    this.watcher?.dispose()
+    this.hibernation = new HibernationService({
+      workspace: ws,
+      database: this.database,
+      usage: this.usage,
+      archiveDir: this.paths.moduleArchive,
+      gzipLevel: this.options.gzipLevel,
+    })
+    this.hibernation.onDidChange(() => this.emit('modules.changed', { workspace: ws.root, source: 'operation', at: Date.now() }))
+    if (this.options.watch ?? this.options.runtime !== 'cli') {
+      this.watcher = new WorkspaceWatcher(ws, () => this.emit('modules.changed', { workspace: ws.root, source: 'disk', at: Date.now() }))
+    }
+    if (this.options.runtime !== 'cli') {
+      this.database.setSetting('lastWorkspace', ws.root)
+      this.database.db.prepare('INSERT OR REPLACE INTO recent_workspaces (path, opened_at) VALUES (?, ?)').run(ws.root, Date.now())
+      this.emit('workspace.changed', { path: ws.root })
+    }
+    return this.describe(ws)
+  }
+
+  async createDemo(folder: string): Promise<WorkspaceInfo & { modules: number }> {
+    const { root, modules } = await createDemoWorkspace(folder)
+    return { ...(await this.openWorkspace(root)), modules }
+  }
+
+  dispose(): void {
+    this.watcher?.dispose()
+    this.watcher = null
+    this.listeners.clear()
+    this.database.dispose()
+  }
+}

@@ -1,0 +1,101 @@
+import * as fs from 'node:fs/promises'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import lockfile from 'proper-lockfile'
+import { WardenError } from '../../../shared/errors'
+import { processAlive } from './processAlive'
+
+interface Owner {
+  pid: number
+  host: string
+  since: number
+  what: string
+}
+
+export interface FolderLockOptions {
+  /** How long to wait for another process to finish. Defaults to 60 s. */
+  waitMs?: number
+  /** A lock not refreshed for this long is stale (proper-lockfile's `stale`). Defaults to 10 s. */
+  staleMs?: number
+}
+
+/**
+ * A cross-process lock on a folder (proper-lockfile), so the app, the server and the CLI never act on
+ * one workspace at once. A lock left by a process that died (even by SIGKILL) is taken over at once
+ * when its owner pid is gone on this host, instead of waiting for it to go stale.
+ */
+export class FolderLock {
+  private readonly lockPath: string
+  private readonly ownerPath: string
+
+  constructor(
+    private readonly folder: string,
+    private readonly options: FolderLockOptions = {},
+  ) {
+    this.lockPath = path.join(folder, 'lock')
+    this.ownerPath = path.join(folder, 'lock.owner.json')
+  }
+
+  async run<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    const release = await this.acquire(what)
+    try {
+      return await fn()
+    } finally {
+      await release()
+    }
+  }
+
+  private async acquire(what: string): Promise<() => Promise<void>> {
+    await fs.mkdir(this.folder, { recursive: true })
+    const deadline = Date.now() + (this.options.waitMs ?? 60_000)
+    let delay = 25
+    for (;;) {
+      await this.breakIfOwnerDead()
+      try {
+        const release = await lockfile.lock(this.folder, {
+          lockfilePath: this.lockPath,
+          realpath: false,
+          stale: this.options.staleMs ?? 10_000,
+          onCompromised: () => {
+            // Our lock was removed under us (e.g. the machine slept past `stale`); the work in progress
+            // still finishes with atomic steps, so we only note it.
+          },
+        })
+        const owner: Owner = { pid: process.pid, host: os.hostname(), since: Date.now(), what }
+        await fs.writeFile(this.ownerPath, JSON.stringify(owner))
+        return async () => {
+          await fs.rm(this.ownerPath, { force: true })
+          await release().catch(() => undefined)
+        }
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error
+        if (Date.now() > deadline) {
+          const owner = await this.readOwner()
+          throw new WardenError(
+            'LOCKED',
+            `Another Warden process is working on this workspace${owner ? ` (pid ${owner.pid}: ${owner.what})` : ''}`,
+            { hint: 'Wait for it to finish and try again.' },
+          )
+        }
+        await new Promise((r) => setTimeout(r, delay))
+        delay = Math.min(250, delay * 2)
+      }
+    }
+  }
+
+  private async readOwner(): Promise<Owner | null> {
+    try {
+      return JSON.parse(await fs.readFile(this.ownerPath, 'utf8')) as Owner
+    } catch {
+      return null
+    }
+  }
+
+  private async breakIfOwnerDead(): Promise<void> {
+    const owner = await this.readOwner()
+    if (!owner || owner.host !== os.hostname() || owner.pid === process.pid || processAlive(owner.pid)) return
+    // Owner first, then the lock folder: a new holder writes its owner only after taking the lock.
+    await fs.rm(this.ownerPath, { force: true })
+    await fs.rm(this.lockPath, { recursive: true, force: true })
+  }
+}

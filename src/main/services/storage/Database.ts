@@ -1,0 +1,79 @@
+import BetterSqlite3 from 'better-sqlite3'
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+
+type Db = BetterSqlite3.Database
+
+/** Versioned migrations; each runs once, in order, inside a transaction. Never edit a released one. */
+const migrations: Array<(db: Db) => void> = [
+  (db) =>
+    db.exec(`
+      CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE recent_workspaces (path TEXT PRIMARY KEY, opened_at INTEGER NOT NULL);
+      CREATE TABLE module_usage (
+        workspace TEXT NOT NULL, module TEXT NOT NULL,
+        total_calls INTEGER NOT NULL, first_seen INTEGER NOT NULL, last_used INTEGER,
+        PRIMARY KEY (workspace, module)
+      );
+      CREATE TABLE hibernations (
+        archive_path TEXT PRIMARY KEY,
+        workspace TEXT NOT NULL, module TEXT NOT NULL, hibernated_at INTEGER NOT NULL,
+        location TEXT NOT NULL, size INTEGER NOT NULL, sha256 TEXT NOT NULL,
+        woken_at INTEGER, metadata TEXT NOT NULL, indexed_at INTEGER NOT NULL
+      );
+      CREATE INDEX hibernations_by_module ON hibernations (module, hibernated_at);
+      CREATE TABLE checksum_cache (
+        path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ms REAL NOT NULL, sha256 TEXT NOT NULL
+      );
+    `),
+]
+
+/** The SQLite index (WAL). Files on disk are the truth; everything here can be rebuilt by `warden doctor`. */
+export class WardenDatabase {
+  readonly db: Db
+
+  constructor(file: string) {
+    fs.mkdirSync(path.dirname(file), { recursive: true })
+    this.db = new BetterSqlite3(file)
+    this.db.pragma('journal_mode = WAL')
+    this.db.pragma('synchronous = NORMAL')
+    this.db.pragma('busy_timeout = 5000')
+    this.migrate()
+  }
+
+  get schemaVersion(): number {
+    return this.db.pragma('user_version', { simple: true }) as number
+  }
+
+  private migrate(): void {
+    const current = this.schemaVersion
+    if (current > migrations.length) {
+      throw new Error(
+        `The database at ${this.db.name} was written by a newer Warden (schema ${current}, this one knows ${migrations.length}). Update Warden.`,
+      )
+    }
+    for (let version = current; version < migrations.length; version++) {
+      this.db.transaction(() => {
+        migrations[version](this.db)
+        this.db.pragma(`user_version = ${version + 1}`)
+      })()
+    }
+  }
+
+  getSetting<T>(key: string): T | undefined {
+    const row = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined
+    return row ? (JSON.parse(row.value) as T) : undefined
+  }
+
+  setSetting(key: string, value: unknown): void {
+    this.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, JSON.stringify(value))
+  }
+
+  dispose(): void {
+    if (this.db.open) this.db.close()
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose()
+  }
+}

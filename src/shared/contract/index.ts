@@ -1,0 +1,7 @@
+export * from './schemas'
+export * from './operation'
+export * from './operations'
+export * from './events'
+export * from './client'
+export { WardenError, isSerializedError, type Result, type SerializedError, type ErrorCode } from '../errors'
+export * from './validate'
