@@ -1,0 +1,77 @@
+import * as path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { app, BrowserWindow, Menu, nativeTheme, session, Tray, nativeImage } from 'electron'
+import { WardenHost } from '../services/host/WardenHost'
+import { resolveWardenHome } from '../services/storage/paths'
+import { registerIpc } from './ipcAdapter'
+import { hardenSession, lockNavigation, secureWebPreferences } from './security'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const rendererIndex = path.join(here, '../renderer/index.html')
+const preload = path.join(here, '../preload/index.cjs')
+
+// One data home for app, CLI and server.
+const home = resolveWardenHome()
+app.setPath('userData', home)
+app.enableSandbox()
+
+const isOwnUrl = (url: string) => url.startsWith('file://') && decodeURIComponent(new URL(url).pathname) === rendererIndex.replace(/\\/g, '/')
+
+let host: WardenHost | null = null
+let tray: Tray | null = null
+
+function createWindow(): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 1280,
+    height: 820,
+    minWidth: 900,
+    minHeight: 600,
+    show: false,
+    title: 'Warden',
+    backgroundColor: nativeTheme.shouldUseDarkColors ? '#15171c' : '#f6f7f9',
+    webPreferences: secureWebPreferences(preload),
+  })
+  lockNavigation(win, isOwnUrl)
+  win.once('ready-to-show', () => win.show())
+  void win.loadFile(rendererIndex)
+  return win
+}
+
+async function main(): Promise<void> {
+  if (!app.requestSingleInstanceLock()) {
+    app.quit()
+    return
+  }
+  await app.whenReady()
+  hardenSession(session.defaultSession)
+  host = new WardenHost({ home, runtime: 'electron', versions: { electron: process.versions.electron, chrome: process.versions.chrome } })
+  await host.restoreLastWorkspace()
+  registerIpc(host, (_contents, url) => isOwnUrl(url))
+  Menu.setApplicationMenu(null)
+  let win = createWindow()
+  tray = new Tray(nativeImage.createFromPath(path.join(here, '../../resources/icon.png')))
+  tray.setToolTip('Warden')
+  tray.setContextMenu(Menu.buildFromTemplate([
+    { label: 'Show Warden', click: () => (win.isDestroyed() ? (win = createWindow()) : win.show()) },
+    { type: 'separator' },
+    { label: 'Quit', click: () => app.quit() },
+  ]))
+  app.on('second-instance', () => {
+    if (win.isDestroyed()) win = createWindow()
+    win.show()
+    win.focus()
+  })
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) win = createWindow()
+  })
+}
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit()
+})
+app.on('will-quit', () => {
+  tray?.destroy()
+  host?.dispose()
+})
+
+void main()

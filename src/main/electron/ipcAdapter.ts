@@ -1,0 +1,30 @@
+import { app, ipcMain, webContents, type WebContents } from 'electron'
+import { IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL } from '../../shared/ipc'
+import type { WardenHost } from '../services/host/WardenHost'
+
+/**
+ * The Electron adapter of the contract: one generic handler (the host validates every input against
+ * the contract) and events forwarded to every window. Only our own pages may call.
+ */
+export function registerIpc(host: WardenHost, isTrustedSender: (contents: WebContents, url: string) => boolean): () => void {
+  ipcMain.handle(IPC_INVOKE_CHANNEL, async (event, name: unknown, input: unknown, callId: unknown) => {
+    if (!isTrustedSender(event.sender, event.senderFrame?.url ?? '')) {
+      return { ok: false, error: { code: 'INVALID_INPUT', message: 'Calls are only accepted from Warden’s own window' } }
+    }
+    return host.invoke(String(name), input, typeof callId === 'string' ? callId : undefined)
+  })
+  const listeners = new Set<WebContents>()
+  const unsubscribe = host.onEvent((event) => {
+    for (const contents of listeners) if (!contents.isDestroyed()) contents.send(IPC_EVENT_CHANNEL, event)
+  })
+  const track = (contents: WebContents) => {
+    listeners.add(contents)
+    contents.once('destroyed', () => listeners.delete(contents))
+  }
+  for (const c of webContents.getAllWebContents()) track(c)
+  app.on('web-contents-created', (_e, contents) => track(contents))
+  return () => {
+    unsubscribe()
+    ipcMain.removeHandler(IPC_INVOKE_CHANNEL)
+  }
+}
