@@ -27,6 +27,8 @@ export interface WardenHostOptions {
   versions?: Record<string, string>
   /** gzip level of hibernation archives. Defaults to 6. */
   gzipLevel?: number
+  /** The clock (tests move it forward to age hibernations). Defaults to `Date.now`. */
+  now?: () => number
 }
 
 function readOwnVersion(): string {
@@ -134,6 +136,7 @@ export class WardenHost {
       usage: this.usage,
       archiveDir: this.paths.moduleArchive,
       gzipLevel: this.options.gzipLevel,
+      now: this.options.now,
     })
     this.hibernation.onDidChange(() => this.emit('modules.changed', { workspace: ws.root, source: 'operation', at: Date.now() }))
     if (this.options.watch ?? this.options.runtime !== 'cli') {
