@@ -250,6 +250,11 @@ export async function inspectArchive(archive: string, limits: ArchiveLimits = DE
     })
   } catch (error) {
     if (error instanceof WardenError) throw error
+    if (/decompression ratio/.test((error as Error).message)) {
+      throw new WardenError('UNSAFE_ARCHIVE', `Refused ${path.basename(archive)}: it decompresses to over 1000 times its size (a gzip bomb)`, {
+        hint: 'Nothing was written. Only wake archives you trust; npm pack tarballs are accepted.',
+      })
+    }
     throw new WardenError('UNSAFE_ARCHIVE', `${path.basename(archive)} is not a readable .tgz: ${(error as Error).message}`, {
       hint: 'Nothing was written. The file may be truncated or not a tar.gz archive.',
     })
