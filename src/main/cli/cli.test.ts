@@ -1,0 +1,94 @@
+import { execFileSync, spawnSync } from 'node:child_process'
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { tempDir, writeModule } from '../../../test/fixtures'
+import { runCli, type CliIo } from './main'
+
+async function cli(args: string[], home = tempDir('warden-home-')) {
+  const out: string[] = []
+  const err: string[] = []
+  const io: CliIo = { out: (s) => out.push(s), err: (s) => err.push(s), isTTY: false }
+  const code = await runCli(['--home', home, ...args], io)
+  return { code, stdout: out.join('\n'), stderr: err.join('\n') }
+}
+
+describe('warden CLI', () => {
+  it('creates the demo workspace and lists its modules by kind, as text and as JSON', async () => {
+    const dir = path.join(tempDir(), 'demo')
+    const created = await cli(['demo', 'create', dir])
+    expect(created.code).toBe(0)
+    expect(created.stdout).toContain('Demo workspace with 20 modules')
+    const text = await cli(['--workspace', dir, 'module', 'list'])
+    expect(text.stdout).toMatch(/^commands \(9\)/m)
+    expect(text.stdout).toMatch(/data-daemon@1\.0\.0 .*\(used by .*chat-send/)
+    const json = await cli(['--workspace', dir, 'module', 'list', '--json'])
+    const parsed = JSON.parse(json.stdout)
+    expect(parsed.kinds.map((k: { kind: string; modules: unknown[] }) => [k.kind, k.modules.length])).toEqual([
+      ['commands', 9],
+      ['daemons', 6],
+      ['widgets', 5],
+    ])
+    // Every demo module is a real package whose own tests pass.
+    const hello = path.join(dir, 'commands/hello')
+    expect(spawnSync(process.execPath, ['--test', 'test/'], { cwd: hello }).status).toBe(0)
+    expect((await cli(['demo', 'create', dir])).stderr).toContain('not empty')
+  })
+
+  it('prints the seed’s reports for hibernate, list-hibernated and wake', async () => {
+    const ws = tempDir('warden-ws-')
+    writeModule(ws, { name: 'old-feature' })
+    const h = await cli(['--workspace', ws, 'module', 'hibernate', '--name', 'old-feature', '--reason', 'deprecated'])
+    expect(h.code).toBe(0)
+    expect(h.stdout).toMatch(/💤 Hibernated to: .*old-feature\.\d+\.tgz/)
+    expect(h.stdout).toContain('🔄 Structure files regenerated (0 commands, 0 daemons, 0 widgets active)')
+    expect(h.stdout).toContain('♻️  Restorable with: warden module wake --name old-feature')
+    expect(h.stderr).toContain('Packaging commands/old-feature')
+    const l = await cli(['--workspace', ws, 'module', 'list-hibernated'])
+    expect(l.stdout).toContain('💤 Hibernated Modules (1):')
+    expect(l.stdout).toContain('Reason: deprecated')
+    expect(l.stdout).toContain('Restorable: ✅')
+    expect(l.stdout).toContain('Will be archived in 30 days')
+    const w = await cli(['--workspace', ws, 'module', 'wake', '--name', 'old-feature'])
+    expect(w.stdout).toContain('✅ Restored to: commands/old-feature')
+  })
+
+  it('rejects bad input with a clear message and exit code 2', async () => {
+    const ws = tempDir('warden-ws-')
+    const noName = await cli(['--workspace', ws, 'module', 'hibernate'])
+    expect(noName.code).toBe(2)
+    expect(noName.stderr).toContain('name')
+    const badDays = await cli(['--workspace', ws, 'module', 'archive', '--older-than', 'soon'])
+    expect(badDays.code).toBe(2)
+    expect(badDays.stderr).toContain('--older-than expects a number, got "soon"')
+    const both = await cli(['--workspace', ws, 'module', 'wake', '--from', 'x.tgz', '--from-archive'])
+    expect(both.code).toBe(2)
+    expect(both.stderr).toContain('cannot be used together')
+    const noWs = await cli(['--workspace', path.join(ws, 'nope'), 'module', 'list'])
+    expect(noWs.code).toBe(1)
+    expect(noWs.stderr).toMatch(/does not exist/)
+    const json = await cli(['--workspace', ws, 'module', 'wake', '--name', 'ghost', '--json'])
+    expect(JSON.parse(json.stdout).error.code).toBe('NOT_FOUND')
+  })
+
+  it('`module verify` exits non-zero when an archive is damaged', async () => {
+    const ws = tempDir('warden-ws-')
+    const home = tempDir('warden-home-')
+    writeModule(ws, { name: 'hello' })
+    await cli(['--workspace', ws, 'module', 'hibernate', '--name', 'hello'], home)
+    expect((await cli(['--workspace', ws, 'module', 'verify'], home)).code).toBe(0)
+    const dir = path.join(ws, '.warden/hibernation')
+    const archive = path.join(dir, fs.readdirSync(dir).find((f) => f.endsWith('.tgz'))!)
+    fs.appendFileSync(archive, 'garbage')
+    const v = await cli(['--workspace', ws, 'module', 'verify'], home)
+    expect(v.code).toBe(1)
+    expect(v.stdout).toMatch(/❌ hello@\d+: checksum mismatch/)
+  })
+
+  it('runs as the `warden` bin of the built package', () => {
+    const bin = path.resolve(__dirname, '../../../bin/warden.mjs')
+    if (!fs.existsSync(path.resolve(__dirname, '../../../out/main/cli.js'))) throw new Error('run `npm run build` first (npm test does)')
+    const help = execFileSync(process.execPath, [bin, 'module', '--help'], { encoding: 'utf8' })
+    for (const cmd of ['list', 'hibernate', 'list-hibernated', 'wake', 'archive', 'diff', 'verify', 'pack', 'versions']) expect(help).toMatch(new RegExp(`^\\s+${cmd}\\b`, 'm'))
+  })
+})
