@@ -1,6 +1,8 @@
 import type { AnyEvent } from './events'
 import type { OperationInput, OperationName, OperationOutput } from './operations'
 
+export type { OperationInput, OperationName, OperationOutput }
+
 /** What the renderer talks to; one implementation over the preload bridge, one over WebSocket. */
 export interface WardenClient {
   call<K extends OperationName>(name: K, input: OperationInput<K>, options?: { callId?: string }): Promise<OperationOutput<K>>
