@@ -1,3 +1,38 @@
+import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
+import { WardenError } from '../../shared/errors'
+import { App } from './App'
+import { createClient } from './client/createClient'
+import { provideClient } from './client/clientInstance'
+import { startLiveUpdates } from './stores/liveUpdates'
+import './styles/theme.css'
+import './styles/shell.css'
+import './styles/controls.css'
+import './styles/modules.css'
+import './styles/detail.css'
 
-createRoot(document.getElementById('root')!).render(<div>Warden</div>)
+const root = createRoot(document.getElementById('root')!)
+
+try {
+  const client = createClient()
+  provideClient(client)
+  startLiveUpdates(client)
+  root.render(
+    <StrictMode>
+      <App />
+    </StrictMode>,
+  )
+} catch (thrown) {
+  // Without a client (e.g. the page was opened without its token) there is nothing to talk to: say what to do.
+  const error = WardenError.from(thrown)
+  root.render(
+    <div className="splash">
+      <div className="callout danger" role="alert">
+        <div>
+          <strong>{error.message}</strong>
+          {error.hint && <p>{error.hint}</p>}
+        </div>
+      </div>
+    </div>,
+  )
+}

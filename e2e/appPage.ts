@@ -1,0 +1,52 @@
+import type { Browser, Locator, Page } from 'playwright-core'
+import { runCli, type ServerHandle } from './harness'
+
+/** A fresh page on the served UI, in the given colour scheme, with the board (or first-run screen) loaded. */
+export async function openApp(browser: Browser, server: ServerHandle, colorScheme: 'light' | 'dark' = 'light'): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme, reducedMotion: 'reduce' })
+  const page = await context.newPage()
+  page.on('pageerror', (e) => console.error('[page error]', e.message))
+  await page.goto(server.url)
+  await page.locator('[data-testid="active-column"], [data-testid="first-run"]').first().waitFor()
+  return page
+}
+
+export async function closePage(page: Page): Promise<void> {
+  await page.context().close()
+}
+
+export function card(page: Page, name: string): Locator {
+  return page.getByTestId(`module-card-${name}`)
+}
+
+export function activeCard(page: Page, name: string): Locator {
+  return page.getByTestId('active-column').getByTestId(`module-card-${name}`)
+}
+
+export function hibernatedCard(page: Page, name: string): Locator {
+  return page.getByTestId('hibernated-column').getByTestId(`module-card-${name}`)
+}
+
+/** Run the CLI with --json against the server's home and workspace; fails loudly on a non-zero exit. */
+export async function cliJson<T>(server: ServerHandle, args: string[]): Promise<T> {
+  const out = await runCli(server, [...args, '--json'])
+  if (out.code !== 0) throw new Error(`warden ${args.join(' ')} exited ${out.code}:\n${out.stderr}\n${out.stdout}`)
+  return JSON.parse(out.stdout) as T
+}
+
+export interface ListJson {
+  kinds: Array<{ kind: string; modules: Array<{ name: string }> }>
+}
+export interface HibernatedJson {
+  modules: Array<{ name: string; reason: string; hibernatedAt: number }>
+}
+
+export async function activeNames(server: ServerHandle): Promise<string[]> {
+  const list = await cliJson<ListJson>(server, ['module', 'list'])
+  return list.kinds.flatMap((k) => k.modules.map((m) => m.name))
+}
+
+export async function hibernatedNames(server: ServerHandle): Promise<string[]> {
+  const list = await cliJson<HibernatedJson>(server, ['module', 'list-hibernated'])
+  return list.modules.map((m) => m.name)
+}

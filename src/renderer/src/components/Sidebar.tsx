@@ -1,0 +1,43 @@
+import { Icon, type IconName } from './Icon'
+
+const SECTIONS: Array<{ id: string; label: string; icon: IconName; ready: boolean }> = [
+  { id: 'modules', label: 'Modules', icon: 'modules', ready: true },
+  { id: 'workers', label: 'Workers', icon: 'workers', ready: false },
+  { id: 'models', label: 'Models', icon: 'models', ready: false },
+  { id: 'personas', label: 'Personas', icon: 'personas', ready: false },
+  { id: 'health', label: 'Health', icon: 'health', ready: false },
+]
+
+/** The left navigation. Only Modules exists so far; the rest say so. */
+export function Sidebar({ onAbout }: { onAbout(): void }) {
+  return (
+    <nav className="sidebar" aria-label="Sections">
+      <div className="brand">
+        <div className="brand-mark" aria-hidden="true">W</div>
+        <span>Warden</span>
+      </div>
+      <ul className="nav-list">
+        {SECTIONS.map((s) => (
+          <li key={s.id}>
+            {s.ready ? (
+              <a className="nav-item active" href="#modules" aria-current="page">
+                <Icon name={s.icon} />
+                <span>{s.label}</span>
+              </a>
+            ) : (
+              <span className="nav-item disabled" aria-disabled="true" title={`${s.label}: coming soon`}>
+                <Icon name={s.icon} />
+                <span>{s.label}</span>
+                <span className="soon">soon</span>
+              </span>
+            )}
+          </li>
+        ))}
+      </ul>
+      <button type="button" className="nav-item about-button" onClick={onAbout}>
+        <Icon name="info" />
+        <span>About</span>
+      </button>
+    </nav>
+  )
+}

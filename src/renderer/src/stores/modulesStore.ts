@@ -1,0 +1,70 @@
+import { create } from 'zustand'
+import type { WardenError } from '../../../shared/errors'
+import { wardenClient } from '../client/clientInstance'
+import { toWardenError } from '../lib/toWardenError'
+import type { ActiveModule, HibernatedVersion, ModuleGroup } from '../lib/types'
+
+interface ModulesState {
+  loaded: boolean
+  groups: ModuleGroup[]
+  hibernated: HibernatedVersion[]
+  archived: HibernatedVersion[]
+  archivedTotalSize: number
+  error: WardenError | null
+  refresh(): Promise<void>
+  reset(): void
+}
+
+let generation = 0
+
+const initial = { loaded: false, groups: [], hibernated: [], archived: [], archivedTotalSize: 0, error: null }
+
+/** The workspace's modules: active by kind, hibernated (newest unwoken version each) and archived. */
+export const useModulesStore = create<ModulesState>()((set) => ({
+  ...initial,
+  refresh: async () => {
+    const mine = ++generation
+    try {
+      const client = wardenClient()
+      const [list, hibernated, archived] = await Promise.all([
+        client.call('module.list', {}),
+        client.call('module.listHibernated', {}),
+        client.call('module.listArchived', {}),
+      ])
+      // An older refresh that finishes late must not overwrite a newer one.
+      if (mine !== generation) return
+      set({ loaded: true, groups: list.kinds, hibernated: hibernated.modules, archived: archived.modules, archivedTotalSize: archived.totalSize, error: null })
+    } catch (error) {
+      if (mine === generation) set({ loaded: true, error: toWardenError(error) })
+    }
+  },
+  reset: () => {
+    generation++
+    set(initial)
+  },
+}))
+
+export function findActive(groups: ModuleGroup[], name: string): ActiveModule | undefined {
+  for (const g of groups) {
+    const m = g.modules.find((x) => x.name === name)
+    if (m) return m
+  }
+  return undefined
+}
+
+/** Every active module that would go with `name`: its dependents, their dependents, and so on. */
+export function dependentTree(groups: ModuleGroup[], name: string): string[] {
+  const seen = new Set<string>([name])
+  const queue = [name]
+  while (queue.length) {
+    const m = findActive(groups, queue.shift()!)
+    for (const d of m?.dependents ?? []) {
+      if (!seen.has(d)) {
+        seen.add(d)
+        queue.push(d)
+      }
+    }
+  }
+  seen.delete(name)
+  return [...seen]
+}
