@@ -11,6 +11,13 @@ export async function openApp(browser: Browser, server: ServerHandle, colorSchem
   return page
 }
 
+/** Switch the emulated OS theme and wait until the page has painted in it. */
+export async function setColorScheme(page: Page, colorScheme: 'light' | 'dark'): Promise<void> {
+  await page.emulateMedia({ colorScheme })
+  await page.waitForFunction((dark) => matchMedia('(prefers-color-scheme: dark)').matches === dark, colorScheme === 'dark')
+  await page.evaluate(() => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))))
+}
+
 export async function closePage(page: Page): Promise<void> {
   await page.context().close()
 }

@@ -3,7 +3,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
-import { activeCard, activeNames, card, cliJson, closePage, hibernatedCard, hibernatedNames, openApp, type HibernatedJson, type ListJson } from './appPage'
+import { activeCard, activeNames, cliJson, closePage, hibernatedCard, hibernatedNames, openApp, setColorScheme, type HibernatedJson, type ListJson } from './appPage'
 import { launchBrowser, runCli, screenshot, startServer, type ServerHandle } from './harness'
 
 let server: ServerHandle
@@ -44,7 +44,7 @@ describe('modules page', () => {
     expect(await page.getByTestId('workspace-path').textContent()).toBe(server.workspace)
     await page.getByTestId('hibernated-column').getByText('Nothing is hibernating').waitFor()
     await screenshot(page, 'board-light')
-    await page.emulateMedia({ colorScheme: 'dark' })
+    await setColorScheme(page, 'dark')
     await screenshot(page, 'board-dark')
   })
 
@@ -82,7 +82,7 @@ describe('modules page', () => {
     const listed = await warning.getByTestId('dependent').allTextContents()
     expect(listed).toEqual(expect.arrayContaining(['@demo/cache-daemon', 'chat-history', 'chat-send', 'user-daemon', 'chat-widget', 'user-list']))
     await screenshot(page, 'hibernate-dependents-light')
-    await page.emulateMedia({ colorScheme: 'dark' })
+    await setColorScheme(page, 'dark')
     await screenshot(page, 'hibernate-dependents-dark')
     await dialog.getByRole('button', { name: 'Cancel' }).click()
     await dialog.waitFor({ state: 'detached' })
@@ -202,9 +202,11 @@ describe('modules page', () => {
     await diff.getByTestId('diff-summary').getByText('1 changed').waitFor()
     const added = diff.locator('.patch-line.add', { hasText: 'a line added after waking' })
     await added.waitFor()
+    await added.scrollIntoViewIfNeeded()
     await screenshot(page, 'detail-diff-light')
-    await page.emulateMedia({ colorScheme: 'dark' })
+    await setColorScheme(page, 'dark')
     await screenshot(page, 'detail-diff-dark')
+    await setColorScheme(page, 'light')
 
     // Dependencies are links to their own details.
     await panel.getByTestId('dependencies').getByRole('button', { name: 'scheduler-daemon' }).click()
@@ -226,5 +228,36 @@ describe('modules page', () => {
     await activeCard(page, 'schedule-job').waitFor()
     const source = fs.readFileSync(path.join(server.workspace, 'commands', 'schedule-job', 'index.js'), 'utf8')
     expect(source).not.toContain('a line added after waking')
+  })
+})
+
+describe('the archive', () => {
+  test('old hibernations move to the Archived tab and wake from there', async () => {
+    await cli(['module', 'hibernate', '--name', 'user-badge', '--reason', 'for the archive'])
+    page = await openApp(browser, server)
+    await hibernatedCard(page, 'user-badge').waitFor()
+    await page.getByRole('button', { name: 'Archive old…' }).click()
+    const dialog = page.getByTestId('archive-dialog')
+    await dialog.getByLabel('Older than (days)').fill('0')
+    await dialog.getByRole('button', { name: 'Archive', exact: true }).click()
+    await dialog.waitFor({ state: 'detached' })
+    await hibernatedCard(page, 'user-badge').waitFor({ state: 'detached' })
+    await page.getByTestId('toast-success').getByText(/Archived \d+ hibernation/).waitFor()
+
+    await page.getByRole('tab', { name: /Archived/ }).click()
+    const row = page.getByTestId('archived-row-user-badge')
+    await row.getByText('for the archive').waitFor()
+    await screenshot(page, 'archived-light')
+    const archived = await cliJson<HibernatedJson>(server, ['module', 'list-archived'])
+    expect(archived.modules.map((m) => m.name)).toContain('user-badge')
+
+    await row.getByRole('button', { name: 'Wake user-badge from archive' }).click()
+    await row.waitFor({ state: 'detached' })
+    expect(await activeNames(server)).toContain('user-badge')
+    await page.getByRole('tab', { name: /Active/ }).click()
+    await activeCard(page, 'user-badge').waitFor()
+
+    await page.getByRole('button', { name: 'Verify' }).click()
+    await page.getByTestId('toast-success').getByText('Everything verifies').waitFor()
   })
 })

@@ -12,7 +12,7 @@ async function afterOpen(): Promise<void> {
 
 /** Open a folder of modules as the workspace. */
 export async function openWorkspace(path: string): Promise<boolean> {
-  const out = await runOperation('workspace.open', { path: path.trim() }, { label: `Opening ${path}` })
+  const out = await runOperation('workspace.open', { path: path.trim() }, { label: 'Opening the workspace' })
   if (out.ok) {
     await afterOpen()
     toastSuccess('Workspace opened', out.value.path)

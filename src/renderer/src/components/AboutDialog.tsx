@@ -5,10 +5,21 @@ import { Dialog } from './Dialog'
 const LABELS: Record<string, string> = { warden: 'Warden', node: 'Node.js', electron: 'Electron', chrome: 'Chrome', v8: 'V8' }
 const ORDER = ['warden', 'electron', 'chrome', 'node', 'v8']
 
+/** The versions to show: the host's, plus this browser's Chrome when the UI is not inside Electron. */
+function versionRows(versions: Record<string, string>): Array<[string, string]> {
+  const rows: Record<string, string> = { ...versions }
+  if (!rows.electron) rows.electron = 'not used (headless server)'
+  if (!rows.chrome) {
+    const chrome = /Chrom(?:e|ium)\/([\d.]+)/.exec(navigator.userAgent)?.[1]
+    if (chrome) rows.chrome = `${chrome} (this browser)`
+  }
+  return Object.entries(rows).sort(([a], [b]) => (ORDER.indexOf(a) + 1 || 99) - (ORDER.indexOf(b) + 1 || 99))
+}
+
 /** Versions and paths from `app.info`. */
 export function AboutDialog({ onClose }: { onClose(): void }) {
   const info = useSessionStore((s) => s.info)
-  const versions = Object.entries(info?.versions ?? {}).sort(([a], [b]) => (ORDER.indexOf(a) + 1 || 99) - (ORDER.indexOf(b) + 1 || 99))
+  const versions = versionRows(info?.versions ?? {})
   return (
     <Dialog title="About Warden" onClose={onClose} testId="about-dialog" width={420}>
       <div className="about-brand">

@@ -38,7 +38,7 @@ export const ActiveModuleCard = memo(function ActiveModuleCard({ module }: { mod
         <span className="card-name">{module.name}</span>
         <button
           type="button"
-          className="card-action"
+          className="card-action icon-only"
           aria-label={`Hibernate ${module.name}`}
           title="Hibernate… (H)"
           onClick={(e) => {
@@ -46,8 +46,7 @@ export const ActiveModuleCard = memo(function ActiveModuleCard({ module }: { mod
             requestHibernate(module.name)
           }}
         >
-          <Icon name="snow" size={13} />
-          <span>Hibernate</span>
+          <Icon name="snow" size={14} />
         </button>
       </div>
       <p className="card-description">{module.description ?? '\u00a0'}</p>

@@ -82,7 +82,9 @@ export function DiffView({ name, versions, active, pair, onPair }: { name: strin
       {formatDate(v.hibernatedAt)} · {v.location === 'archive' ? 'archived' : v.wokenAt ? 'woken' : 'hibernated'}
     </option>
   )
-  const counts = result ? (['added', 'removed', 'changed'] as const).map((s) => [s, result.changes.filter((c) => c.status === s).length] as const) : []
+  const counts = result
+    ? (['added', 'removed', 'changed'] as const).map((s) => [s, result.changes.filter((c) => c.status === s).length] as const).filter(([, n]) => n > 0)
+    : []
 
   return (
     <div className="diff-view" data-testid="diff-view">
