@@ -6,7 +6,8 @@ import { WardenError } from '../../../shared/errors'
 import { atomicWriteFile, exists, fsyncDir, TEMP_MARKER } from '../fs/atomic'
 import { dependentClosure, type ScannedModule } from '../workspace/Workspace'
 import { walkTree } from '../workspace/walk'
-import { checkLinksStayInside, packTree, verifyArchiveAgainstTree } from './archive'
+import { checkLinksStayInside, PACKAGE_PREFIX, verifyArchive } from './archive'
+import { writeTarGz } from './tarWriter'
 import type { HibernationContext, ProgressFn } from './context'
 import { gitHead } from './git'
 import type { HibernateItem } from './journal'
@@ -72,12 +73,13 @@ export async function hibernate(ctx: HibernationContext, req: HibernateRequest, 
         const tree = await walkTree(m.absPath)
         checkLinksStayInside(tree)
         const tmpArchive = tempPath(workspace.tmpDir, `${m.name}.tgz`)
-        const packed = await packTree(m.absPath, tree, tmpArchive, {
+        const packed = await writeTarGz(m.absPath, tree, tmpArchive, {
+          prefix: PACKAGE_PREFIX,
           gzipLevel: ctx.gzipLevel,
-          onProgress: (f, msg) => progress('packing', msg, share((f ?? 0) * 0.7)),
+          onProgress: (f, msg) => progress('packing', msg, share(f * 0.7)),
         })
         progress('verifying', `Verifying the archive of ${m.name} against the module…`, share(0.75))
-        await verifyArchiveAgainstTree(tmpArchive, m.absPath, tree)
+        await verifyArchive(tmpArchive, m.absPath, tree, packed.fileHashes)
         const files = versionFiles(workspace.hibernationDir, m.name, at)
         const usage = ctx.usage.get(workspace.root, m.name)
         const metadata: HibernationMetadata = {

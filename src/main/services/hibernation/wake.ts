@@ -2,8 +2,8 @@ import * as fsp from 'node:fs/promises'
 import * as path from 'node:path'
 import { WardenError } from '../../../shared/errors'
 import { atomicWriteFile, exists, sha256File } from '../fs/atomic'
-import { walkTree } from '../workspace/walk'
-import { extractArchive, inspectArchive, type InspectedArchive } from './archive'
+import { inspectArchive, type InspectedArchive } from './archive'
+import { extractInto } from './extract'
 import type { HibernationContext, ProgressFn } from './context'
 import { tempPath } from './hibernate'
 import type { StoredVersion } from './HibernationStore'
@@ -122,7 +122,6 @@ export async function wake(ctx: HibernationContext, req: WakeRequest, progress: 
             })
           }
         }
-        const inspected = p.inspected ?? (await inspectArchive(p.archive))
         progress('extracting', `Extracting: ${p.archive}`, share(0.3))
         const staging = tempPath(ctx.workspace.tmpDir, `wake-${p.name}`)
         const item: WakeItem = {
@@ -132,12 +131,12 @@ export async function wake(ctx: HibernationContext, req: WakeRequest, progress: 
           wokenMarker: p.version ? p.version.wokenPath : null,
         }
         items.push(item)
-        await extractArchive(p.archive, staging, inspected)
-        const tree = await walkTree(staging)
-        if (tree.fileCount !== inspected.fileCount) {
-          throw new WardenError('CHECKSUM_MISMATCH', `Extracted ${tree.fileCount} files from ${path.basename(p.archive)} but it lists ${inspected.fileCount}`)
+        // Every entry is checked again as it is extracted (into a temp folder inside the workspace).
+        const extracted = await extractInto(p.archive, staging)
+        if (p.version && extracted.fileCount !== p.version.metadata!.fileCount) {
+          throw new WardenError('CHECKSUM_MISMATCH', `Extracted ${extracted.fileCount} files from ${path.basename(p.archive)} but its metadata says ${p.version.metadata!.fileCount}`)
         }
-        staged.push({ p, item, fileCount: tree.fileCount })
+        staged.push({ p, item, fileCount: extracted.fileCount })
       }
     } catch (error) {
       await Promise.all(items.map((i) => fsp.rm(i.staging, { recursive: true, force: true })))

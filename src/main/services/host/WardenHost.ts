@@ -25,7 +25,7 @@ export interface WardenHostOptions {
   watch?: boolean
   /** Extra versions for the about box (electron, chrome…). */
   versions?: Record<string, string>
-  /** gzip level of hibernation archives. Defaults to 6. */
+  /** gzip level of hibernation archives. Defaults to 4. */
   gzipLevel?: number
   /** The clock (tests move it forward to age hibernations). Defaults to `Date.now`. */
   now?: () => number

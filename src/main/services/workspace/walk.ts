@@ -12,6 +12,7 @@ export interface TreeEntry {
   mode: number
   /** For symlinks: the link text. */
   linkTarget?: string
+  mtimeMs?: number
 }
 
 export interface Tree {
@@ -41,13 +42,13 @@ export async function walkTree(root: string): Promise<Tree> {
         }
         const st = await fsp.lstat(abs)
         if (st.isSymbolicLink()) {
-          entries.push({ rel, type: 'symlink', size: 0, mode: st.mode & 0o7777, linkTarget: await fsp.readlink(abs) })
+          entries.push({ rel, type: 'symlink', size: 0, mode: st.mode & 0o7777, linkTarget: await fsp.readlink(abs), mtimeMs: st.mtimeMs })
           fileCount++
         } else if (st.isDirectory()) {
-          entries.push({ rel, type: 'dir', size: 0, mode: st.mode & 0o7777 })
+          entries.push({ rel, type: 'dir', size: 0, mode: st.mode & 0o7777, mtimeMs: st.mtimeMs })
           subdirs.push([abs, rel])
         } else if (st.isFile()) {
-          entries.push({ rel, type: 'file', size: st.size, mode: st.mode & 0o7777 })
+          entries.push({ rel, type: 'file', size: st.size, mode: st.mode & 0o7777, mtimeMs: st.mtimeMs })
           fileCount++
           totalSize += st.size
         } else {
