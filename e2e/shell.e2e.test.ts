@@ -64,5 +64,12 @@ describe('first run and the app shell', () => {
     await screenshot(page, 'about-light')
     await page.keyboard.press('Escape')
     await about.waitFor({ state: 'detached' })
+
+    // The workspace in the header opens another one.
+    await page.getByTestId('workspace-path').click()
+    const open = page.getByRole('dialog', { name: 'Open workspace' })
+    expect(await open.getByLabel('Folder path').inputValue()).toBe(server.workspace)
+    await open.getByRole('button', { name: 'Cancel' }).click()
+    await open.waitFor({ state: 'detached' })
   })
 })

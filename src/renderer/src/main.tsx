@@ -7,8 +7,13 @@ import { provideClient } from './client/clientInstance'
 import { startLiveUpdates } from './stores/liveUpdates'
 import './styles/theme.css'
 import './styles/shell.css'
+import './styles/firstRun.css'
 import './styles/controls.css'
+import './styles/labels.css'
+import './styles/content.css'
+import './styles/overlays.css'
 import './styles/modules.css'
+import './styles/cards.css'
 import './styles/detail.css'
 
 const root = createRoot(document.getElementById('root')!)

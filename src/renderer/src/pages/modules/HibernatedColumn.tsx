@@ -1,4 +1,5 @@
 import { useMemo } from 'react'
+import { useShallow } from 'zustand/react/shallow'
 import { Icon } from '../../components/Icon'
 import { useNow } from '../../hooks/useNow'
 import { useModulesStore } from '../../stores/modulesStore'
@@ -10,14 +11,14 @@ import { requestHibernate } from './requestHibernate'
 /** Hibernated modules, newest first; active cards dropped here are hibernated (after asking why). */
 export function HibernatedColumn() {
   const hibernated = useModulesStore((s) => s.hibernated)
-  const groups = useModulesStore((s) => s.groups)
+  const activeNames = useModulesStore(useShallow((s) => s.groups.flatMap((g) => g.modules.map((m) => m.name))))
   const now = useNow()
   // A module woken from a file elsewhere can be active while its last hibernation is still unwoken:
   // that version is history (see the detail panel), not something to wake.
   const sorted = useMemo(() => {
-    const active = new Set(groups.flatMap((g) => g.modules.map((m) => m.name)))
+    const active = new Set(activeNames)
     return hibernated.filter((v) => !active.has(v.name)).sort((a, b) => b.hibernatedAt - a.hibernatedAt)
-  }, [groups, hibernated])
+  }, [activeNames, hibernated])
 
   return (
     <DropColumn
