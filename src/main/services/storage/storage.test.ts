@@ -1,0 +1,49 @@
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { openHost, tempDir, writeModule } from '../../../../test/fixtures'
+import { WardenDatabase } from './Database'
+
+const hosts: Array<{ dispose(): void }> = []
+afterEach(() => {
+  while (hosts.length) hosts.pop()!.dispose()
+})
+
+describe('storage', () => {
+  it('opens SQLite in WAL mode with migrations applied once, and refuses a database from a newer Warden', () => {
+    const file = path.join(tempDir(), 'warden.db')
+    const db = new WardenDatabase(file)
+    expect(db.db.pragma('journal_mode', { simple: true })).toBe('wal')
+    const version = db.schemaVersion
+    expect(version).toBeGreaterThan(0)
+    db.setSetting('lastWorkspace', '/x')
+    db.dispose()
+    const again = new WardenDatabase(file)
+    expect(again.schemaVersion).toBe(version)
+    expect(again.getSetting('lastWorkspace')).toBe('/x')
+    again.db.pragma(`user_version = ${version + 5}`)
+    again.dispose()
+    expect(() => new WardenDatabase(file)).toThrow(/newer Warden/)
+  })
+
+  it('`warden doctor` rebuilds the index from the archives on disk after the database is lost', async () => {
+    const ws = tempDir('warden-ws-')
+    for (const n of ['a', 'b', 'c']) writeModule(ws, { name: n })
+    const first = await openHost(ws)
+    await first.call('module.hibernate', { name: 'a' })
+    await first.call('module.hibernate', { name: 'b' })
+    first.host.dispose()
+    for (const f of fs.readdirSync(first.home)) if (f.startsWith('warden.db')) fs.rmSync(path.join(first.home, f))
+
+    const second = await openHost(ws, first.home)
+    hosts.push(second.host)
+    const report = await second.call('doctor.run', {})
+    expect(report.indexed).toBe(2)
+    expect(report.problems).toEqual([])
+    const rows = second.host.database.db.prepare('SELECT module FROM hibernations ORDER BY module').all() as Array<{ module: string }>
+    expect(rows.map((r) => r.module)).toEqual(['a', 'b'])
+    // The files were the truth all along: both still wake.
+    await second.call('module.wake', { name: 'a' })
+    expect(fs.existsSync(path.join(ws, 'commands/a/package.json'))).toBe(true)
+  })
+})
