@@ -151,8 +151,18 @@ describe('modules page', () => {
     await page.getByTestId('toast-error').getByText('notes.txt is not a module archive').waitFor()
     await page.getByTestId('toast-error').getByText('.tgz').first().waitFor()
 
+    await page.getByTestId('toast-error').getByRole('button', { name: 'Dismiss' }).click()
+    await page.getByTestId('toast-error').waitFor({ state: 'detached' })
+
     await dropFile(path.basename(packed.path), fs.readFileSync(packed.path))
-    await activeCard(page, 'experimental-ui').waitFor()
+    // Fail with what the page said, rather than a timeout, if the host refuses the file.
+    const refused = page.getByTestId('toast-error')
+    await Promise.race([
+      activeCard(page, 'experimental-ui').waitFor(),
+      refused.waitFor().then(async () => {
+        throw new Error(`the dropped archive was refused: ${await refused.textContent()}`)
+      }),
+    ])
     await hibernatedCard(page, 'experimental-ui').waitFor({ state: 'detached' })
     await page.getByTestId('toast-success').getByText('Woke experimental-ui').waitFor()
     expect(await activeNames(server)).toContain('experimental-ui')
