@@ -88,7 +88,8 @@ export class HibernationService {
   /** Wake from bytes a client sent (a file dropped on the window). */
   async wakeUpload(fileName: string, data: Buffer, kind: string | undefined, progress: ProgressFn = noProgress): Promise<WakeOutcome> {
     await fsp.mkdir(this.ctx.workspace.tmpDir, { recursive: true })
-    const file = `${tempPath(this.ctx.workspace.tmpDir, 'upload')}-${path.basename(fileName).replace(/[^\w.@+-]/g, '_')}`
+    // The temp name must end in `.<pid>.<hex>` (tempPath), or recovery would take it for a leftover.
+    const file = tempPath(this.ctx.workspace.tmpDir, `upload-${path.basename(fileName).replace(/[^\w.@+-]/g, '_')}`)
     await atomicWriteFile(file, data)
     try {
       return await this.wake({ from: file, fromArchive: false, kind }, progress)
@@ -97,12 +98,19 @@ export class HibernationService {
     }
   }
 
+  /**
+   * The newest version of each hibernated module. A module that is active again (woken from a file,
+   * or re-created) is not hibernated, so its versions show only with `includeWoken` (and in `versions`).
+   */
   async listHibernated(archiveAfterDays: number, includeWoken: boolean): Promise<HibernatedVersion[]> {
-    const { versions } = await this.ctx.store.read(this.ctx.workspace.hibernationDir, 'hibernation')
+    const [{ versions }, scan] = await Promise.all([
+      this.ctx.store.read(this.ctx.workspace.hibernationDir, 'hibernation'),
+      this.ctx.workspace.scan({ sizes: false }),
+    ])
     this.ctx.store.index(versions, this.ctx.workspace.root)
     const newest = new Map<string, StoredVersion>()
     for (const v of versions) {
-      if (!includeWoken && v.wokenAt !== null) continue
+      if (!includeWoken && (v.wokenAt !== null || scan.modules.has(v.name))) continue
       if (!newest.has(v.name)) newest.set(v.name, v)
     }
     return Promise.all([...newest.values()].map((v) => this.ctx.store.describe(v, archiveAfterDays)))

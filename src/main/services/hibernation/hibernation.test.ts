@@ -100,7 +100,24 @@ describe('hibernate and wake', () => {
     expect(err.code).toBe('CONFLICT')
     expect(err.message).toContain('already active')
     expect(fs.readFileSync(path.join(dir, 'a.txt'), 'utf8')).toBe('new work')
-    expect((await call('module.listHibernated', {})).modules.map((m) => m.name)).toEqual(['hello'])
+    // The old version is kept (not woken), but the module is active, so it is not listed as hibernated.
+    expect((await call('module.versions', { name: 'hello' })).versions.map((v) => v.wokenAt)).toEqual([null])
+    expect((await call('module.listHibernated', {})).modules).toEqual([])
+    expect((await call('module.listHibernated', { includeWoken: true })).modules.map((m) => m.name)).toEqual(['hello'])
+  })
+
+  it('wakes a .tgz uploaded by a client (a file dropped on the window)', async () => {
+    const { ws, call } = await setup()
+    const dir = writeModule(ws, { name: 'shared-widget', kind: 'widgets', files: { 'w.js': 'w\n' } })
+    const before = fingerprint(dir)
+    const packed = await call('module.pack', { name: 'shared-widget', outDir: tempDir() })
+    await call('module.hibernate', { name: 'shared-widget' })
+    const out = await call('module.wakeUpload', { fileName: path.basename(packed.path), dataBase64: fs.readFileSync(packed.path).toString('base64'), kind: 'widgets' })
+    expect(out.woken[0]).toMatchObject({ name: 'shared-widget', path: 'widgets/shared-widget' })
+    expect(fingerprint(dir)).toEqual(before)
+    expect(fs.readdirSync(path.join(ws, '.warden/tmp'))).toEqual([])
+    const notTgz = await expectError(call('module.wakeUpload', { fileName: 'notes.txt', dataBase64: 'aGVsbG8=' }))
+    expect(notTgz.message).toContain('not a .tgz')
   })
 
   it('handles scoped names, spaces and unicode', async () => {
