@@ -2,6 +2,7 @@ import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { WardenError } from '../../shared/errors'
 import { App } from './App'
+import { ErrorCallout } from './components/ErrorCallout'
 import { createClient } from './client/createClient'
 import { provideClient } from './client/clientInstance'
 import { startLiveUpdates } from './stores/liveUpdates'
@@ -32,12 +33,7 @@ try {
   const error = WardenError.from(thrown)
   root.render(
     <div className="splash">
-      <div className="callout danger" role="alert">
-        <div>
-          <strong>{error.message}</strong>
-          {error.hint && <p>{error.hint}</p>}
-        </div>
-      </div>
+      <ErrorCallout error={error} />
     </div>,
   )
 }

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react'
 import { wakeModule } from '../../../actions/moduleActions'
 import { packModule } from '../../../actions/packModule'
+import { ErrorCallout } from '../../../components/ErrorCallout'
 import { Icon } from '../../../components/Icon'
 import { useNow } from '../../../hooks/useNow'
 import { useDetailStore } from '../../../stores/detailStore'
@@ -105,14 +106,7 @@ export function DetailPanel() {
         </button>
       </header>
       <div className="detail-scroll">
-        {error && (
-          <div className="callout danger" role="alert">
-            <div>
-              <strong>{error.message}</strong>
-              {error.hint && <p>{error.hint}</p>}
-            </div>
-          </div>
-        )}
+        {error && <ErrorCallout error={error} />}
         {!data && !error && <p className="empty-line">Loading…</p>}
         {data && data.name === selected && <DetailBody key={`${selected}:${data.active ? 1 : 0}:${data.versions.length}`} data={data} />}
       </div>

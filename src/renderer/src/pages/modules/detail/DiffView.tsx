@@ -6,6 +6,7 @@ import { toWardenError } from '../../../lib/toWardenError'
 import type { FileChange, HibernatedVersion, ModuleDiff } from '../../../lib/types'
 import { formatDate } from './moduleStatus'
 import { PatchView } from './PatchView'
+import { ErrorCallout } from '../../../components/ErrorCallout'
 
 /** What to compare: a stored version against another one or against the active module. */
 export interface DiffPair {
@@ -110,14 +111,7 @@ export function DiffView({ name, versions, active, pair, onPair }: { name: strin
         </label>
       </div>
       {!ready && <p className="empty-line">Choose two different versions.</p>}
-      {ready && error && (
-        <div className="callout danger" role="alert">
-          <div>
-            <strong>{error.message}</strong>
-            {error.hint && <p>{error.hint}</p>}
-          </div>
-        </div>
-      )}
+      {ready && error && <ErrorCallout error={error} />}
       {ready && result && (
         <div className={loading ? 'diff-result stale' : 'diff-result'}>
           <p className="diff-summary" data-testid="diff-summary">
