@@ -31,22 +31,24 @@ export async function fsyncDir(dir: string): Promise<void> {
 /**
  * Write a file so that a crash at any moment leaves either the old content or the new one:
  * temp file in the same folder, fsync, read back and compare, rename, fsync the folder.
+ * `durable: false` skips the fsyncs, for derived files that are regenerated anyway (still atomic).
  */
-export async function atomicWriteFile(target: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+export async function atomicWriteFile(target: string, data: string | Uint8Array, options: { mode?: number; durable?: boolean } = {}): Promise<void> {
+  const { mode = 0o644, durable = true } = options
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data)
   const tmp = tempNameFor(target)
   try {
     const handle = await fsp.open(tmp, 'wx', mode)
     try {
       await handle.writeFile(bytes)
-      await handle.sync()
+      if (durable) await handle.sync()
     } finally {
       await handle.close()
     }
     const back = await fsp.readFile(tmp)
     if (!back.equals(bytes)) throw new Error(`read-back of ${target} did not match what was written`)
     await fsp.rename(tmp, target)
-    await fsyncDir(path.dirname(target))
+    if (durable) await fsyncDir(path.dirname(target))
   } catch (error) {
     await fsp.rm(tmp, { force: true })
     throw error

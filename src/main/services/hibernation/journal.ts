@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import * as fsp from 'node:fs/promises'
 import * as path from 'node:path'
-import { atomicWriteFile, exists, fsyncDir, TEMP_MARKER } from '../fs/atomic'
+import { atomicWriteFile, exists, TEMP_MARKER } from '../fs/atomic'
 import { processAlive } from '../locking/processAlive'
 
 /**
@@ -42,9 +42,9 @@ export class Journal {
     await atomicWriteFile(path.join(this.dir, `${entry.id}.json`), JSON.stringify(entry, null, 2))
   }
 
+  /** No fsync: if the removal is lost, recovery finds the work done and only removes the entry again. */
   async end(id: string): Promise<void> {
     await fsp.rm(path.join(this.dir, `${id}.json`), { force: true })
-    await fsyncDir(this.dir)
   }
 
   /**

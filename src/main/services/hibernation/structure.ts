@@ -4,7 +4,7 @@ import type { Workspace } from '../workspace/Workspace'
 
 /**
  * Regenerate `.warden/structure.json` (the active modules by kind, what the running system loads)
- * and return the count per kind.
+ * and return the count per kind. It is derived from the tree, so it is written atomically but not fsynced.
  */
 export async function regenerateStructure(workspace: Workspace): Promise<Record<string, number>> {
   const scan = await workspace.scan({ sizes: false })
@@ -17,6 +17,6 @@ export async function regenerateStructure(workspace: Workspace): Promise<Record<
     counts[kind] = list.length
   }
   await fsp.mkdir(workspace.wardenDir, { recursive: true })
-  await atomicWriteFile(workspace.structureFile, JSON.stringify({ formatVersion: 1, generatedAt: Date.now(), counts, kinds }, null, 2) + '\n')
+  await atomicWriteFile(workspace.structureFile, JSON.stringify({ formatVersion: 1, generatedAt: Date.now(), counts, kinds }, null, 2) + '\n', { durable: false })
   return counts
 }
