@@ -24,13 +24,20 @@ const cases: Case[] = [
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
+/** Flush pending writes first, so one step's write-back does not land on the next one's timing. */
+function settle(): void {
+  if (process.platform !== 'win32') execFileSync('sync')
+}
+
 function time(fn: () => void): number {
+  settle()
   const t = process.hrtime.bigint()
   fn()
   return Number(process.hrtime.bigint() - t) / 1e6
 }
 
 async function timeAsync(fn: () => Promise<unknown>): Promise<number> {
+  settle()
   const t = process.hrtime.bigint()
   await fn()
   return Number(process.hrtime.bigint() - t) / 1e6

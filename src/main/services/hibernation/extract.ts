@@ -1,5 +1,7 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
+import { pipeline } from 'node:stream/promises'
+import * as zlib from 'node:zlib'
 import * as tar from 'tar'
 import { WardenError } from '../../../shared/errors'
 import { DEFAULT_LIMITS, EntryChecker, type ArchiveLimits } from './entryChecks'
@@ -9,6 +11,10 @@ export interface Extracted {
   unpackedSize: number
   packageJson: Record<string, unknown> | null
 }
+
+/** Like node-tar: more than 1000x inflation (past the first MBs) is a gzip bomb. */
+const MAX_RATIO = 1000
+const MAX_RATIO_FLOOR = 16 * 1024 * 1024
 
 let cachedUmask: number | null = null
 /** The process umask, found once by creating a file (process.umask() without arguments is deprecated). */
@@ -35,9 +41,9 @@ interface Pending {
  * as `inspectArchive`) and writing each file with its exact mode and mtime. On any refusal it throws;
  * the caller removes the folder, so nothing reaches the active tree.
  *
- * node-tar's parser (synchronous zlib) turns each 1 MB read into entries, which are written with
- * synchronous calls before the next read: a few ms of work per slice, and about 10x faster than
- * a thread-pool round trip for each of the open/write/chmod/utimes/close of every small file.
+ * Each 1 MB of inflated tar becomes entries that are written with synchronous calls before the next
+ * chunk: a few ms of work per slice, and much faster than a thread-pool round trip for each
+ * open/write/utimes/close of every small file.
  */
 export async function extractInto(archive: string, into: string, limits: ArchiveLimits = DEFAULT_LIMITS): Promise<Extracted> {
   fs.mkdirSync(into, { recursive: true })
@@ -99,12 +105,22 @@ export async function extractInto(archive: string, into: string, limits: Archive
   })
   let parseError: unknown = null
   parser.on('error', (e: unknown) => (parseError ??= e))
+  // gunzip runs on the thread pool, in parallel with parsing and writing here (as `tar -xzf` pipes
+  // gzip into tar); the ratio check stands in for node-tar's own gzip-bomb guard.
+  let compressed = 0
+  let inflated = 0
+  const source = fs.createReadStream(archive, { highWaterMark: 1 << 20 })
+  source.on('data', (c) => (compressed += c.length))
   try {
-    for await (const chunk of fs.createReadStream(archive, { highWaterMark: 1 << 20 })) {
-      parser.write(chunk as Buffer)
-      if (checker.problem || parseError) break
-      writeQueued()
-    }
+    await pipeline(source, zlib.createGunzip({ chunkSize: 1 << 20 }), async (chunks: AsyncIterable<Buffer>) => {
+      for await (const chunk of chunks) {
+        inflated += chunk.length
+        if (inflated > MAX_RATIO_FLOOR && inflated > compressed * MAX_RATIO) throw (parseError ??= new Error('decompression ratio exceeded'))
+        parser.write(chunk)
+        if (checker.problem || parseError) return
+        writeQueued()
+      }
+    })
     if (!checker.problem && !parseError) {
       await new Promise<void>((resolve) => {
         parser.once('end', () => resolve())

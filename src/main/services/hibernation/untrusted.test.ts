@@ -6,6 +6,7 @@ import * as zlib from 'node:zlib'
 import { afterEach, describe, expect, it } from 'vitest'
 import { expectError, fingerprint, openHost, tempDir, writeModule } from '../../../../test/fixtures'
 import { inspectArchive } from './archive'
+import { extractInto } from './extract'
 
 /** A raw ustar header + data, so we can write entries no well-behaved tool would. */
 function tarEntry(name: string, options: { type?: string; data?: Buffer; link?: string; size?: number } = {}): Buffer {
@@ -83,6 +84,17 @@ describe('archives from elsewhere are untrusted', () => {
     const err = await expectError(inspectArchive(file))
     expect(err.code).toBe('UNSAFE_ARCHIVE')
     expect(err.message).toMatch(/gzip bomb/)
+  })
+
+  it('stops a gzip bomb during extraction too (a damaged archive of our own)', async () => {
+    const dir = tempDir()
+    const file = path.join(dir, 'bomb.tgz')
+    fs.writeFileSync(file, zlib.gzipSync(Buffer.concat([pkg, tarEntry('package/zeros.bin', { data: Buffer.alloc(64 * 1024 * 1024) }), Buffer.alloc(1024)]), { level: 9 }))
+    const into = path.join(dir, 'out')
+    const err = await expectError(extractInto(file, into))
+    expect(err.code).toBe('UNSAFE_ARCHIVE')
+    expect(err.message).toMatch(/gzip bomb/)
+    expect(fs.existsSync(path.join(into, 'zeros.bin'))).toBe(false)
   })
 
   it('refuses an archive that unpacks above the size limit', async () => {
