@@ -270,4 +270,19 @@ describe('the archive', () => {
     await page.getByRole('button', { name: 'Verify' }).click()
     await page.getByTestId('toast-success').getByText('Everything verifies').waitFor()
   })
+
+  test('Verify reports what an interrupted operation left, and Repair cleans it up', async () => {
+    page = await openApp(browser, server)
+    // What a process killed mid-hibernation leaves: a temp file named with its (dead) pid.
+    const tmp = path.join(server.workspace, '.warden', 'tmp')
+    fs.mkdirSync(tmp, { recursive: true })
+    const leftover = path.join(tmp, '.warden-tmp-old-feature.tgz.2147483646.deadbeef')
+    fs.writeFileSync(leftover, 'partial archive')
+    await page.getByRole('button', { name: 'Verify' }).click()
+    await page.getByText('1 problem found').waitFor()
+    await page.getByRole('button', { name: 'Repair' }).click()
+    await page.getByTestId('toast-success').getByText('Workspace repaired').waitFor()
+    expect(fs.existsSync(leftover)).toBe(false)
+    await page.getByRole('button', { name: 'Repair' }).waitFor({ state: 'detached' })
+  })
 })

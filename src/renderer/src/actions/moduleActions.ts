@@ -75,19 +75,39 @@ export async function archiveOlderThan(days: number): Promise<boolean> {
   return out.ok
 }
 
-/** Check every archive's checksum and the index. */
-export async function verifyArchives(): Promise<void> {
+/** Check every archive's checksum and the index; resolves to whether anything needs attention. */
+export async function verifyArchives(): Promise<boolean> {
   const out = await runOperation('module.verify', {}, { label: 'Verifying archives' })
-  if (!out.ok) return
+  if (!out.ok) return false
   const { ok, checked, problems } = out.value
   const summary = `${checked.archives} archives, ${checked.activeModules} active modules checked`
-  if (ok) toastSuccess('Everything verifies', summary)
+  if (ok && problems.length === 0) toastSuccess('Everything verifies', summary)
+  else {
+    useToastStore.getState().push({
+      kind: ok ? 'info' : 'error',
+      title: `${problems.length} problem${problems.length === 1 ? '' : 's'} found`,
+      message: problems.slice(0, 3).map((p) => `${p.subject}: ${p.message}`).join('\n'),
+      hint: 'Repair finishes or undoes interrupted work and rebuilds the index; damaged archives stay as they are for you to inspect.',
+    })
+  }
+  return problems.length > 0
+}
+
+/** Finish or undo interrupted work, remove leftovers, and rebuild the index from the files (`verify --repair` + `doctor`). */
+export async function repairWorkspace(): Promise<void> {
+  const repaired = await runOperation('module.verify', { repair: true }, { label: 'Repairing' })
+  if (!repaired.ok) return
+  const rebuilt = await runOperation('doctor.run', {}, { label: 'Rebuilding the index' })
+  if (!rebuilt.ok) return
+  const errors = rebuilt.value.problems.filter((p) => p.severity === 'error')
+  if (errors.length === 0) toastSuccess('Workspace repaired', `${repaired.value.repaired.length} fix(es); ${rebuilt.value.indexed} archives indexed`)
   else {
     useToastStore.getState().push({
       kind: 'error',
-      title: `${problems.length} problem${problems.length === 1 ? '' : 's'} found`,
-      message: problems.slice(0, 3).map((p) => `${p.subject}: ${p.message}`).join('\n'),
-      hint: 'Run `warden module verify --repair` to finish interrupted work, or `warden doctor` to rebuild the index.',
+      title: `${errors.length} problem${errors.length === 1 ? '' : 's'} remain`,
+      message: errors.slice(0, 3).map((p) => `${p.subject}: ${p.message}`).join('\n'),
+      hint: 'A damaged archive cannot be repaired; wake another version from the module’s details.',
     })
   }
+  refresh()
 }

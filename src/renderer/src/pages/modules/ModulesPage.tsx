@@ -1,5 +1,5 @@
 import { useState } from 'react'
-import { verifyArchives } from '../../actions/moduleActions'
+import { verifyArchives, repairWorkspace } from '../../actions/moduleActions'
 import { Icon } from '../../components/Icon'
 import { useModulesStore } from '../../stores/modulesStore'
 import { ActiveColumn } from './ActiveColumn'
@@ -32,6 +32,7 @@ export function ModulesPage() {
   const [tab, setTab] = useState<Tab>('board')
   const [archiving, setArchiving] = useState(false)
   const [verifying, setVerifying] = useState(false)
+  const [needsRepair, setNeedsRepair] = useState(false)
   const loaded = useModulesStore((s) => s.loaded)
   const error = useModulesStore((s) => s.error)
 
@@ -47,12 +48,27 @@ export function ModulesPage() {
             disabled={verifying}
             onClick={async () => {
               setVerifying(true)
-              await verifyArchives()
+              setNeedsRepair(await verifyArchives())
               setVerifying(false)
             }}
           >
             <Icon name="shield" /> {verifying ? 'Verifying…' : 'Verify'}
           </button>
+          {needsRepair && (
+            <button
+              type="button"
+              className="button ghost"
+              disabled={verifying}
+              onClick={async () => {
+                setVerifying(true)
+                await repairWorkspace()
+                setNeedsRepair(await verifyArchives())
+                setVerifying(false)
+              }}
+            >
+              <Icon name="shield" /> Repair
+            </button>
+          )}
           <button type="button" className="button ghost" onClick={() => setArchiving(true)}>
             <Icon name="archive" /> Archive old…
           </button>
