@@ -3,19 +3,22 @@ import * as path from 'node:path'
 import * as tar from 'tar'
 import { WardenError } from '../../../shared/errors'
 import { walkTree, type Tree, type TreeEntry } from '../workspace/walk'
-import { DEFAULT_LIMITS, EntryChecker, escapes, type ArchiveLimits } from './entryChecks'
+import { DEFAULT_LIMITS, EntryChecker, linkProblem, type ArchiveLimits } from './entryChecks'
 
 /** npm's layout: every entry under `package/`. */
 export const PACKAGE_PREFIX = 'package'
 
-/** Refuse links that would leave the module once woken: nothing outside it would come back with it. */
+/**
+ * Refuse links that wake would refuse (see linkProblem): one leaving the module would not bring back
+ * what it points to. Checked before hibernating, so every hibernated module can be woken.
+ */
 export function checkLinksStayInside(tree: Tree): void {
-  for (const e of tree.entries) {
-    if (e.type !== 'symlink') continue
-    const target = e.linkTarget ?? ''
-    if (path.posix.isAbsolute(target) || path.win32.isAbsolute(target) || escapes(path.posix.join(path.posix.dirname(e.rel), target))) {
-      throw new WardenError('UNSAFE_ARCHIVE', `${e.rel} is a link to ${target}, outside the module; it would not be restorable`, {
-        hint: 'Replace the link with a copy of what it points to, or a link inside the module.',
+  const links = new Map(tree.entries.filter((e) => e.type === 'symlink').map((e) => [e.rel, e.linkTarget ?? '']))
+  for (const [rel, target] of links) {
+    const problem = linkProblem(rel, target, (r) => links.get(r))
+    if (problem) {
+      throw new WardenError('UNSAFE_ARCHIVE', `${rel} is ${problem}; the module could not be woken safely`, {
+        hint: 'Replace the link with a copy of what it points to, or a link to something inside the module.',
       })
     }
   }
@@ -105,7 +108,7 @@ export async function inspectArchive(archive: string, limits: ArchiveLimits = DE
   } catch (error) {
     throw checker.problem ?? checker.readError(error)
   }
-  if (checker.problem) throw checker.problem
+  if (checker.finish()) throw checker.problem!
   if (checker.topDir === null) throw new WardenError('UNSAFE_ARCHIVE', `${label} is empty`)
   return { topDir: checker.topDir, fileCount: checker.fileCount, unpackedSize: checker.unpackedSize, packageJson: parsePackageJson(label, checker.topDir, packageJson), entries: checker.entries }
 }

@@ -13,10 +13,49 @@ export const DEFAULT_LIMITS: ArchiveLimits = { maxUnpackedBytes: 4 * 1024 ** 3, 
 
 const NOTHING_WRITTEN = 'Nothing was written. Only wake archives you trust; npm pack tarballs are accepted.'
 
-/** Whether a relative POSIX path leaves its root. */
-export function escapes(normalRel: string): boolean {
-  const n = path.posix.normalize(normalRel)
-  return n === '..' || n.startsWith('../') || path.posix.isAbsolute(n)
+/**
+ * Why a link at `rel` (inside a package) pointing to `target` is unsafe, or null. The target is
+ * resolved as the file system would, one component at a time from the link's folder and through
+ * the package's other links: it may not be absolute nor end up above the package — `q -> .` then
+ * `p -> q/..` looks inside on paper but leads out on disk.
+ */
+export function linkProblem(rel: string, target: string, linkTarget: (rel: string) => string | undefined): string | null {
+  if (!target) return 'an empty link'
+  const absolute = (t: string) => path.posix.isAbsolute(t) || /^[a-zA-Z]:/.test(t) || t.includes('\\')
+  if (absolute(target)) return `an absolute link (${target})`
+  let hops = 0
+  const resolve = (from: string[], t: string): string[] | string => {
+    const at = [...from]
+    for (const part of t.split('/')) {
+      if (part === '' || part === '.') continue
+      if (part === '..') {
+        if (at.length === 0) return `a link pointing outside the package (${target})`
+        at.pop()
+        continue
+      }
+      at.push(part)
+      const next = linkTarget(at.join('/'))
+      if (next === undefined) continue
+      if (++hops > 40) return `a loop of links (${target})`
+      if (absolute(next)) return `a link through the absolute link ${at.join('/')}`
+      const resolved = resolve(at.slice(0, -1), next)
+      if (typeof resolved === 'string') return resolved
+      at.splice(0, at.length, ...resolved)
+    }
+    return at
+  }
+  const result = resolve(rel.split('/').slice(0, -1), target)
+  return typeof result === 'string' ? result : null
+}
+
+/** The first folder above `rel` that is a link, if any: nothing may be written through a link. */
+export function linkAbove(rel: string, isLink: (rel: string) => boolean): string | null {
+  const parts = rel.split('/')
+  for (let i = 1; i < parts.length; i++) {
+    const prefix = parts.slice(0, i).join('/')
+    if (isLink(prefix)) return prefix
+  }
+  return null
 }
 
 export interface CheckedEntry {
@@ -36,6 +75,9 @@ export class EntryChecker {
   fileCount = 0
   unpackedSize = 0
   entries = 0
+  private readonly links = new Map<string, string>()
+  private readonly isLink = (rel: string) => this.links.has(rel)
+  private readonly linkTarget = (rel: string) => this.links.get(rel)
 
   constructor(
     private readonly label: string,
@@ -62,6 +104,8 @@ export class EntryChecker {
     if (this.topDir === null) this.topDir = parts[0]
     else if (parts[0] !== this.topDir) return this.refuse(`entries under more than one top folder (${this.topDir}/ and ${parts[0]}/)`)
     const rel = parts.slice(1).join('/')
+    const through = linkAbove(rel, this.isLink)
+    if (through) return this.refuse(`entry ${show} would be written through the link ${through}`)
     switch (entry.type) {
       case 'File':
       case 'OldFile':
@@ -75,9 +119,9 @@ export class EntryChecker {
         return rel ? { rel, kind: 'dir' } : null
       case 'SymbolicLink': {
         const target = entry.linkpath ?? ''
-        if (path.posix.isAbsolute(target) || /^[a-zA-Z]:/.test(target) || escapes(path.posix.join(path.posix.dirname(rel || '.'), target))) {
-          return this.refuse(`link ${show} points outside the package (${target})`)
-        }
+        const problem = rel ? linkProblem(rel, target, this.linkTarget) : 'a link in place of the package folder'
+        if (problem) return this.refuse(`${show} is ${problem}`)
+        this.links.set(rel, target)
         this.fileCount++
         return { rel, kind: 'symlink' }
       }
@@ -91,6 +135,21 @@ export class EntryChecker {
         if (String(entry.type).endsWith('Header') || entry.type === 'GlobalExtendedHeader') return null
         return this.refuse(`entry ${show} has an unsupported type ${entry.type}`)
     }
+  }
+
+  /**
+   * Checks that need every entry: each link is resolved again once all links are known (through
+   * links that came later in the archive). Call after the last entry; sets and returns `problem`.
+   */
+  finish(): WardenError | null {
+    for (const [rel, target] of this.links) {
+      const problem = linkProblem(rel, target, this.linkTarget)
+      if (problem) {
+        this.refuse(`${JSON.stringify(rel)} is ${problem}`)
+        break
+      }
+    }
+    return this.problem
   }
 
   /** An error for an archive that cannot be read at all. */

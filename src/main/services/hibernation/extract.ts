@@ -131,7 +131,7 @@ export async function extractInto(archive: string, into: string, limits: Archive
   } catch (error) {
     parseError ??= error
   }
-  if (checker.problem) throw checker.problem
+  if (checker.problem || (!parseError && checker.finish())) throw checker.problem!
   if (parseError) throw parseError instanceof WardenError ? parseError : checker.readError(parseError)
   // Folder modes and times last, deepest first, so writing into them was never blocked.
   dirs.sort((a, b) => b.target.length - a.target.length)

@@ -241,6 +241,25 @@ describe('hibernate and wake', () => {
     expect(fs.existsSync(path.join(dir, 'package.json'))).toBe(true)
   })
 
+  it('keeps links that stay inside, through other links too, and refuses a chain that leads out', async () => {
+    const { ws, call } = await setup()
+    const dir = writeModule(ws, { name: 'linked', files: { 'src/util.js': 'u\n' } })
+    fs.symlinkSync('src', path.join(dir, 'lib'))
+    fs.symlinkSync('lib/util.js', path.join(dir, 'util.js'))
+    const before = fingerprint(dir)
+    await call('module.hibernate', { name: 'linked' })
+    await call('module.wake', { name: 'linked' })
+    expect(fingerprint(dir)).toEqual(before)
+    expect(fs.readFileSync(path.join(dir, 'util.js'), 'utf8')).toBe('u\n')
+
+    fs.symlinkSync('.', path.join(dir, 'q'))
+    fs.symlinkSync('q/..', path.join(dir, 'p'))
+    const err = await expectError(call('module.hibernate', { name: 'linked' }))
+    expect(err.code).toBe('UNSAFE_ARCHIVE')
+    expect(err.message).toMatch(/^p is a link pointing outside the package/)
+    expect(fs.existsSync(path.join(dir, 'package.json'))).toBe(true)
+  })
+
   it('rejects bad names with a clear message', async () => {
     const { call } = await setup()
     for (const name of ['', '../etc', 'a/b/c', '@scope/../x']) {
