@@ -48,6 +48,11 @@ export function linkProblem(rel: string, target: string, linkTarget: (rel: strin
   return typeof result === 'string' ? result : null
 }
 
+/** A path as a case-insensitive, unicode-normalizing file system (macOS, Windows) sees it. */
+export function foldPath(rel: string): string {
+  return rel.normalize('NFC').toLowerCase()
+}
+
 /** The first folder above `rel` that is a link, if any: nothing may be written through a link. */
 export function linkAbove(rel: string, isLink: (rel: string) => boolean): string | null {
   const parts = rel.split('/')
@@ -75,9 +80,10 @@ export class EntryChecker {
   fileCount = 0
   unpackedSize = 0
   entries = 0
+  /** Links by folded path: on case-insensitive or normalizing file systems `A` and `a` are one path. */
   private readonly links = new Map<string, string>()
-  private readonly isLink = (rel: string) => this.links.has(rel)
-  private readonly linkTarget = (rel: string) => this.links.get(rel)
+  private readonly isLink = (rel: string) => this.links.has(foldPath(rel))
+  private readonly linkTarget = (rel: string) => this.links.get(foldPath(rel))
 
   constructor(
     private readonly label: string,
@@ -121,7 +127,7 @@ export class EntryChecker {
         const target = entry.linkpath ?? ''
         const problem = rel ? linkProblem(rel, target, this.linkTarget) : 'a link in place of the package folder'
         if (problem) return this.refuse(`${show} is ${problem}`)
-        this.links.set(rel, target)
+        this.links.set(foldPath(rel), target)
         this.fileCount++
         return { rel, kind: 'symlink' }
       }

@@ -106,6 +106,28 @@ describe('hibernate and wake', () => {
     expect((await call('module.listHibernated', { includeWoken: true })).modules.map((m) => m.name)).toEqual(['hello'])
   })
 
+  it('after a wake crashed before its rename, recovery leaves a folder that appeared at the target alone and the version hibernated', async () => {
+    const { ws, call } = await setup()
+    const dir = writeModule(ws, { name: 'eps', files: { 'work.txt': 'precious\n' } })
+    const h = (await call('module.hibernate', { name: 'eps' })).hibernated[0]
+    // The crashed wake had extracted into staging; then someone else created the target folder.
+    const staging = path.join(ws, '.warden/tmp/.warden-tmp-wake-eps.2147483646.abcd1234')
+    fs.mkdirSync(staging, { recursive: true })
+    fs.writeFileSync(path.join(staging, 'work.txt'), 'precious\n')
+    fs.mkdirSync(dir, { recursive: true })
+    fs.writeFileSync(path.join(dir, 'README'), 'someone else\n')
+    fs.mkdirSync(path.join(ws, '.warden/journal'), { recursive: true })
+    const entry = { id: '1-dead', op: 'wake', pid: 2147483646, startedAt: 1, items: [{ name: 'eps', staging, target: dir, wokenMarker: h.archivePath.replace(/\.tgz$/, '.woken.json') }] }
+    fs.writeFileSync(path.join(ws, '.warden/journal/1-dead.json'), JSON.stringify(entry))
+    const report = await call('module.verify', { repair: true })
+    expect(report.repaired).toContain('undid the interrupted wake of eps (it stays hibernated)')
+    expect(fs.readFileSync(path.join(dir, 'README'), 'utf8')).toBe('someone else\n')
+    expect(fs.existsSync(staging)).toBe(false)
+    fs.rmSync(dir, { recursive: true })
+    await call('module.wake', { name: 'eps' })
+    expect(fs.readFileSync(path.join(dir, 'work.txt'), 'utf8')).toBe('precious\n')
+  })
+
   it('wakes a .tgz uploaded by a client (a file dropped on the window)', async () => {
     const { ws, call } = await setup()
     const dir = writeModule(ws, { name: 'shared-widget', kind: 'widgets', files: { 'w.js': 'w\n' } })

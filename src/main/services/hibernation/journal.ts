@@ -102,7 +102,9 @@ export async function recoverEntry(entry: JournalEntry): Promise<string[]> {
     }
   } else {
     for (const item of entry.items) {
-      if (await exists(item.target)) {
+      // The rename moves staging to target in one step: staging still there means it never happened
+      // (whatever is at the target now is someone else's).
+      if (!(await exists(item.staging)) && (await exists(item.target))) {
         if (item.wokenMarker && !(await exists(item.wokenMarker))) {
           await atomicWriteFile(item.wokenMarker, JSON.stringify({ wokenAt: Date.now(), to: item.target, recovered: true }))
         }

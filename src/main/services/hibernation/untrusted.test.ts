@@ -53,6 +53,7 @@ describe('archives from elsewhere are untrusted', () => {
     ['a hard link', [pkg, tarEntry('package/hard', { type: '1', link: 'package/package.json' })], /hard link/],
     ['a chain of links that leads out (q -> ., p -> q/..)', [pkg, tarEntry('package/q', { type: '2', link: '.' }), tarEntry('package/p', { type: '2', link: 'q/..' })], /pointing outside/],
     ['the same chain in the other order', [pkg, tarEntry('package/p', { type: '2', link: 'q/..' }), tarEntry('package/q', { type: '2', link: '.' })], /pointing outside/],
+    ['a file written through a link that differs only in case (macOS, Windows)', [pkg, tarEntry('package/a/', { type: '5' }), tarEntry('package/a/B', { type: '2', link: '..' }), tarEntry('package/a/b/x.txt', { data: Buffer.from('x') })], /through the link a\/b/],
     ['a file written through a link', [pkg, tarEntry('package/sub', { type: '2', link: '.' }), tarEntry('package/sub/x.txt', { data: Buffer.from('x') })], /through the link sub/],
     ['a character device', [pkg, tarEntry('package/dev', { type: '3' })], /device/],
     ['a FIFO', [pkg, tarEntry('package/fifo', { type: '6' })], /FIFO/],
