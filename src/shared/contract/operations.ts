@@ -79,6 +79,8 @@ export const operations = {
       hibernated: z.array(HibernatedEntry),
       groupId: z.string().nullable(),
       activeCounts: z.record(z.string(), z.number()),
+      /** Anything unusual, e.g. a module kept active because it changed while it was being hibernated. */
+      notes: z.array(z.string()),
       restoreCommand: z.string(),
     }),
     mutates: true,

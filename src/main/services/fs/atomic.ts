@@ -6,8 +6,14 @@ import * as path from 'node:path'
 /** Marker in every temporary name Warden creates, so leftovers of a crash can be found and cleaned. */
 export const TEMP_MARKER = '.warden-tmp-'
 
+/** A readable label that keeps temp names well under the 255-byte file name limit. */
+export function shortLabel(label: string): string {
+  if (Buffer.byteLength(label) <= 80) return label
+  return `${label.slice(0, 40)}~${createHash('sha256').update(label).digest('hex').slice(0, 12)}`
+}
+
 export function tempNameFor(target: string): string {
-  return path.join(path.dirname(target), `${TEMP_MARKER}${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}`)
+  return path.join(path.dirname(target), `${TEMP_MARKER}${shortLabel(path.basename(target))}.${process.pid}.${randomBytes(4).toString('hex')}`)
 }
 
 export async function fsyncPath(p: string): Promise<void> {
@@ -96,4 +102,23 @@ export async function moveFileSafely(source: string, target: string): Promise<vo
     throw error
   }
   await fsp.rm(source)
+}
+
+/**
+ * Remove a file or folder even where folders inside are read-only (a module may hold some): on
+ * EACCES/EPERM, give the owner rwx on every folder, then remove again.
+ */
+export async function forceRemove(target: string): Promise<void> {
+  try {
+    await fsp.rm(target, { recursive: true, force: true })
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code !== 'EACCES' && code !== 'EPERM') throw error
+    const open = async (dir: string): Promise<void> => {
+      await fsp.chmod(dir, 0o700).catch(() => undefined)
+      for (const d of await fsp.readdir(dir, { withFileTypes: true }).catch(() => [])) if (d.isDirectory()) await open(path.join(dir, d.name))
+    }
+    if ((await fsp.lstat(target)).isDirectory()) await open(target)
+    await fsp.rm(target, { recursive: true, force: true })
+  }
 }

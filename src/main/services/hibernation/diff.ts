@@ -17,6 +17,8 @@ export async function filesOfArchive(archive: string): Promise<FileMap> {
   await tar.t({
     file: archive,
     strict: true,
+    // Only archives whose checksum matched their metadata are compared.
+    maxDecompressionRatio: Infinity,
     onReadEntry: (entry) => {
       const rel = entry.path.split('/').slice(1).join('/')
       if (entry.type === 'SymbolicLink') {

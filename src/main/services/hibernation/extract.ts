@@ -45,7 +45,14 @@ interface Pending {
  * chunk: a few ms of work per slice, and much faster than a thread-pool round trip for each
  * open/write/utimes/close of every small file.
  */
-export async function extractInto(archive: string, into: string, limits: ArchiveLimits = DEFAULT_LIMITS): Promise<Extracted> {
+export async function extractInto(
+  archive: string,
+  into: string,
+  options: { limits?: ArchiveLimits; trusted?: boolean } = {},
+): Promise<Extracted> {
+  const limits = options.limits ?? DEFAULT_LIMITS
+  // setuid/setgid bits from an archive of unknown origin are dropped.
+  const modeMask = options.trusted ? 0o7777 : 0o1777
   fs.mkdirSync(into, { recursive: true })
   const umask = effectiveUmask(into)
   const checker = new EntryChecker(path.basename(archive), limits)
@@ -89,7 +96,7 @@ export async function extractInto(archive: string, into: string, limits: Archive
       const checked = checker.check(entry)
       if (!checked) return entry.resume()
       const target = path.join(into, ...checked.rel.split('/'))
-      const mode = (entry.mode ?? (checked.kind === 'dir' ? 0o755 : 0o644)) & 0o7777
+      const mode = (entry.mode ?? (checked.kind === 'dir' ? 0o755 : 0o644)) & modeMask
       if (checked.kind !== 'file') {
         queue.push({ target, kind: checked.kind, mode, mtime: entry.mtime, link: entry.linkpath })
         return entry.resume()
@@ -115,7 +122,7 @@ export async function extractInto(archive: string, into: string, limits: Archive
     await pipeline(source, zlib.createGunzip({ chunkSize: 1 << 20 }), async (chunks: AsyncIterable<Buffer>) => {
       for await (const chunk of chunks) {
         inflated += chunk.length
-        if (inflated > MAX_RATIO_FLOOR && inflated > compressed * MAX_RATIO) throw (parseError ??= new Error('decompression ratio exceeded'))
+        if (!options.trusted && inflated > MAX_RATIO_FLOOR && inflated > compressed * MAX_RATIO) throw (parseError ??= new Error('decompression ratio exceeded'))
         parser.write(chunk)
         if (checker.problem || parseError) return
         writeQueued()

@@ -3,14 +3,14 @@ import * as fsp from 'node:fs/promises'
 import * as path from 'node:path'
 import type { HibernationMetadata } from '../../../shared/contract/schemas'
 import { WardenError } from '../../../shared/errors'
-import { atomicWriteFile, exists, fsyncDir, TEMP_MARKER } from '../fs/atomic'
+import { atomicWriteFile, exists, fsyncDir, shortLabel, TEMP_MARKER } from '../fs/atomic'
 import { dependentClosure, type ScannedModule } from '../workspace/Workspace'
-import { walkTree } from '../workspace/walk'
+import { treeDigest, walkTree } from '../workspace/walk'
 import { checkLinksStayInside, PACKAGE_PREFIX, verifyArchive } from './archive'
 import { writeTarGz } from './tarWriter'
 import type { HibernationContext, ProgressFn } from './context'
 import { gitHead } from './git'
-import type { HibernateItem } from './journal'
+import { finishRemoval, type HibernateItem } from './journal'
 import { versionFiles } from './names'
 import { recoverInterrupted } from './recovery'
 import { regenerateStructure } from './structure'
@@ -27,11 +27,13 @@ export interface HibernateOutcome {
   hibernated: Array<{ name: string; archivePath: string; metadataPath: string; size: number; fileCount: number }>
   groupId: string | null
   activeCounts: Record<string, number>
+  /** Anything unusual, e.g. a module kept active because it changed while it was being hibernated. */
+  notes: string[]
   restoreCommand: string
 }
 
 export function tempPath(dir: string, label: string): string {
-  return path.join(dir, `${TEMP_MARKER}${label.replace(/[/\\]/g, '_')}.${process.pid}.${randomBytes(4).toString('hex')}`)
+  return path.join(dir, `${TEMP_MARKER}${shortLabel(label.replace(/[/\\]/g, '_'))}.${process.pid}.${randomBytes(4).toString('hex')}`)
 }
 
 /**
@@ -71,6 +73,12 @@ export async function hibernate(ctx: HibernationContext, req: HibernateRequest, 
         const share = (f: number) => (index + f) / members.length
         progress('packing', `Packaging ${m.relPath}…`, share(0))
         const tree = await walkTree(m.absPath)
+        const oddName = tree.entries.find((e) => /[\n\r]/.test(e.rel))
+        if (oddName) {
+          throw new WardenError('INVALID_INPUT', `${m.relPath}/${JSON.stringify(oddName.rel).slice(1, -1)} has a line break in its name, which tar archives cannot carry`, {
+            hint: 'Rename that file, then hibernate again. Nothing was changed.',
+          })
+        }
         checkLinksStayInside(tree)
         const tmpArchive = tempPath(workspace.tmpDir, `${m.name}.tgz`)
         const packed = await writeTarGz(m.absPath, tree, tmpArchive, {
@@ -111,7 +119,15 @@ export async function hibernate(ctx: HibernationContext, req: HibernateRequest, 
           metadata,
           size: packed.size,
           fileCount: tree.fileCount,
-          item: { name: m.name, source: m.absPath, archive: files.archive, metadata: files.metadata, trash: tempPath(workspace.tmpDir, `trash-${m.name}`) },
+          item: {
+            name: m.name,
+            source: m.absPath,
+            archive: files.archive,
+            metadata: files.metadata,
+            // Beside the module, so the move is a rename even when the kind folder is another file system.
+            trash: tempPath(path.dirname(m.absPath), `trash-${path.basename(m.absPath)}`),
+            digest: treeDigest(tree),
+          },
         })
       }
     } catch (error) {
@@ -128,12 +144,13 @@ export async function hibernate(ctx: HibernationContext, req: HibernateRequest, 
     }
     await fsyncDir(workspace.hibernationDir)
     progress('removing', 'Removing from the active tree…', 0.95)
+    const notes: string[] = []
     for (const p of prepared) {
-      await fsp.rename(p.item.source, p.item.trash)
+      const outcome = await finishRemoval(p.item)
+      if (!outcome.startsWith('finished')) notes.push(outcome)
       await removeEmptyScopeDir(p.item.source)
     }
     const activeCounts = await regenerateStructure(workspace)
-    for (const p of prepared) await fsp.rm(p.item.trash, { recursive: true, force: true })
     await ctx.journal.end(id)
     const { versions } = await ctx.store.read(workspace.hibernationDir, 'hibernation')
     ctx.store.index(versions.filter((v) => v.at === at), workspace.root)
@@ -141,6 +158,7 @@ export async function hibernate(ctx: HibernationContext, req: HibernateRequest, 
       hibernated: prepared.map((p) => ({ name: p.m.name, archivePath: p.item.archive, metadataPath: p.item.metadata, size: p.size, fileCount: p.fileCount })),
       groupId,
       activeCounts,
+      notes,
       restoreCommand: `warden module wake --name ${shellQuote(req.name)}`,
     }
   })

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import * as fsp from 'node:fs/promises'
 import * as path from 'node:path'
-import { atomicWriteFile, exists, TEMP_MARKER } from '../fs/atomic'
+import { atomicWriteFile, exists, forceRemove, TEMP_MARKER } from '../fs/atomic'
+import { treeDigest, walkTree } from '../workspace/walk'
 import { processAlive } from '../locking/processAlive'
 
 /**
@@ -14,8 +15,10 @@ export interface HibernateItem {
   source: string
   archive: string
   metadata: string
-  /** Where the source goes (atomic rename) before it is deleted. */
+  /** Where the source goes (atomic rename, beside it) before it is deleted. */
   trash: string
+  /** treeDigest of the module as it was packed: a source that differs was edited since, and is kept. */
+  digest: string
 }
 
 export interface WakeItem {
@@ -48,10 +51,10 @@ export class Journal {
   }
 
   /**
-   * Entries of interrupted operations. Under the workspace lock every entry is one (only the lock
-   * holder writes them); without it, an entry of a live process is work in progress and is skipped.
+   * Entries of interrupted operations: those of processes that are gone. An entry of another live
+   * process is its work in progress and is never touched, not even under the lock.
    */
-  async pending(options: { underLock: boolean }): Promise<JournalEntry[]> {
+  async pending(): Promise<JournalEntry[]> {
     let files: string[]
     try {
       files = await fsp.readdir(this.dir)
@@ -63,7 +66,7 @@ export class Journal {
       if (!f.endsWith('.json') || f.startsWith(TEMP_MARKER)) continue
       try {
         const entry = JSON.parse(await fsp.readFile(path.join(this.dir, f), 'utf8')) as JournalEntry
-        if (!options.underLock && processAlive(entry.pid)) continue
+        if (entry.pid !== process.pid && processAlive(entry.pid)) continue
         out.push(entry)
       } catch {
         // A journal file that cannot be parsed was never completely written (atomic writes), so its
@@ -86,14 +89,8 @@ export async function recoverEntry(entry: JournalEntry): Promise<string[]> {
   if (entry.op === 'hibernate') {
     const committed = (await Promise.all(entry.items.map((i) => exists(i.metadata)))).every(Boolean)
     for (const item of entry.items) {
-      if (committed) {
-        if (await exists(item.source)) {
-          await fsp.mkdir(path.dirname(item.trash), { recursive: true })
-          await fsp.rename(item.source, item.trash)
-        }
-        await fsp.rm(item.trash, { recursive: true, force: true })
-        done.push(`finished hibernating ${item.name}`)
-      } else {
+      if (committed) done.push(await finishRemoval(item))
+      else {
         if (!(await exists(item.source)) && (await exists(item.trash))) await fsp.rename(item.trash, item.source)
         await fsp.rm(item.metadata, { force: true })
         await fsp.rm(item.archive, { force: true })
@@ -112,10 +109,35 @@ export async function recoverEntry(entry: JournalEntry): Promise<string[]> {
       } else {
         done.push(`undid the interrupted wake of ${item.name} (it stays hibernated)`)
       }
-      await fsp.rm(item.staging, { recursive: true, force: true })
+      await forceRemove(item.staging)
     }
   }
   return done
+}
+
+async function digestOf(dir: string): Promise<string> {
+  return treeDigest(await walkTree(dir))
+}
+
+/**
+ * After the commit, take a hibernated module out of the active tree: move it aside, and delete it
+ * only if it is still exactly what was packed. A module edited since (say, after a crash, before
+ * this recovery ran) is put back and kept active; the hibernated version stays as history.
+ */
+export async function finishRemoval(item: HibernateItem): Promise<string> {
+  if (!(await exists(item.trash))) {
+    if (!(await exists(item.source))) return `finished hibernating ${item.name}`
+    await fsp.rename(item.source, item.trash)
+  }
+  if ((await digestOf(item.trash)) !== item.digest) {
+    if (!(await exists(item.source))) {
+      await fsp.rename(item.trash, item.source)
+      return `kept ${item.name} active: it changed after it was packed (the hibernated version stays as history)`
+    }
+    return `kept both copies of ${item.name}: the one aside at ${item.trash} changed after it was packed; nothing was deleted`
+  }
+  await forceRemove(item.trash)
+  return `finished hibernating ${item.name}`
 }
 
 /** Remove temp files and folders left by dead processes (their names carry the pid). */
@@ -133,7 +155,7 @@ export async function cleanTemp(dirs: string[]): Promise<string[]> {
       const pid = Number(/\.(\d+)\.[0-9a-f]+$/.exec(name)?.[1])
       if (pid && pid !== process.pid && processAlive(pid)) continue
       if (pid === process.pid) continue
-      await fsp.rm(path.join(dir, name), { recursive: true, force: true })
+      await forceRemove(path.join(dir, name))
       removed.push(path.join(dir, name))
     }
   }

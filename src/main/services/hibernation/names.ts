@@ -1,12 +1,15 @@
 import * as path from 'node:path'
 
-/** `@scope/name` cannot be a file name; `%` and `/` are escaped so names round-trip. */
+/**
+ * `@scope/name` cannot be a file name: `/`, `%` and what Windows forbids (`\ : * ? " < > |`, control
+ * characters) are %-escaped so names round-trip; letters of any script stay readable.
+ */
 export function encodeModuleName(name: string): string {
-  return name.replace(/%/g, '%25').replace(/\//g, '%2F')
+  return name.replace(/[%/\\:*?"<>|\x00-\x1f]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)
 }
 
 export function decodeModuleName(encoded: string): string {
-  return encoded.replace(/%2F/gi, '/').replace(/%25/g, '%')
+  return encoded.replace(/%([0-9A-Fa-f]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)))
 }
 
 export interface VersionFiles {

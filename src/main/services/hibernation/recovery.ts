@@ -9,13 +9,21 @@ import { regenerateStructure } from './structure'
  */
 export async function recoverInterrupted(ctx: HibernationContext): Promise<string[]> {
   const done: string[] = []
-  const pending = await ctx.journal.pending({ underLock: true })
+  const pending = await ctx.journal.pending()
   for (const entry of pending) {
     done.push(...(await recoverEntry(entry)))
     await ctx.journal.end(entry.id)
   }
   if (pending.length) await regenerateStructure(ctx.workspace)
-  const removed = await cleanTemp([ctx.workspace.tmpDir, ctx.workspace.hibernationDir, ctx.workspace.wardenDir, path.join(ctx.workspace.wardenDir, 'journal'), ctx.archiveDir])
+  const removed = await cleanTemp([
+    ctx.workspace.tmpDir,
+    ctx.workspace.hibernationDir,
+    ctx.workspace.wardenDir,
+    path.join(ctx.workspace.wardenDir, 'journal'),
+    ctx.archiveDir,
+    // Trash and staging folders live beside the modules (a rename never crosses file systems).
+    ...(await ctx.workspace.moduleParentDirs()),
+  ])
   for (const r of removed) done.push(`removed leftover temp file ${path.relative(ctx.workspace.root, r)}`)
   return done
 }

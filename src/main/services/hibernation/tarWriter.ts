@@ -58,13 +58,18 @@ const fitsUstar = (s: string) => /^[\x20-\x7e]*$/.test(s) && s.length < 100
 /** Header blocks for one entry: a PAX header first when the name or link is long or not ASCII. */
 function entryHeaders(name: string, type: string, size: number, mode: number, mtimeSec: number, linkname = ''): Buffer[] {
   const out: Buffer[] = []
-  if (!fitsUstar(name) || !fitsUstar(linkname)) {
+  const exactTime = !Number.isInteger(mtimeSec) || mtimeSec < 0
+  if (!fitsUstar(name) || !fitsUstar(linkname) || exactTime) {
     let records = paxRecord('path', name)
     if (linkname) records += paxRecord('linkpath', linkname)
+    if (exactTime) records += paxRecord('mtime', mtimeSec.toFixed(3))
     const body = Buffer.from(records, 'utf8')
     out.push(header(`PaxHeader/${name.slice(0, 80).replace(/[^\x20-\x7e]/g, '_')}`, 'x', body.length, 0o644, mtimeSec), body, pad(body.length))
   }
-  out.push(header(fitsUstar(name) ? name : name.replace(/[^\x20-\x7e]/g, '_').slice(-99), type, size, mode, mtimeSec, fitsUstar(linkname) ? linkname : ''))
+  // The ustar fields hold a readable fallback where PAX carries the real value (readers insist on a
+  // non-empty link name even then).
+  const fallback = (v: string) => (fitsUstar(v) ? v : v.replace(/[^\x20-\x7e]/g, '_').slice(-99))
+  out.push(header(fallback(name), type, size, mode, mtimeSec, fallback(linkname)))
   return out
 }
 

@@ -22,7 +22,7 @@ export async function verifyAll(ctx: HibernationContext, repair: boolean): Promi
   const problems: VerifyProblem[] = []
   const rel = (p: string) => (p.startsWith(ctx.workspace.root) ? path.relative(ctx.workspace.root, p) : p)
 
-  const pending = await ctx.journal.pending({ underLock: false })
+  const pending = await ctx.journal.pending()
   const inFlight = new Set<string>()
   for (const entry of pending) {
     for (const item of entry.items) {

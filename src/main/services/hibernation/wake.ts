@@ -1,7 +1,7 @@
 import * as fsp from 'node:fs/promises'
 import * as path from 'node:path'
 import { WardenError } from '../../../shared/errors'
-import { atomicWriteFile, exists, sha256File } from '../fs/atomic'
+import { atomicWriteFile, exists, forceRemove, sha256File } from '../fs/atomic'
 import { inspectArchive, type InspectedArchive } from './archive'
 import { extractInto } from './extract'
 import type { HibernationContext, ProgressFn } from './context'
@@ -65,7 +65,29 @@ async function planFromStore(ctx: HibernationContext, req: WakeRequest): Promise
       if (v !== chosen && v.metadata?.group?.id === group.id && v.wokenAt === null) all.push(v)
     }
   }
-  return all.map((v) => ({ name: v.name, kind: v.metadata!.kind, relPath: v.metadata!.originalPath, archive: v.archivePath, version: v }))
+  return all.map((v) => ({ name: v.name, kind: v.metadata!.kind, relPath: safeRelPath(ctx, v), archive: v.archivePath, version: v }))
+}
+
+/**
+ * Where a stored version goes back to: its original folder, if that is a module folder of this
+ * workspace (`<kind>/<folder>` or `<kind>/@scope/<folder>`); the metadata is not covered by the
+ * archive's checksum, so it is not trusted to name a path.
+ */
+function safeRelPath(ctx: HibernationContext, v: StoredVersion): string {
+  const { originalPath, kind } = v.metadata!
+  const parts = originalPath.split('/')
+  const folder = parts.slice(1)
+  const ok =
+    ctx.workspace.kinds.includes(parts[0]) &&
+    (folder.length === 1 ? !folder[0].startsWith('@') : folder.length === 2 && folder[0].startsWith('@')) &&
+    folder.every((p) => p !== '' && p !== '.' && p !== '..' && !p.startsWith('.') && !/[\\\0]/.test(p))
+  if (ok) return originalPath
+  if (!ctx.workspace.kinds.includes(kind) || !/^(@[^/]+\/)?[^/@.][^/]*$/.test(v.name) || v.name.includes('\\')) {
+    throw new WardenError('INVALID_INPUT', `${v.name}@${v.at}: its metadata names neither a safe folder (${JSON.stringify(originalPath)}) nor a kind of this workspace (${kind})`, {
+      hint: `Wake it from the file instead: warden module wake --from ${JSON.stringify(v.archivePath)} --kind <kind>`,
+    })
+  }
+  return `${kind}/${v.name}`
 }
 
 async function planFromFile(ctx: HibernationContext, req: WakeRequest): Promise<Planned[]> {
@@ -123,23 +145,27 @@ export async function wake(ctx: HibernationContext, req: WakeRequest, progress: 
           }
         }
         progress('extracting', `Extracting: ${p.archive}`, share(0.3))
-        const staging = tempPath(ctx.workspace.tmpDir, `wake-${p.name}`)
+        const target = path.join(ctx.workspace.root, ...p.relPath.split('/'))
+        // Beside the target, so placing it is a rename even when the kind folder is another file system.
+        await fsp.mkdir(path.dirname(target), { recursive: true })
+        const staging = tempPath(path.dirname(target), `wake-${path.basename(target)}`)
         const item: WakeItem = {
           name: p.name,
           staging,
-          target: path.join(ctx.workspace.root, ...p.relPath.split('/')),
+          target,
           wokenMarker: p.version ? p.version.wokenPath : null,
         }
         items.push(item)
         // Every entry is checked again as it is extracted (into a temp folder inside the workspace).
-        const extracted = await extractInto(p.archive, staging)
+        // Our own archives (checksum matched above) may be as big as the module was; others get the limits.
+        const extracted = await extractInto(p.archive, staging, p.version ? { trusted: true, limits: { maxUnpackedBytes: Infinity, maxEntries: Infinity } } : {})
         if (p.version && extracted.fileCount !== p.version.metadata!.fileCount) {
           throw new WardenError('CHECKSUM_MISMATCH', `Extracted ${extracted.fileCount} files from ${path.basename(p.archive)} but its metadata says ${p.version.metadata!.fileCount}`)
         }
         staged.push({ p, item, fileCount: extracted.fileCount })
       }
     } catch (error) {
-      await Promise.all(items.map((i) => fsp.rm(i.staging, { recursive: true, force: true })))
+      await Promise.all(items.map((i) => forceRemove(i.staging)))
       throw error
     }
     const id = ctx.journal.newId()

@@ -15,7 +15,10 @@ interface Owner {
 export interface FolderLockOptions {
   /** How long to wait for another process to finish. Defaults to 60 s. */
   waitMs?: number
-  /** A lock not refreshed for this long is stale (proper-lockfile's `stale`). Defaults to 10 s. */
+  /**
+   * A lock not refreshed for this long is stale (proper-lockfile's `stale`). Defaults to 60 s: long
+   * enough that a busy event loop never loses a live lock; a dead owner's lock is taken over at once.
+   */
   staleMs?: number
 }
 
@@ -55,7 +58,7 @@ export class FolderLock {
         const release = await lockfile.lock(this.folder, {
           lockfilePath: this.lockPath,
           realpath: false,
-          stale: this.options.staleMs ?? 10_000,
+          stale: this.options.staleMs ?? 60_000,
           onCompromised: () => {
             // Our lock was removed under us (e.g. the machine slept past `stale`); the work in progress
             // still finishes with atomic steps, so we only note it.
@@ -92,10 +95,32 @@ export class FolderLock {
   }
 
   private async breakIfOwnerDead(): Promise<void> {
-    const owner = await this.readOwner()
-    if (!owner || owner.host !== os.hostname() || owner.pid === process.pid || processAlive(owner.pid)) return
-    // Owner first, then the lock folder: a new holder writes its owner only after taking the lock.
-    await fs.rm(this.ownerPath, { force: true })
-    await fs.rm(this.lockPath, { recursive: true, force: true })
+    const raw = await fs.readFile(this.ownerPath, 'utf8').catch(() => null)
+    if (raw === null) return
+    let owner: Owner
+    try {
+      owner = JSON.parse(raw) as Owner
+    } catch {
+      return
+    }
+    if (owner.host !== os.hostname() || owner.pid === process.pid || processAlive(owner.pid)) return
+    // One breaker at a time (mkdir is atomic), and only the dead owner's exact record is removed:
+    // a racer that read the same dead owner a moment ago must not remove the next holder's lock.
+    const breaker = path.join(this.folder, 'lock.break')
+    try {
+      await fs.mkdir(breaker)
+    } catch {
+      const st = await fs.stat(breaker).catch(() => null)
+      if (st && Date.now() - st.mtimeMs > 5000) await fs.rm(breaker, { recursive: true, force: true })
+      return
+    }
+    try {
+      if ((await fs.readFile(this.ownerPath, 'utf8').catch(() => null)) !== raw) return
+      // Owner first, then the lock folder: a new holder writes its owner only after taking the lock.
+      await fs.rm(this.ownerPath, { force: true })
+      await fs.rm(this.lockPath, { recursive: true, force: true })
+    } finally {
+      await fs.rm(breaker, { recursive: true, force: true })
+    }
   }
 }

@@ -97,7 +97,7 @@ export class Workspace {
       }
       for (const name of names.sort()) {
         if (name.startsWith('@')) {
-          const scoped = (await fsp.readdir(path.join(kindDir, name), { withFileTypes: true })).filter((d) => d.isDirectory())
+          const scoped = (await fsp.readdir(path.join(kindDir, name), { withFileTypes: true })).filter((d) => d.isDirectory() && !d.name.startsWith('.'))
           for (const s of scoped) candidates.push({ kind, abs: path.join(kindDir, name, s.name), rel: `${kind}/${name}/${s.name}` })
         } else {
           candidates.push({ kind, abs: path.join(kindDir, name), rel: `${kind}/${name}` })
@@ -156,6 +156,22 @@ export class Workspace {
       )
     }
     return { modules, problems }
+  }
+
+  /** The kind folders and their `@scope` folders: where modules, and Warden's temp folders beside them, live. */
+  async moduleParentDirs(): Promise<string[]> {
+    const dirs: string[] = []
+    for (const kind of this.kinds) {
+      const kindDir = path.join(this.root, kind)
+      let names: string[]
+      try {
+        names = (await fsp.readdir(kindDir, { withFileTypes: true })).filter((d) => d.isDirectory() && d.name.startsWith('@')).map((d) => d.name)
+      } catch {
+        continue
+      }
+      dirs.push(kindDir, ...names.map((n) => path.join(kindDir, n)))
+    }
+    return dirs
   }
 
   /** Workspace-level dependency names of a package.json that is not (yet) in the tree. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import * as fsp from 'node:fs/promises'
 import * as path from 'node:path'
 
@@ -62,4 +63,11 @@ export async function walkTree(root: string): Promise<Tree> {
   entries.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0))
   leftOut.sort()
   return { entries, fileCount, totalSize, leftOut }
+}
+
+/** A digest of what a tree looks like (paths, types, sizes, modes, times, links): equal digests, unchanged tree. */
+export function treeDigest(tree: Tree): string {
+  const hash = createHash('sha256')
+  for (const e of tree.entries) hash.update(`${e.rel}\0${e.type}\0${e.size}\0${e.mode}\0${e.mtimeMs ?? ''}\0${e.linkTarget ?? ''}\n`)
+  return hash.digest('hex')
 }
