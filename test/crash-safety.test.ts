@@ -1,4 +1,5 @@
 import * as fs from 'node:fs'
+import * as os from 'node:os'
 import * as path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { cliJson, requireBuiltCli, startCli } from './cli'
@@ -31,6 +32,8 @@ function leftovers(ws: string): string[] {
     }
   }
   walk(path.join(ws, '.warden'))
+  const commands = path.join(ws, 'commands')
+  found.push(...fs.readdirSync(commands).filter((n) => n.startsWith('.warden-tmp-')).map((n) => path.join(commands, n)))
   const journal = path.join(ws, '.warden', 'journal')
   if (fs.existsSync(journal)) found.push(...fs.readdirSync(journal).map((f) => path.join(journal, f)))
   return found
@@ -75,6 +78,7 @@ describe('nothing is lost when the CLI is killed (SIGKILL) mid-operation', () =>
       expect(verify.value.problems.filter((p) => p.severity === 'error'), `run ${i} (${args[1]} killed after ${delay} ms)`).toEqual([])
       expect(verify.code).toBe(0)
       const isActive = fs.existsSync(path.join(dir, 'package.json'))
+      expect(fs.existsSync(dir), `run ${i}: a module folder without its package.json (half a module)`).toBe(isActive)
       const hibernated = (await cliJson<HibernatedOut>(['--workspace', ws, 'module', 'list-hibernated'], env)).value.modules.find((m) => m.name === 'big')
       expect(isActive || hibernated?.restorable === true, `run ${i}: big is neither active nor restorable`).toBe(true)
       if (isActive) expect(fingerprint(dir), `run ${i}: active module not intact`).toEqual(original)
@@ -88,7 +92,10 @@ describe('nothing is lost when the CLI is killed (SIGKILL) mid-operation', () =>
     expect(leftovers(ws)).toEqual([])
     const list = (await cliJson<ListOut>(['--workspace', ws, 'module', 'list'], env)).value
     const activeNow = list.kinds.flatMap((k) => k.modules.map((m) => m.name)).includes('big')
-    if (!activeNow) expect((await run(['module', 'wake', '--name', 'big']).done).code).toBe(0)
+    if (!activeNow) {
+      const woke = await run(['module', 'wake', '--name', 'big']).done
+      expect(woke.code, woke.stderr).toBe(0)
+    }
     expect(fingerprint(dir)).toEqual(original)
   }, 240_000)
 
@@ -99,6 +106,9 @@ describe('nothing is lost when the CLI is killed (SIGKILL) mid-operation', () =>
     const names = ['a', 'b', 'c', 'd']
     const prints: Record<string, Record<string, string>> = {}
     for (const n of names) prints[n] = fingerprint(writeModule(ws, { name: n, files: { 'data.txt': n.repeat(50000) } }))
+    // Start from a lock left by a killed process: all four race to take it over, one at a time.
+    fs.mkdirSync(path.join(ws, '.warden', 'lock'), { recursive: true })
+    fs.writeFileSync(path.join(ws, '.warden', 'lock.owner.json'), JSON.stringify({ pid: 2147483646, host: os.hostname(), since: 1, what: 'hibernate x' }))
     const run = (args: string[]) => startCli(['--workspace', ws, ...args], env).done
     // Four processes at once, then four wakes at once.
     const hib = await Promise.all(names.map((n) => run(['module', 'hibernate', '--name', n])))

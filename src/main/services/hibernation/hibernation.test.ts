@@ -282,6 +282,88 @@ describe('hibernate and wake', () => {
     expect(fs.existsSync(path.join(dir, 'package.json'))).toBe(true)
   })
 
+  it('a crash after the commit never deletes edits made to the module afterwards', async () => {
+    const { ws, call } = await setup()
+    const dir = writeModule(ws, { name: 'alpha', files: { 'notes.md': 'v1\n' } })
+    const snapshot = tempDir()
+    fs.cpSync(dir, snapshot, { recursive: true, preserveTimestamps: true })
+    const h = (await call('module.hibernate', { name: 'alpha' })).hibernated[0]
+    // The state a SIGKILL leaves between the commit and the removal: metadata written, module still
+    // there, journal entry pending. Then the person goes on editing it.
+    fs.cpSync(snapshot, dir, { recursive: true, preserveTimestamps: true })
+    const { treeDigest, walkTree } = await import('../workspace/walk')
+    const digest = treeDigest(await walkTree(dir))
+    fs.mkdirSync(path.join(ws, '.warden/journal'), { recursive: true })
+    const item = { name: 'alpha', source: dir, archive: h.archivePath, metadata: h.metadataPath, trash: path.join(ws, 'commands/.warden-tmp-trash-alpha.2147483646.abcd1234'), digest }
+    fs.writeFileSync(path.join(ws, '.warden/journal/1-dead.json'), JSON.stringify({ id: '1-dead', op: 'hibernate', pid: 2147483646, startedAt: 1, items: [item] }))
+    fs.writeFileSync(path.join(dir, 'notes.md'), 'v2, edited after the crash\n')
+    fs.writeFileSync(path.join(dir, 'new-file.js'), 'new\n')
+
+    const report = await call('module.verify', { repair: true })
+    expect(report.repaired.join('\n')).toContain('kept alpha active')
+    expect(fs.readFileSync(path.join(dir, 'notes.md'), 'utf8')).toBe('v2, edited after the crash\n')
+    expect(fs.existsSync(path.join(dir, 'new-file.js'))).toBe(true)
+    // And without edits the interrupted hibernation is finished.
+    writeModule(ws, { name: 'beta' })
+    const hb = (await call('module.hibernate', { name: 'beta' })).hibernated[0]
+    const betaDir = writeModule(ws, { name: 'beta' })
+    const betaItem = { ...item, name: 'beta', source: betaDir, archive: hb.archivePath, metadata: hb.metadataPath, trash: path.join(ws, 'commands/.warden-tmp-trash-beta.2147483646.abcd1234'), digest: treeDigest(await walkTree(betaDir)) }
+    fs.writeFileSync(path.join(ws, '.warden/journal/2-dead.json'), JSON.stringify({ id: '2-dead', op: 'hibernate', pid: 2147483646, startedAt: 1, items: [betaItem] }))
+    expect((await call('module.verify', { repair: true })).repaired).toContain('finished hibernating beta')
+    expect(fs.existsSync(betaDir)).toBe(false)
+
+    // A crash in the middle of deleting the checked copy: half a module is left aside. It is
+    // finished off, never mistaken for an edited module and put back.
+    writeModule(ws, { name: 'gamma', files: { 'a.txt': 'a', 'b.txt': 'b' } })
+    const hg = (await call('module.hibernate', { name: 'gamma' })).hibernated[0]
+    const doomed = path.join(ws, 'commands/.warden-tmp-doomed-gamma.2147483646.abcd1234')
+    fs.mkdirSync(doomed)
+    fs.writeFileSync(path.join(doomed, 'b.txt'), 'b')
+    const gammaItem = { ...item, name: 'gamma', source: path.join(ws, 'commands/gamma'), archive: hg.archivePath, metadata: hg.metadataPath, trash: path.join(ws, 'commands/.warden-tmp-trash-gamma.2147483646.abcd1234'), digest: 'x' }
+    fs.writeFileSync(path.join(ws, '.warden/journal/3-dead.json'), JSON.stringify({ id: '3-dead', op: 'hibernate', pid: 2147483646, startedAt: 1, items: [gammaItem] }))
+    expect((await call('module.verify', { repair: true })).repaired).toContain('finished hibernating gamma')
+    expect(fs.existsSync(doomed)).toBe(false)
+    expect(fs.existsSync(path.join(ws, 'commands/gamma'))).toBe(false)
+    await call('module.wake', { name: 'gamma' })
+    expect(fs.readFileSync(path.join(ws, 'commands/gamma/a.txt'), 'utf8')).toBe('a')
+  })
+
+  it('does not trust the metadata to name the folder a module wakes into', async () => {
+    const { ws, call } = await setup()
+    writeModule(ws, { name: 'beta' })
+    const h = (await call('module.hibernate', { name: 'beta' })).hibernated[0]
+    const meta = JSON.parse(fs.readFileSync(h.metadataPath, 'utf8'))
+    meta.originalPath = '../../escaped-by-metadata/beta'
+    fs.writeFileSync(h.metadataPath, JSON.stringify(meta))
+    const out = await call('module.wake', { name: 'beta' })
+    expect(out.woken[0].path).toBe('commands/beta')
+    expect(fs.existsSync(path.join(ws, 'commands/beta/package.json'))).toBe(true)
+    expect(fs.existsSync(path.join(ws, '..', '..', 'escaped-by-metadata'))).toBe(false)
+  })
+
+  it('keeps exact times, long and unicode link targets, and very compressible files', async () => {
+    const { ws, call } = await setup()
+    const dir = writeModule(ws, { name: 'fidelity', files: { 'zeros.bin': Buffer.alloc(24 * 1024 * 1024), [`deep/${'x'.repeat(120)}.txt`]: 'long\n', 'café.txt': 'c\n' } })
+    fs.symlinkSync(`deep/${'x'.repeat(120)}.txt`, path.join(dir, 'long-link'))
+    fs.symlinkSync('café.txt', path.join(dir, 'unicode-link'))
+    const t = new Date('2021-03-04T05:06:07.123Z')
+    fs.utimesSync(path.join(dir, 'café.txt'), t, t)
+    const before = fingerprint(dir)
+    await call('module.hibernate', { name: 'fidelity' })
+    await call('module.wake', { name: 'fidelity' })
+    expect(fingerprint(dir)).toEqual(before)
+    expect(fs.statSync(path.join(dir, 'café.txt')).mtime.toISOString()).toBe('2021-03-04T05:06:07.123Z')
+  })
+
+  it('refuses a file name with a line break, clearly and before changing anything', async () => {
+    const { ws, call } = await setup()
+    const dir = writeModule(ws, { name: 'odd', files: { 'two\nlines.txt': 'x' } })
+    const err = await expectError(call('module.hibernate', { name: 'odd' }))
+    expect(err.code).toBe('INVALID_INPUT')
+    expect(err.message).toContain('line break')
+    expect(fs.existsSync(path.join(dir, 'package.json'))).toBe(true)
+  })
+
   it('rejects bad names with a clear message', async () => {
     const { call } = await setup()
     for (const name of ['', '../etc', 'a/b/c', '@scope/../x']) {

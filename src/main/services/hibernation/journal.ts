@@ -123,8 +123,15 @@ async function digestOf(dir: string): Promise<string> {
  * After the commit, take a hibernated module out of the active tree: move it aside, and delete it
  * only if it is still exactly what was packed. A module edited since (say, after a crash, before
  * this recovery ran) is put back and kept active; the hibernated version stays as history.
+ * The checked copy is renamed once more before deletion, so a deletion cut short by a crash is
+ * never mistaken for an edit (and half a module never put back).
  */
 export async function finishRemoval(item: HibernateItem): Promise<string> {
+  const doomed = path.join(path.dirname(item.trash), path.basename(item.trash).replace(`${TEMP_MARKER}trash-`, `${TEMP_MARKER}doomed-`))
+  if (await exists(doomed)) {
+    await forceRemove(doomed)
+    return `finished hibernating ${item.name}`
+  }
   if (!(await exists(item.trash))) {
     if (!(await exists(item.source))) return `finished hibernating ${item.name}`
     await fsp.rename(item.source, item.trash)
@@ -136,7 +143,8 @@ export async function finishRemoval(item: HibernateItem): Promise<string> {
     }
     return `kept both copies of ${item.name}: the one aside at ${item.trash} changed after it was packed; nothing was deleted`
   }
-  await forceRemove(item.trash)
+  await fsp.rename(item.trash, doomed)
+  await forceRemove(doomed)
   return `finished hibernating ${item.name}`
 }
 
