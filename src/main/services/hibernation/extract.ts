@@ -27,23 +27,14 @@ function effectiveUmask(dir: string): number {
   return cachedUmask
 }
 
-interface Pending {
-  target: string
-  kind: 'file' | 'dir' | 'symlink'
-  mode: number
-  mtime: Date | undefined
-  data?: Buffer
-  link?: string
-}
-
 /**
  * Extract a .tgz into an empty folder in one pass, checking every entry as it comes (the same checks
  * as `inspectArchive`) and writing each file with its exact mode and mtime. On any refusal it throws;
  * the caller removes the folder, so nothing reaches the active tree.
  *
- * Each 1 MB of inflated tar becomes entries that are written with synchronous calls before the next
- * chunk: a few ms of work per slice, and much faster than a thread-pool round trip for each
- * open/write/utimes/close of every small file.
+ * Each 1 MB of inflated tar is written with synchronous calls before the next chunk: a few ms of
+ * work per slice, and much faster than a thread-pool round trip for each open/write/utimes/close of
+ * every small file.
  */
 export async function extractInto(
   archive: string,
@@ -57,56 +48,70 @@ export async function extractInto(
   const umask = effectiveUmask(into)
   const checker = new EntryChecker(path.basename(archive), limits)
   const madeDirs = new Set<string>([into])
-  const dirs: Pending[] = []
-  let queue: Pending[] = []
+  const dirs: Array<{ target: string; mode: number; mtime: Date | undefined }> = []
   let packageJson: Buffer | null = null
+  let writeError: unknown = null
 
   const ensureDir = (dir: string) => {
     if (madeDirs.has(dir)) return
     fs.mkdirSync(dir, { recursive: true })
     madeDirs.add(dir)
   }
-  const writeQueued = () => {
-    for (const p of queue) {
-      if (p.kind === 'dir') {
-        ensureDir(p.target)
-        dirs.push(p)
-      } else if (p.kind === 'symlink') {
-        ensureDir(path.dirname(p.target))
-        fs.symlinkSync(p.link ?? '', p.target)
-      } else {
-        ensureDir(path.dirname(p.target))
-        const fd = fs.openSync(p.target, 'wx', p.mode)
-        try {
-          fs.writeSync(fd, p.data!)
-          // open() applied the umask; set the exact mode only where that changed it.
-          if ((p.mode & ~umask) !== p.mode || p.mode > 0o777) fs.fchmodSync(fd, p.mode)
-          if (p.mtime) fs.futimesSync(fd, p.mtime, p.mtime)
-        } finally {
-          fs.closeSync(fd)
-        }
-      }
+  // Everything is written from the parser's callbacks, with synchronous calls: each chunk of
+  // inflated tar is fully written before the next one is read, and a file of any size streams
+  // straight to disk.
+  const guard = (fn: () => void) => {
+    if (writeError) return
+    try {
+      fn()
+    } catch (error) {
+      writeError = error
     }
-    queue = []
   }
 
   const parser = new tar.Parser({
     strict: true,
     onReadEntry: (entry) => {
       const checked = checker.check(entry)
-      if (!checked) return entry.resume()
+      if (!checked || writeError) return entry.resume()
       const target = path.join(into, ...checked.rel.split('/'))
       const mode = (entry.mode ?? (checked.kind === 'dir' ? 0o755 : 0o644)) & modeMask
-      if (checked.kind !== 'file') {
-        queue.push({ target, kind: checked.kind, mode, mtime: entry.mtime, link: entry.linkpath })
+      if (checked.kind === 'dir') {
+        guard(() => ensureDir(target))
+        dirs.push({ target, mode, mtime: entry.mtime })
         return entry.resume()
       }
-      const chunks: Buffer[] = []
-      entry.on('data', (c: Buffer) => chunks.push(c))
+      if (checked.kind === 'symlink') {
+        guard(() => {
+          ensureDir(path.dirname(target))
+          fs.symlinkSync(entry.linkpath ?? '', target)
+        })
+        return entry.resume()
+      }
+      let fd: number | null = null
+      guard(() => {
+        ensureDir(path.dirname(target))
+        fd = fs.openSync(target, 'wx', mode)
+      })
+      const keep = checked.rel === 'package.json' ? ([] as Buffer[]) : null
+      entry.on('data', (c: Buffer) => {
+        keep?.push(c)
+        if (fd !== null) guard(() => fs.writeSync(fd!, c))
+      })
       entry.on('end', () => {
-        const data = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)
-        if (checked.rel === 'package.json') packageJson = data
-        queue.push({ target, kind: 'file', mode, mtime: entry.mtime, data })
+        if (keep) packageJson = Buffer.concat(keep)
+        if (fd === null) return
+        const handle = fd
+        fd = null
+        guard(() => {
+          try {
+            // open() applied the umask; set the exact mode only where that changed it.
+            if ((mode & ~umask) !== mode || mode > 0o777) fs.fchmodSync(handle, mode)
+            if (entry.mtime) fs.futimesSync(handle, entry.mtime, entry.mtime)
+          } finally {
+            fs.closeSync(handle)
+          }
+        })
       })
     },
   })
@@ -124,22 +129,21 @@ export async function extractInto(
         inflated += chunk.length
         if (!options.trusted && inflated > MAX_RATIO_FLOOR && inflated > compressed * MAX_RATIO) throw (parseError ??= new Error('decompression ratio exceeded'))
         parser.write(chunk)
-        if (checker.problem || parseError) return
-        writeQueued()
+        if (checker.problem || parseError || writeError) return
       }
     })
-    if (!checker.problem && !parseError) {
+    if (!checker.problem && !parseError && !writeError) {
       await new Promise<void>((resolve) => {
         parser.once('end', () => resolve())
         parser.end()
       })
-      writeQueued()
     }
   } catch (error) {
     parseError ??= error
   }
   if (checker.problem || (!parseError && checker.finish())) throw checker.problem!
   if (parseError) throw parseError instanceof WardenError ? parseError : checker.readError(parseError)
+  if (writeError) throw writeError
   // Folder modes and times last, deepest first, so writing into them was never blocked.
   dirs.sort((a, b) => b.target.length - a.target.length)
   for (const d of dirs) {

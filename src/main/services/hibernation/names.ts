@@ -5,6 +5,7 @@ import * as path from 'node:path'
  * characters) are %-escaped so names round-trip; letters of any script stay readable.
  */
 export function encodeModuleName(name: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what must be escaped
   return name.replace(/[%/\\:*?"<>|\x00-\x1f]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)
 }
 

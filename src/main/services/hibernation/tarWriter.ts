@@ -5,10 +5,13 @@ import * as path from 'node:path'
 import { once } from 'node:events'
 import * as zlib from 'node:zlib'
 import { fsyncPath } from '../fs/atomic'
+import { WardenError } from '../../../shared/errors'
 import type { Tree } from '../workspace/walk'
 
 /** Bytes gathered before handing them to zlib. */
 const BATCH_BYTES = 1 << 20
+/** Files bigger than this are read in chunks rather than whole. */
+const STREAM_ABOVE = 8 << 20
 
 export interface WrittenArchive {
   sha256: string
@@ -117,6 +120,14 @@ export async function writeTarGz(
   }
   let written = 0
   let lastReport = 0
+  const report = (rel: string) => {
+    const now = Date.now()
+    if (options.onProgress && now - lastReport > 100) {
+      lastReport = now
+      options.onProgress(written / Math.max(1, tree.totalSize), `packing ${rel}`)
+    }
+  }
+  try {
   for (const e of tree.entries) {
     const abs = path.join(root, ...e.rel.split('/'))
     const mtimeSec = (e.mtimeMs ?? fs.lstatSync(abs).mtimeMs) / 1000
@@ -125,17 +136,40 @@ export async function writeTarGz(
       await push(entryHeaders(`${name}/`, '5', 0, e.mode, mtimeSec))
     } else if (e.type === 'symlink') {
       await push(entryHeaders(name, '2', 0, e.mode, mtimeSec, e.linkTarget ?? ''))
+    } else if (e.size > STREAM_ABOVE) {
+      // A big file is streamed in chunks: bounded memory, and the event loop keeps breathing.
+      const hash = createHash('sha256')
+      await push(entryHeaders(name, '0', e.size, e.mode, mtimeSec))
+      const fd = fs.openSync(abs, 'r')
+      try {
+        let left = e.size
+        while (left > 0) {
+          const chunk = Buffer.allocUnsafe(Math.min(BATCH_BYTES, left))
+          const n = fs.readSync(fd, chunk, 0, chunk.length, null)
+          if (n === 0) throw new WardenError('CHECKSUM_MISMATCH', `${e.rel} shrank while it was being packed`, { hint: 'The module was left in place. Try again when it is not being written to.' })
+          hash.update(chunk.subarray(0, n))
+          await push([chunk.subarray(0, n)])
+          left -= n
+          written += n
+          report(e.rel)
+        }
+      } finally {
+        fs.closeSync(fd)
+      }
+      await push([pad(e.size)])
+      fileHashes.set(e.rel, hash.digest('hex'))
     } else {
       const data = fs.readFileSync(abs)
       fileHashes.set(e.rel, createHash('sha256').update(data).digest('hex'))
       await push([...entryHeaders(name, '0', data.length, e.mode, mtimeSec), data, pad(data.length)])
       written += data.length
-      const now = Date.now()
-      if (options.onProgress && now - lastReport > 100) {
-        lastReport = now
-        options.onProgress(written / Math.max(1, tree.totalSize), `packing ${e.rel}`)
-      }
+      report(e.rel)
     }
+  }
+  } catch (error) {
+    gzip.destroy()
+    out.destroy()
+    throw error
   }
   await flush()
   gzip.end(Buffer.alloc(1024))
