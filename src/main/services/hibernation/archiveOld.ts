@@ -1,6 +1,7 @@
 import * as fsp from 'node:fs/promises'
 import * as path from 'node:path'
-import { fsyncDir, fsyncPath, sha256File, tempNameFor } from '../fs/atomic'
+import { WardenError } from '../../../shared/errors'
+import { exists, fsyncDir, fsyncPath, sha256File, tempNameFor } from '../fs/atomic'
 import type { HibernationContext, ProgressFn } from './context'
 import { recoverInterrupted } from './recovery'
 
@@ -12,8 +13,17 @@ export interface ArchiveOutcome {
   archiveDir: string
 }
 
-/** Copy to a temp name at the destination, fsync, compare checksums, rename. The source stays. */
+/**
+ * Copy to a temp name at the destination, fsync, compare checksums, rename. The source stays. A
+ * file already there is kept: fine if it is the same (an earlier run was interrupted), an error if not.
+ */
 async function copyVerified(source: string, target: string): Promise<void> {
+  if (await exists(target)) {
+    if ((await sha256File(target)) === (await sha256File(source))) return
+    throw new WardenError('CONFLICT', `${target} already exists in the archive with different content; nothing was moved`, {
+      hint: 'Two workspaces hibernated a module of the same name in the same millisecond? Move one of the files aside.',
+    })
+  }
   const tmp = tempNameFor(target)
   try {
     await fsp.copyFile(source, tmp)

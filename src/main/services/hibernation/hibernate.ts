@@ -146,8 +146,15 @@ export async function hibernate(ctx: HibernationContext, req: HibernateRequest, 
     progress('removing', 'Removing from the active tree…', 0.95)
     const notes: string[] = []
     for (const p of prepared) {
-      const outcome = await finishRemoval(p.item)
-      if (!outcome.startsWith('finished')) notes.push(outcome)
+      try {
+        const outcome = await finishRemoval(p.item)
+        if (!outcome.startsWith('finished')) notes.push(outcome)
+      } catch (error) {
+        // The archive is committed and safe; only taking the folder out failed (e.g. permissions).
+        throw new WardenError('CONFLICT', `${p.m.name} was hibernated (${path.basename(p.item.archive)}), but it could not be taken out of the active tree: ${(error as Error).message}`, {
+          hint: 'Fix the folder’s permissions, then run `warden module verify --repair` to finish. Nothing was lost.',
+        })
+      }
       await removeEmptyScopeDir(p.item.source)
     }
     const activeCounts = await regenerateStructure(workspace)

@@ -11,8 +11,14 @@ export async function recoverInterrupted(ctx: HibernationContext): Promise<strin
   const done: string[] = []
   const pending = await ctx.journal.pending()
   for (const entry of pending) {
-    done.push(...(await recoverEntry(entry)))
-    await ctx.journal.end(entry.id)
+    // One entry that cannot be finished (a permission, a full disk) must not block every other
+    // operation: it is reported and tried again next time.
+    try {
+      done.push(...(await recoverEntry(entry)))
+      await ctx.journal.end(entry.id)
+    } catch (error) {
+      done.push(`could not yet finish the interrupted ${entry.op} of ${entry.items.map((i) => i.name).join(', ')}: ${(error as Error).message} (tried again on the next change)`)
+    }
   }
   if (pending.length) await regenerateStructure(ctx.workspace)
   const removed = await cleanTemp([
