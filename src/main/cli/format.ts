@@ -46,6 +46,7 @@ export const formatters: Formatters = {
       `✅ ${o.hibernated.length === 1 ? 'Module' : `${o.hibernated.length} modules`} removed from active system`,
       `🔄 Structure files regenerated (${counts(o.activeCounts)} active)`,
       `♻️  Restorable with: ${o.restoreCommand}`,
+      ...o.notes.map((n) => `⚠️  ${n}`),
     ].join('\n'),
   'module.listHibernated': (o) => {
     const now = Date.now()

@@ -23,6 +23,7 @@ export async function hibernateModule(name: string, reason: string, withDependen
     const size = out.value.hibernated.reduce((n, h) => n + h.size, 0)
     const names = out.value.hibernated.map((h) => h.name)
     toastSuccess(names.length > 1 ? `Hibernated ${names.length} modules` : `Hibernated ${name}`, `${names.length > 1 ? names.join(', ') + ' · ' : ''}${formatBytes(size)} archived, restorable any time`)
+    for (const note of out.value.notes) useToastStore.getState().push({ kind: 'info', title: 'Worth knowing', message: note })
     refresh()
   }
   return out
