@@ -59,6 +59,8 @@ export const HibernationMetadata = z.object({
   unpackedSize: z.number(),
   /** Folders present in the module that the archive deliberately leaves out. */
   leftOut: z.array(z.string()),
+  /** Of `leftOut`, the `.git` folders (a repository's own history cannot be rebuilt): moved to `.warden/kept/<name>.<ms>/` and put back on wake. */
+  keptAside: z.array(z.string()).optional(),
   group: z.object({ id: z.string(), root: z.string(), members: z.array(z.string()) }).nullable(),
 })
 export type HibernationMetadata = z.infer<typeof HibernationMetadata>

@@ -111,6 +111,7 @@ export async function hibernate(ctx: HibernationContext, req: HibernateRequest, 
           fileCount: tree.fileCount,
           unpackedSize: tree.totalSize,
           leftOut: tree.leftOut,
+          keptAside: tree.leftOut.filter((rel) => rel === '.git' || rel.endsWith('/.git')),
           group: groupId ? { id: groupId, root: req.name, members: memberNames } : null,
         }
         prepared.push({
@@ -127,6 +128,8 @@ export async function hibernate(ctx: HibernationContext, req: HibernateRequest, 
             // Beside the module, so the move is a rename even when the kind folder is another file system.
             trash: tempPath(path.dirname(m.absPath), `trash-${path.basename(m.absPath)}`),
             digest: treeDigest(tree),
+            keep: tree.leftOut.filter((rel) => rel === '.git' || rel.endsWith('/.git')),
+            keptDir: keptDirOf(workspace.wardenDir, files.base),
           },
         })
       }
@@ -169,6 +172,11 @@ export async function hibernate(ctx: HibernationContext, req: HibernateRequest, 
       restoreCommand: `warden module wake --name ${shellQuote(req.name)}`,
     }
   })
+}
+
+/** Where a version's `.git` folders wait while it hibernates. */
+export function keptDirOf(wardenDir: string, versionBase: string): string {
+  return path.join(wardenDir, 'kept', versionBase)
 }
 
 async function removeEmptyScopeDir(source: string): Promise<void> {

@@ -57,9 +57,16 @@ describe('hibernate and wake', () => {
     const structure = JSON.parse(fs.readFileSync(path.join(ws, '.warden/structure.json'), 'utf8'))
     expect(structure.counts.commands).toBe(0)
 
+    // The module's own git repository waits aside (history cannot be rebuilt); node_modules can be.
+    expect(meta.keptAside).toEqual(['.git'])
+    expect(fs.readFileSync(path.join(ws, '.warden/kept', path.basename(entry.archivePath, '.tgz'), '.git/HEAD'), 'utf8')).toContain('refs/heads/main')
+
     const woke = await call('module.wake', { name: 'rich-module' })
     expect(woke.woken[0].path).toBe('commands/rich-module')
     expect(fingerprint(dir)).toEqual(before)
+    expect(fs.readFileSync(path.join(dir, '.git/HEAD'), 'utf8')).toContain('refs/heads/main')
+    expect(fs.existsSync(path.join(dir, 'node_modules'))).toBe(false)
+    expect(fs.existsSync(path.join(ws, '.warden/kept', path.basename(entry.archivePath, '.tgz')))).toBe(false)
     expect(fs.readdirSync(path.join(ws, '.warden/tmp'))).toEqual([])
   })
 

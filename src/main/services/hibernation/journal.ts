@@ -19,6 +19,9 @@ export interface HibernateItem {
   trash: string
   /** treeDigest of the module as it was packed: a source that differs was edited since, and is kept. */
   digest: string
+  /** `.git` folders (relative) to move to `keptDir` instead of deleting them. */
+  keep?: string[]
+  keptDir?: string
 }
 
 export interface WakeItem {
@@ -143,9 +146,28 @@ export async function finishRemoval(item: HibernateItem): Promise<string> {
     }
     return `kept both copies of ${item.name}: the one aside at ${item.trash} changed after it was packed; nothing was deleted`
   }
+  for (const rel of item.keep ?? []) {
+    const from = path.join(item.trash, ...rel.split('/'))
+    if (!item.keptDir || !(await exists(from))) continue
+    const to = path.join(item.keptDir, ...rel.split('/'))
+    await fsp.mkdir(path.dirname(to), { recursive: true })
+    await fsp.rename(from, to)
+  }
   await fsp.rename(item.trash, doomed)
   await forceRemove(doomed)
   return `finished hibernating ${item.name}`
+}
+
+/** Put `.git` folders kept aside at hibernation back into the woken module (never over existing ones). */
+export async function restoreKept(keptDir: string, rels: string[], target: string): Promise<void> {
+  for (const rel of rels) {
+    const from = path.join(keptDir, ...rel.split('/'))
+    const to = path.join(target, ...rel.split('/'))
+    if (!(await exists(from)) || (await exists(to))) continue
+    await fsp.mkdir(path.dirname(to), { recursive: true })
+    await fsp.rename(from, to)
+  }
+  await fsp.rm(keptDir, { recursive: true, force: true }).catch(() => undefined)
 }
 
 /** Remove temp files and folders left by dead processes (their names carry the pid). */

@@ -5,9 +5,10 @@ import { atomicWriteFile, exists, forceRemove, sha256File } from '../fs/atomic'
 import { inspectArchive, type InspectedArchive } from './archive'
 import { extractInto } from './extract'
 import type { HibernationContext, ProgressFn } from './context'
-import { tempPath } from './hibernate'
+import { keptDirOf, tempPath } from './hibernate'
 import type { StoredVersion } from './HibernationStore'
-import type { WakeItem } from './journal'
+import { restoreKept, type WakeItem } from './journal'
+import { versionFiles } from './names'
 import { recoverInterrupted } from './recovery'
 import { regenerateStructure } from './structure'
 
@@ -176,6 +177,10 @@ export async function wake(ctx: HibernationContext, req: WakeRequest, progress: 
       await fsp.rename(s.item.staging, s.item.target)
     }
     for (const s of staged) {
+      const meta = s.p.version?.metadata
+      if (meta?.keptAside?.length) {
+        await restoreKept(keptDirOf(ctx.workspace.wardenDir, versionFiles('', s.p.name, s.p.version!.at).base), meta.keptAside, s.item.target)
+      }
       if (s.item.wokenMarker) await atomicWriteFile(s.item.wokenMarker, JSON.stringify({ wokenAt: ctx.now(), to: s.p.relPath }) + '\n')
       if (s.p.version?.metadata) ctx.usage.restore(ctx.workspace.root, s.p.name, s.p.version.metadata.usage)
     }
