@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs'
 import * as fsp from 'node:fs/promises'
+import * as path from 'node:path'
 import type { z } from 'zod'
 import { HibernationMetadata, type HibernatedVersion } from '../../../shared/contract/schemas'
 import { describeIssues } from '../../../shared/contract/validate'
@@ -159,6 +160,12 @@ export class HibernationStore {
         upsert.run(v.archivePath, v.metadata.workspace ?? workspace, v.name, v.at, v.location, v.archiveSize ?? 0, v.metadata.checksums.sha256, v.wokenAt, JSON.stringify(v.metadata), Date.now())
       }
     })()
+  }
+
+  /** Archive paths the index holds for this folder and workspace. */
+  indexedIn(dir: string, workspace: string): string[] {
+    const rows = this.database.db.prepare('SELECT archive_path FROM hibernations WHERE workspace = ?').all(workspace) as Array<{ archive_path: string }>
+    return rows.map((r) => r.archive_path).filter((p) => path.dirname(p) === dir)
   }
 
   /** Drop index rows whose files are gone; returns how many. */

@@ -51,14 +51,20 @@ export async function verifyAll(ctx: HibernationContext, repair: boolean): Promi
       const problem = await ctx.store.problemOf(v, { fresh: true })
       if (problem) problems.push({ severity: 'error', subject: `${v.name}@${v.at}`, message: `${problem} (${rel(v.archivePath)})` })
     }
-    ctx.store.index(versions, ctx.workspace.root)
-    for (const name of await fsp.readdir(dir).catch(() => [] as string[])) {
-      if (name.startsWith(TEMP_MARKER)) problems.push({ severity: 'warning', subject: rel(path.join(dir, name)), message: 'temp file left by an interrupted operation; the next change removes it' })
+    const onDisk = new Set(versions.map((v) => v.archivePath))
+    for (const stale of ctx.store.indexedIn(dir, ctx.workspace.root)) {
+      if (!onDisk.has(stale)) problems.push({ severity: 'warning', subject: rel(stale), message: 'the index lists this archive but it is gone from disk; `warden doctor` rebuilds the index' })
     }
+    ctx.store.index(versions, ctx.workspace.root)
   }
-  for (const name of await fsp.readdir(ctx.workspace.tmpDir).catch(() => [] as string[])) {
-    const full = path.join(ctx.workspace.tmpDir, name)
-    if (!inFlight.has(full)) problems.push({ severity: 'warning', subject: rel(full), message: 'temp file left by an interrupted operation; the next change removes it' })
+  // Temp files and folders: in .warden and beside the modules (trash and staging folders).
+  for (const dir of [ctx.workspace.tmpDir, ctx.workspace.hibernationDir, ctx.archiveDir, ...(await ctx.workspace.moduleParentDirs())]) {
+    for (const name of await fsp.readdir(dir).catch(() => [] as string[])) {
+      const full = path.join(dir, name)
+      if (name.startsWith(TEMP_MARKER) && !inFlight.has(full)) {
+        problems.push({ severity: 'warning', subject: rel(full), message: 'temp file left by an interrupted operation; the next change (or Repair) removes it' })
+      }
+    }
   }
 
   const scan = await ctx.workspace.scan({ sizes: false })

@@ -42,7 +42,14 @@ describe('storage', () => {
     expect(report.problems).toEqual([])
     const rows = second.host.database.db.prepare('SELECT module FROM hibernations ORDER BY module').all() as Array<{ module: string }>
     expect(rows.map((r) => r.module)).toEqual(['a', 'b'])
-    // The files were the truth all along: both still wake.
+    // A version removed behind Warden's back: verify says the index is out of date, doctor fixes it.
+    const hb = path.join(ws, '.warden/hibernation')
+    for (const f of fs.readdirSync(hb)) if (f.startsWith('b.')) fs.rmSync(path.join(hb, f))
+    const verify = await second.call('module.verify', {})
+    expect(verify.problems.map((p) => p.message)).toContainEqual(expect.stringContaining('the index lists this archive but it is gone'))
+    expect((await second.call('doctor.run', {})).indexed).toBe(1)
+    expect((await second.call('module.verify', {})).problems).toEqual([])
+    // The files were the truth all along: the remaining one still wakes.
     await second.call('module.wake', { name: 'a' })
     expect(fs.existsSync(path.join(ws, 'commands/a/package.json'))).toBe(true)
   })
