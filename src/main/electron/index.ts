@@ -44,7 +44,13 @@ async function main(): Promise<void> {
   }
   await app.whenReady()
   hardenSession(session.defaultSession)
-  host = new WardenHost({ home, runtime: 'electron', versions: { electron: process.versions.electron, chrome: process.versions.chrome } })
+  host = new WardenHost({
+    home,
+    runtime: 'electron',
+    versions: { electron: process.versions.electron, chrome: process.versions.chrome },
+    // `npm start` builds better-sqlite3 for Electron beside the Node one (scripts/electronNative.mjs).
+    sqliteBinding: process.env.WARDEN_SQLITE_BINDING || undefined,
+  })
   if (process.argv.includes('--demo')) await host.createDemo(path.join(home, `demo-workspace-${Date.now()}`))
   else await host.restoreLastWorkspace()
   registerIpc(host, (_contents, url) => isOwnUrl(url))

@@ -29,6 +29,8 @@ export interface WardenHostOptions {
   gzipLevel?: number
   /** The clock (tests move it forward to age hibernations). Defaults to `Date.now`. */
   now?: () => number
+  /** better-sqlite3 addon built for this runtime (Electron in development). Defaults to node_modules'. */
+  sqliteBinding?: string
 }
 
 function readOwnVersion(): string {
@@ -62,7 +64,7 @@ export class WardenHost {
   constructor(private readonly options: WardenHostOptions) {
     this.paths = homePaths(options.home)
     fs.mkdirSync(this.paths.home, { recursive: true })
-    this.database = new WardenDatabase(this.paths.database)
+    this.database = new WardenDatabase(this.paths.database, options.sqliteBinding)
     this.usage = new UsageStore(this.database)
     this.handlers = createHandlers(this)
   }

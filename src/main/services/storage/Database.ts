@@ -32,9 +32,13 @@ const migrations: Array<(db: Db) => void> = [
 export class WardenDatabase {
   readonly db: Db
 
-  constructor(file: string) {
+  /**
+   * @param nativeBinding better-sqlite3's compiled addon to use instead of the one in node_modules
+   *   (the Electron app in development needs one built for Electron). Defaults to node_modules'.
+   */
+  constructor(file: string, nativeBinding?: string) {
     fs.mkdirSync(path.dirname(file), { recursive: true })
-    this.db = new BetterSqlite3(file)
+    this.db = new BetterSqlite3(file, nativeBinding ? { nativeBinding } : {})
     this.db.pragma('journal_mode = WAL')
     this.db.pragma('synchronous = NORMAL')
     this.db.pragma('busy_timeout = 5000')
