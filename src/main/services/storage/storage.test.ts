@@ -26,6 +26,14 @@ describe('storage', () => {
     expect(() => new WardenDatabase(file)).toThrow(/newer Warden/)
   })
 
+  it('loads a given better-sqlite3 addon (the Electron build in development), and says so when it cannot', () => {
+    const addon = path.resolve(__dirname, '../../../../node_modules/better-sqlite3/build/Release/better_sqlite3.node')
+    const db = new WardenDatabase(path.join(tempDir(), 'warden.db'), addon)
+    expect(db.schemaVersion).toBeGreaterThan(0)
+    db.dispose()
+    expect(() => new WardenDatabase(path.join(tempDir(), 'warden.db'), path.join(tempDir(), 'missing.node'))).toThrow(/missing\.node/)
+  })
+
   it('`warden doctor` rebuilds the index from the archives on disk after the database is lost', async () => {
     const ws = tempDir('warden-ws-')
     for (const n of ['a', 'b', 'c']) writeModule(ws, { name: n })
