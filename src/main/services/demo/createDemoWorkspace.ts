@@ -96,5 +96,3 @@ export async function createDemoWorkspace(folder: string): Promise<{ root: strin
   await fsp.writeFile(path.join(root, 'README.md'), '# Warden demo workspace\n\nModules live in commands/, daemons/ and widgets/. Open this folder in Warden.\n')
   return { root, modules: DEMO_MODULES.length }
 }
-
-export const demoModuleCount = DEMO_MODULES.length

@@ -77,32 +77,6 @@ export async function exists(p: string): Promise<boolean> {
   }
 }
 
-/**
- * Move a file, also across file systems: rename where possible; otherwise copy to a temp name
- * beside the target, fsync, compare checksums, rename, and only then remove the source.
- */
-export async function moveFileSafely(source: string, target: string): Promise<void> {
-  try {
-    await fsp.rename(source, target)
-    await fsyncDir(path.dirname(target))
-    return
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error
-  }
-  const tmp = tempNameFor(target)
-  try {
-    await fsp.copyFile(source, tmp)
-    await fsyncPath(tmp)
-    const [a, b] = await Promise.all([sha256File(source), sha256File(tmp)])
-    if (a !== b) throw new Error(`copy of ${source} did not match the original`)
-    await fsp.rename(tmp, target)
-    await fsyncDir(path.dirname(target))
-  } catch (error) {
-    await fsp.rm(tmp, { force: true })
-    throw error
-  }
-  await fsp.rm(source)
-}
 
 /**
  * Remove a file or folder even where folders inside are read-only (a module may hold some): on

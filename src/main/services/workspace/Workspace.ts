@@ -173,11 +173,6 @@ export class Workspace {
     }
     return dirs
   }
-
-  /** Workspace-level dependency names of a package.json that is not (yet) in the tree. */
-  static dependenciesOf(pkg: Record<string, unknown>): string[] {
-    return pkg.dependencies && typeof pkg.dependencies === 'object' ? Object.keys(pkg.dependencies as object) : []
-  }
 }
 
 /** The module plus every module that depends on it, directly or not (the tree `--with-dependents` takes). */
