@@ -112,11 +112,11 @@ describe('nothing is lost when the CLI is killed (SIGKILL) mid-operation', () =>
     const run = (args: string[]) => startCli(['--workspace', ws, ...args], env).done
     // Four processes at once, then four wakes at once.
     const hib = await Promise.all(names.map((n) => run(['module', 'hibernate', '--name', n])))
-    expect(hib.map((r) => r.code)).toEqual([0, 0, 0, 0])
+    expect(hib.map((r) => r.code), hib.map((r) => r.stderr).join('\n')).toEqual([0, 0, 0, 0])
     const structure = JSON.parse(fs.readFileSync(path.join(ws, '.warden/structure.json'), 'utf8'))
     expect(structure.counts.commands).toBe(0)
     const wake = await Promise.all(names.map((n) => run(['module', 'wake', '--name', n])))
-    expect(wake.map((r) => r.code)).toEqual([0, 0, 0, 0])
+    expect(wake.map((r) => r.code), wake.map((r) => r.stderr).join('\n')).toEqual([0, 0, 0, 0])
     for (const n of names) expect(fingerprint(path.join(ws, 'commands', n))).toEqual(prints[n])
     const verify = await cliJson<VerifyOut>(['--workspace', ws, 'module', 'verify'], env)
     expect(verify.value.ok).toBe(true)

@@ -39,9 +39,10 @@ export class WardenDatabase {
   constructor(file: string, nativeBinding?: string) {
     fs.mkdirSync(path.dirname(file), { recursive: true })
     this.db = new BetterSqlite3(file, nativeBinding ? { nativeBinding } : {})
+    // Wait for other processes (app, server, CLI) rather than fail; set before anything that locks.
+    this.db.pragma('busy_timeout = 10000')
     this.db.pragma('journal_mode = WAL')
     this.db.pragma('synchronous = NORMAL')
-    this.db.pragma('busy_timeout = 5000')
     this.migrate()
   }
 
@@ -49,19 +50,28 @@ export class WardenDatabase {
     return this.db.pragma('user_version', { simple: true }) as number
   }
 
+  /**
+   * Several processes may open a new database at once (the app and a CLI on first run): the version
+   * is read again inside an IMMEDIATE transaction, so only one of them migrates.
+   */
   private migrate(): void {
-    const current = this.schemaVersion
-    if (current > migrations.length) {
-      throw new Error(
-        `The database at ${this.db.name} was written by a newer Warden (schema ${current}, this one knows ${migrations.length}). Update Warden.`,
-      )
+    const check = (current: number) => {
+      if (current > migrations.length) {
+        throw new Error(`The database at ${this.db.name} was written by a newer Warden (schema ${current}, this one knows ${migrations.length}). Update Warden.`)
+      }
     }
-    for (let version = current; version < migrations.length; version++) {
-      this.db.transaction(() => {
-        migrations[version](this.db)
-        this.db.pragma(`user_version = ${version + 1}`)
-      })()
-    }
+    check(this.schemaVersion)
+    if (this.schemaVersion === migrations.length) return
+    this.db
+      .transaction(() => {
+        const current = this.schemaVersion
+        check(current)
+        for (let version = current; version < migrations.length; version++) {
+          migrations[version](this.db)
+          this.db.pragma(`user_version = ${version + 1}`)
+        }
+      })
+      .immediate()
   }
 
   getSetting<T>(key: string): T | undefined {

@@ -26,6 +26,29 @@ describe('storage', () => {
     expect(() => new WardenDatabase(file)).toThrow(/newer Warden/)
   })
 
+  it('several processes creating the database at once never trip over each other (first run of app + CLI)', async () => {
+    const { spawn } = await import('node:child_process')
+    for (let round = 0; round < 3; round++) {
+      const file = path.join(tempDir(), 'warden.db')
+      // Every process loads first, then all open the new database at the same instant.
+      const at = Date.now() + 4000
+      const code = `
+        const { WardenDatabase } = await import(${JSON.stringify(path.resolve(__dirname, 'Database.ts'))});
+        await new Promise((r) => setTimeout(r, Math.max(0, ${at} - Date.now() - 30)));
+        while (Date.now() < ${at}) {}
+        const db = new WardenDatabase(${JSON.stringify(file)}); db.dispose();`
+      const runs = Array.from({ length: 4 }, () =>
+        new Promise<number>((resolve) => {
+          const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { stdio: ['ignore', 'ignore', 'pipe'] })
+          let err = ''
+          child.stderr.on('data', (d) => (err += d))
+          child.on('exit', (c) => resolve(c === 0 ? 0 : (console.error(err), c ?? 1)))
+        }),
+      )
+      expect(await Promise.all(runs)).toEqual([0, 0, 0, 0])
+    }
+  }, 60_000)
+
   it('loads a given better-sqlite3 addon (the Electron build in development), and says so when it cannot', () => {
     const addon = path.resolve(__dirname, '../../../../node_modules/better-sqlite3/build/Release/better_sqlite3.node')
     const db = new WardenDatabase(path.join(tempDir(), 'warden.db'), addon)
