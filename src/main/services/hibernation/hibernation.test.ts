@@ -258,6 +258,18 @@ describe('hibernate and wake', () => {
     await call('module.wake', { name: 'old-feature', fromArchive: true })
     expect(fs.existsSync(path.join(ws, 'commands/old-feature/package.json'))).toBe(true)
     expect((await call('module.verify', {})).ok).toBe(true)
+
+    // An archive run cut short after it removed the metadata: the leftover .tgz is recognised, not an error.
+    now += 40 * 86_400_000
+    const recent = (await call('module.listHibernated', {})).modules[0]
+    fs.copyFileSync(recent.archivePath, path.join(out.archiveDir, path.basename(recent.archivePath)))
+    fs.copyFileSync(recent.metadataPath, path.join(out.archiveDir, path.basename(recent.metadataPath)))
+    fs.rmSync(recent.metadataPath)
+    const report = await call('module.verify', {})
+    expect(report.ok).toBe(true)
+    expect(report.problems.map((p) => p.message)).toContainEqual(expect.stringContaining('interrupted archive run'))
+    expect((await call('module.verify', { repair: true })).repaired.join('\n')).toContain('left behind by an interrupted archive run')
+    expect(fs.existsSync(recent.archivePath)).toBe(false)
   })
 
   it('refuses a link that points outside the module, changing nothing', async () => {

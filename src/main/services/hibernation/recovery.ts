@@ -1,7 +1,24 @@
+import * as fsp from 'node:fs/promises'
 import * as path from 'node:path'
+import { exists, sha256File } from '../fs/atomic'
 import type { HibernationContext } from './context'
 import { cleanTemp, recoverEntry } from './journal'
 import { regenerateStructure } from './structure'
+
+/**
+ * Archives in the hibernation folder without their metadata, whose identical copy (with metadata) is
+ * already in the long-term archive: what an archive run cut short between its removals leaves.
+ */
+export async function archivedLeftovers(ctx: HibernationContext): Promise<string[]> {
+  const { orphans } = await ctx.store.read(ctx.workspace.hibernationDir, 'hibernation')
+  const out: string[] = []
+  for (const orphan of orphans) {
+    const copy = path.join(ctx.archiveDir, path.basename(orphan))
+    if (!(await exists(copy)) || !(await exists(copy.replace(/\.tgz$/, '.metadata.json')))) continue
+    if ((await sha256File(copy)) === (await sha256File(orphan))) out.push(orphan)
+  }
+  return out
+}
 
 /**
  * Run at the start of every change, under the workspace lock: finish or undo what a crashed process
@@ -21,6 +38,10 @@ export async function recoverInterrupted(ctx: HibernationContext): Promise<strin
     }
   }
   if (pending.length) await regenerateStructure(ctx.workspace)
+  for (const orphan of await archivedLeftovers(ctx)) {
+    await fsp.rm(orphan)
+    done.push(`removed ${path.basename(orphan)}, left behind by an interrupted archive run (a verified copy is in the archive)`)
+  }
   const removed = await cleanTemp([
     ctx.workspace.tmpDir,
     ctx.workspace.hibernationDir,

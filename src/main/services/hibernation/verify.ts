@@ -3,7 +3,7 @@ import * as path from 'node:path'
 import type { VerifyProblem } from '../../../shared/contract/schemas'
 import { TEMP_MARKER } from '../fs/atomic'
 import type { HibernationContext } from './context'
-import { recoverInterrupted } from './recovery'
+import { archivedLeftovers, recoverInterrupted } from './recovery'
 
 export interface VerifyReport {
   ok: boolean
@@ -41,8 +41,13 @@ export async function verifyAll(ctx: HibernationContext, repair: boolean): Promi
     [ctx.archiveDir, 'archive'],
   ] as const) {
     const { versions, orphans } = await ctx.store.read(dir, location)
+    const archived = location === 'hibernation' ? new Set(await archivedLeftovers(ctx)) : new Set<string>()
     for (const o of orphans) {
       if (inFlight.has(o)) continue
+      if (archived.has(o)) {
+        problems.push({ severity: 'warning', subject: rel(o), message: 'left behind by an interrupted archive run; a verified copy is in the archive; the next change (or Repair) removes it' })
+        continue
+      }
       problems.push({ severity: 'error', subject: rel(o), message: 'archive without its metadata file; wake it with `warden module wake --from FILE`' })
     }
     for (const v of versions) {
