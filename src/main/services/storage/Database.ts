@@ -28,6 +28,18 @@ const migrations: Array<(db: Db) => void> = [
     `),
 ]
 
+function retryWhileBusy(fn: () => void, timeoutMs = 10_000): void {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      return fn()
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw error
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10 + Math.random() * 40)
+    }
+  }
+}
+
 /** The SQLite index (WAL). Files on disk are the truth; everything here can be rebuilt by `warden doctor`. */
 export class WardenDatabase {
   readonly db: Db
@@ -41,9 +53,13 @@ export class WardenDatabase {
     this.db = new BetterSqlite3(file, nativeBinding ? { nativeBinding } : {})
     // Wait for other processes (app, server, CLI) rather than fail; set before anything that locks.
     this.db.pragma('busy_timeout = 10000')
-    this.db.pragma('journal_mode = WAL')
+    // Switching to WAL and migrating can meet SQLITE_BUSY at once (SQLite skips the busy handler
+    // where waiting could deadlock), when several processes open a new database together: retry.
+    retryWhileBusy(() => {
+      this.db.pragma('journal_mode = WAL')
+      this.migrate()
+    })
     this.db.pragma('synchronous = NORMAL')
-    this.migrate()
   }
 
   get schemaVersion(): number {
