@@ -1,5 +1,6 @@
 import { useState } from 'react'
 import { verifyArchives, repairWorkspace } from '../../actions/moduleActions'
+import { ErrorCallout } from '../../components/ErrorCallout'
 import { Icon } from '../../components/Icon'
 import { useModulesStore } from '../../stores/modulesStore'
 import { ActiveColumn } from './ActiveColumn'
@@ -33,6 +34,13 @@ export function ModulesPage() {
   const [archiving, setArchiving] = useState(false)
   const [verifying, setVerifying] = useState(false)
   const [needsRepair, setNeedsRepair] = useState(false)
+  /** Run `before` (nothing, or a repair), then verify; the Repair button shows while problems remain. */
+  const check = async (before: () => Promise<void>) => {
+    setVerifying(true)
+    await before()
+    setNeedsRepair(await verifyArchives())
+    setVerifying(false)
+  }
   const loaded = useModulesStore((s) => s.loaded)
   const error = useModulesStore((s) => s.error)
 
@@ -42,30 +50,11 @@ export function ModulesPage() {
         <Tabs tab={tab} onTab={setTab} />
         <div className="toolbar-actions">
           <span className="muted keyboard-hint">Drag cards between columns · drop a .tgz anywhere to wake it</span>
-          <button
-            type="button"
-            className="button ghost"
-            disabled={verifying}
-            onClick={async () => {
-              setVerifying(true)
-              setNeedsRepair(await verifyArchives())
-              setVerifying(false)
-            }}
-          >
+          <button type="button" className="button ghost" disabled={verifying} onClick={() => void check(async () => undefined)}>
             <Icon name="shield" /> {verifying ? 'Verifying…' : 'Verify'}
           </button>
           {needsRepair && (
-            <button
-              type="button"
-              className="button ghost"
-              disabled={verifying}
-              onClick={async () => {
-                setVerifying(true)
-                await repairWorkspace()
-                setNeedsRepair(await verifyArchives())
-                setVerifying(false)
-              }}
-            >
+            <button type="button" className="button ghost" disabled={verifying} onClick={() => void check(repairWorkspace)}>
               <Icon name="shield" /> Repair
             </button>
           )}
@@ -74,15 +63,7 @@ export function ModulesPage() {
           </button>
         </div>
       </div>
-      {error && (
-        <div className="callout danger page-callout" role="alert">
-          <Icon name="alert" size={18} />
-          <div>
-            <strong>{error.message}</strong>
-            {error.hint && <p>{error.hint}</p>}
-          </div>
-        </div>
-      )}
+      {error && <ErrorCallout error={error} className="page-callout" icon />}
       {!loaded ? (
         <div className="loading-board" aria-busy="true">
           <span className="spinner" /> Loading modules…
