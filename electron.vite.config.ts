@@ -14,6 +14,7 @@ export default defineConfig({
         input: {
           index: resolve(__dirname, 'src/main/electron/index.ts'),
           cli: resolve(__dirname, 'src/main/cli/index.ts'),
+          worker: resolve(__dirname, 'src/main/worker/index.ts'),
         },
       },
     },

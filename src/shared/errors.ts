@@ -9,6 +9,20 @@ export const errorCodes = [
   'LOCKED',
   'NO_WORKSPACE',
   'UNAVAILABLE',
+  /** The queue is full; try again later. */
+  'BUSY',
+  /** A model cannot fit in the memory budget even after unloading every idle model. */
+  'DOES_NOT_FIT',
+  /** Not enough free disk space for a download. */
+  'NO_SPACE',
+  /** A download failed (server error, dropped connection, wrong size). */
+  'DOWNLOAD_FAILED',
+  /** A worker process died while serving the request. */
+  'WORKER_CRASHED',
+  /** A model's worker crashed repeatedly and is not restarted any more. */
+  'QUARANTINED',
+  'TIMEOUT',
+  'CANCELLED',
   'INTERNAL',
 ] as const
 export type ErrorCode = (typeof errorCodes)[number]

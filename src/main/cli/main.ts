@@ -80,7 +80,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void, extra: 
     const positional = (def.cli && def.cli.positional) || []
     const fields = fieldsOf(def.input)
     const cmd = parent.command(words[words.length - 1]).description(def.summary)
-    for (const p of positional) cmd.argument(`<${p}>`)
+    for (const p of positional) cmd.argument(fields.find((f) => f.key === p)?.required === false ? `[${p}]` : `<${p}>`)
     for (const f of fields) {
       if (positional.includes(f.key)) continue
       if (f.kind === 'boolean') cmd.addOption(new Option(`--${f.flag}`))
@@ -91,7 +91,9 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void, extra: 
       const command = args[args.length - 1] as Command
       const opts = command.opts() as Record<string, unknown>
       const input: Record<string, unknown> = {}
-      positional.forEach((p, i) => (input[p] = args[i]))
+      positional.forEach((p, i) => {
+        if (args[i] !== undefined) input[p] = args[i]
+      })
       for (const f of fields) {
         const camel = f.flag.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())
         if (opts[camel] !== undefined) input[f.key] = opts[camel]
@@ -109,7 +111,7 @@ export async function withHost<T>(global: GlobalOptions, fn: (host: WardenHost) 
     if (needsWorkspace) await host.openWorkspace(global.workspace ?? process.cwd())
     return await fn(host)
   } finally {
-    host.dispose()
+    await host.shutdown()
   }
 }
 

@@ -45,6 +45,6 @@ export function addServeCommand(program: Command, setExit: (code: number) => voi
         process.once('SIGTERM', stop)
       })
       await server.close()
-      host.dispose()
+      await host.shutdown()
     })
 }

@@ -1,8 +1,11 @@
 import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { app, BrowserWindow, Menu, nativeTheme, session, Tray, nativeImage } from 'electron'
+import { app, BrowserWindow, Menu, nativeTheme, Notification, session, Tray, nativeImage } from 'electron'
+import { startServer, type RunningServer } from '../server/startServer'
 import { WardenHost } from '../services/host/WardenHost'
 import { resolveWardenHome } from '../services/storage/paths'
+import { resolveWorkerEntry } from '../services/workers/launcher'
+import { UtilityProcessLauncher } from './utilityLauncher'
 import { registerIpc } from './ipcAdapter'
 import { hardenSession, lockNavigation, secureWebPreferences } from './security'
 
@@ -19,6 +22,7 @@ const isOwnUrl = (url: string) => url.startsWith('file://') && decodeURIComponen
 
 let host: WardenHost | null = null
 let tray: Tray | null = null
+let server: RunningServer | null = null
 
 function createWindow(): BrowserWindow {
   const win = new BrowserWindow({
@@ -50,7 +54,10 @@ async function main(): Promise<void> {
     versions: { electron: process.versions.electron, chrome: process.versions.chrome },
     // `npm start` builds better-sqlite3 for Electron beside the Node one (scripts/electronNative.mjs).
     sqliteBinding: process.env.WARDEN_SQLITE_BINDING || undefined,
+    launcher: new UtilityProcessLauncher(resolveWorkerEntry()),
   })
+  // The local API (127.0.0.1, random token, discovery file in WARDEN_HOME): the CLI attaches here.
+  server = await startServer(host, { port: 0, rendererDir: null })
   if (process.argv.includes('--demo')) await host.createDemo(path.join(home, `demo-workspace-${Date.now()}`))
   else await host.restoreLastWorkspace()
   registerIpc(host, (_contents, url) => isOwnUrl(url))
@@ -63,6 +70,12 @@ async function main(): Promise<void> {
     { type: 'separator' },
     { label: 'Quit', click: () => app.quit() },
   ]))
+  // Health alerts (a quarantined worker) from the tray.
+  host.onEvent((e) => {
+    if (e.event !== 'alert') return
+    tray?.setToolTip(`Warden — ${e.payload.title}`)
+    if (Notification.isSupported()) new Notification({ title: e.payload.title, body: e.payload.message }).show()
+  })
   app.on('second-instance', () => {
     if (win.isDestroyed()) win = createWindow()
     win.show()
@@ -76,9 +89,20 @@ async function main(): Promise<void> {
 app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit()
 })
-app.on('will-quit', () => {
-  tray?.destroy()
-  host?.dispose()
+let quitting = false
+app.on('before-quit', (event) => {
+  if (quitting || !host) return
+  // Stop the workers first (grace period, then kill): no orphan processes.
+  event.preventDefault()
+  quitting = true
+  const h = host
+  host = null
+  void (async () => {
+    await server?.close().catch(() => undefined)
+    await h.shutdown().catch(() => undefined)
+    tray?.destroy()
+    app.quit()
+  })()
 })
 
 void main()

@@ -14,6 +14,15 @@ export const events = {
     fraction: z.number().min(0).max(1).nullable(),
   }),
   'workspace.changed': z.object({ path: z.string().nullable() }),
+  /** Workers started, loaded, crashed, were paged out…; clients refetch `worker.list`. */
+  'workers.changed': z.object({ at: z.number(), reason: z.string() }),
+  /** Models installed, removed, or install progress. */
+  'models.changed': z.object({ at: z.number() }),
+  'personas.changed': z.object({ at: z.number() }),
+  /** Streamed text of a generation started by the call `callId`. */
+  'persona.token': z.object({ callId: z.string(), persona: z.string(), text: z.string() }),
+  /** Something a person should see now (a quarantined worker); the tray shows it. */
+  alert: z.object({ level: z.enum(['info', 'warning', 'error']), title: z.string(), message: z.string(), at: z.number() }),
 } as const
 
 export type Events = typeof events

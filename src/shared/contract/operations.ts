@@ -10,6 +10,18 @@ import {
   VerifyProblem,
   WorkspaceInfo,
 } from './schemas'
+import {
+  ChatMessage,
+  GenerationResult,
+  GenerationSettings,
+  MemoryBudget,
+  ModelInfo,
+  Persona,
+  PersonaName,
+  Priority,
+  SettingRow,
+  WorkerInfo,
+} from './inference'
 
 const Empty = z.object({})
 const Days = z.coerce.number().nonnegative('days cannot be negative').max(36500)
@@ -194,6 +206,174 @@ export const operations = {
     output: z.object({ indexed: z.number(), removedStale: z.number(), problems: z.array(VerifyProblem) }),
     mutates: true,
     cli: { command: ['doctor'] },
+  }),
+
+  'operation.cancel': defineOperation({
+    summary: 'Cancel a running call (a download, a chat) by its call id',
+    input: z.object({ callId: z.string().min(1, 'a call id is required') }),
+    output: z.object({ cancelled: z.boolean() }),
+    mutates: true,
+    cli: false,
+  }),
+
+  'model.list': defineOperation({
+    summary: 'Recommended models (catalog), installed models and local files, with facts from each GGUF',
+    input: Empty,
+    output: z.object({ models: z.array(ModelInfo), storagePath: z.string(), freeBytes: z.number().nullable() }),
+    mutates: false,
+  }),
+  'model.install': defineOperation({
+    summary: 'Download a model (catalog id, hf: URI or URL) with progress; resumes an interrupted download',
+    input: z.object({
+      uri: z.string().trim().min(1, 'say which model: a catalog id, an hf: URI or an http(s) URL'),
+      sha256: z.string().regex(/^[0-9a-f]{64}$/i, 'sha256 is 64 hex digits').optional(),
+    }),
+    output: ModelInfo,
+    mutates: true,
+    cli: { positional: ['uri'] },
+  }),
+  'model.add': defineOperation({
+    summary: 'Add a local .gguf file as a model (it stays where it is)',
+    input: z.object({ path: z.string().min(1, 'a .gguf file path is required') }),
+    output: ModelInfo,
+    mutates: true,
+    cli: { positional: ['path'] },
+  }),
+  'model.remove': defineOperation({
+    summary: 'Remove a model: unload it, delete a downloaded file, or forget a local file (never deleted)',
+    input: z.object({ id: z.string().min(1, 'a model id is required') }),
+    output: z.object({ id: z.string(), deletedFile: z.string().nullable(), freedBytes: z.number() }),
+    mutates: true,
+    cli: { positional: ['id'] },
+  }),
+
+  'worker.list': defineOperation({
+    summary: 'Worker processes (one per loaded model), the memory budget and the queue',
+    input: Empty,
+    output: z.object({
+      workers: z.array(WorkerInfo),
+      budget: MemoryBudget,
+      queue: z.object({ depth: z.number(), max: z.number() }),
+      cores: z.number(),
+    }),
+    mutates: false,
+    cli: { command: ['workers'] },
+  }),
+  'worker.load': defineOperation({
+    summary: 'Load a model into a worker now (pages out idle models if needed)',
+    input: z.object({ model: z.string().min(1, 'a model id is required') }),
+    output: WorkerInfo,
+    mutates: true,
+    cli: { positional: ['model'] },
+  }),
+  'worker.unload': defineOperation({
+    summary: 'Unload a model: its worker finishes what it is doing and exits',
+    input: z.object({ model: z.string().min(1, 'a model id is required') }),
+    output: z.object({ model: z.string(), unloaded: z.boolean() }),
+    mutates: true,
+    cli: { positional: ['model'] },
+  }),
+  'worker.restart': defineOperation({
+    summary: 'Restart a model’s worker (also lifts a quarantine)',
+    input: z.object({ model: z.string().min(1, 'a model id is required') }),
+    output: WorkerInfo,
+    mutates: true,
+    cli: { positional: ['model'] },
+  }),
+  'worker.pin': defineOperation({
+    summary: 'Pin a model so it is never paged out (--unpin to release)',
+    input: z.object({ model: z.string().min(1, 'a model id is required'), unpin: z.boolean().default(false) }),
+    output: WorkerInfo,
+    mutates: true,
+    cli: { positional: ['model'] },
+  }),
+  'worker.kill': defineOperation({
+    summary: 'Kill a worker process at once (SIGKILL), as a crash would; Warden recovers',
+    input: z.object({ model: z.string().min(1, 'a model id is required') }),
+    output: z.object({ model: z.string(), pid: z.number() }),
+    mutates: true,
+    cli: { positional: ['model'] },
+  }),
+
+  'persona.list': defineOperation({
+    summary: 'Personas with their model and settings',
+    input: Empty,
+    output: z.object({ personas: z.array(Persona) }),
+    mutates: false,
+  }),
+  'persona.create': defineOperation({
+    summary: 'Create a persona on a model (catalog id, installed id, .gguf path or URI)',
+    input: z.object({
+      name: PersonaName,
+      model: z.string().trim().min(1, 'a model is required: a model id, a .gguf path or an hf: URI'),
+      systemPrompt: z.string().max(20000).default('You are a helpful assistant.'),
+      settings: GenerationSettings.partial().default({}),
+    }),
+    output: Persona,
+    mutates: true,
+  }),
+  'persona.update': defineOperation({
+    summary: 'Change a persona’s name, model, system prompt or settings',
+    input: z.object({
+      name: PersonaName,
+      newName: PersonaName.optional(),
+      model: z.string().trim().min(1).optional(),
+      systemPrompt: z.string().max(20000).optional(),
+      settings: GenerationSettings.partial().optional(),
+    }),
+    output: Persona,
+    mutates: true,
+    cli: { command: ['persona', 'edit'], positional: ['name'] },
+  }),
+  'persona.delete': defineOperation({
+    summary: 'Delete a persona and its conversation',
+    input: z.object({ name: PersonaName }),
+    output: z.object({ name: z.string(), deleted: z.boolean() }),
+    mutates: true,
+    cli: { positional: ['name'] },
+  }),
+  'persona.history': defineOperation({
+    summary: 'The conversation with a persona',
+    input: z.object({ name: PersonaName }),
+    output: z.object({ name: z.string(), messages: z.array(ChatMessage) }),
+    mutates: false,
+    cli: { positional: ['name'] },
+  }),
+  'persona.clear': defineOperation({
+    summary: 'Forget the conversation with a persona',
+    input: z.object({ name: PersonaName }),
+    output: z.object({ name: z.string(), cleared: z.number() }),
+    mutates: true,
+    cli: { positional: ['name'] },
+  }),
+  'persona.chat': defineOperation({
+    summary: 'Send a message to a persona; the answer streams as persona.token events',
+    input: z.object({
+      name: PersonaName,
+      prompt: z.string().min(1, 'a message is required').max(100000),
+      priority: Priority.default('realtime'),
+      /** Answer without adding to the conversation. */
+      stateless: z.boolean().default(false),
+      timeoutMs: z.coerce.number().int().min(100).optional(),
+    }),
+    output: GenerationResult,
+    mutates: true,
+    cli: { positional: ['name', 'prompt'] },
+  }),
+
+  'config.get': defineOperation({
+    summary: 'Settings (maxVRAM, maxConcurrentWorkers, autoInstallModels, modelStoragePath, …)',
+    input: z.object({ key: z.string().optional() }),
+    output: z.object({ settings: z.array(SettingRow) }),
+    mutates: false,
+    cli: { positional: ['key'] },
+  }),
+  'config.set': defineOperation({
+    summary: 'Change a setting (takes effect at once)',
+    input: z.object({ key: z.string().min(1, 'a setting name is required'), value: z.union([z.string(), z.number(), z.boolean()]) }),
+    output: SettingRow,
+    mutates: true,
+    cli: { positional: ['key', 'value'] },
   }),
 } as const
 

@@ -13,6 +13,8 @@ import { WardenDatabase } from '../storage/Database'
 import { homePaths, type HomePaths } from '../storage/paths'
 import { UsageStore } from '../storage/UsageStore'
 import { Workspace } from '../workspace/Workspace'
+import { InferenceService, type InferenceOptions } from '../inference/InferenceService'
+import { ForkLauncher, type WorkerLauncher } from '../workers/launcher'
 import { createHandlers, type Handlers } from './handlers'
 import { WorkspaceWatcher } from './WorkspaceWatcher'
 
@@ -31,6 +33,10 @@ export interface WardenHostOptions {
   now?: () => number
   /** better-sqlite3 addon built for this runtime (Electron in development). Defaults to node_modules'. */
   sqliteBinding?: string
+  /** Starts inference workers: `utilityProcess` in the app; `child_process.fork` by default. */
+  launcher?: WorkerLauncher
+  /** Inference tuning for tests (GPU readings, free disk space, crash back-off). */
+  inference?: Pick<InferenceOptions, 'detectGpus' | 'freeSpace' | 'scheduler'>
 }
 
 function readOwnVersion(): string {
@@ -56,6 +62,8 @@ export class WardenHost {
   readonly database: WardenDatabase
   readonly usage: UsageStore
   private hibernation: HibernationService | null = null
+  private inferenceService: InferenceService | null = null
+  private readonly calls = new Map<string, AbortController>()
   private watcher: WorkspaceWatcher | null = null
   private readonly handlers: Handlers
   private readonly listeners = new Set<(event: AnyEvent) => void>()
@@ -93,14 +101,52 @@ export class WardenHost {
       if (!isOperationName(name)) throw new WardenError('NOT_FOUND', `Unknown operation ${JSON.stringify(name)}`)
       const input = parseInput(name, rawInput)
       const handler = this.handlers[name] as (input: unknown, ctx: Parameters<Handlers[OperationName]>[1]) => Promise<unknown>
-      const value = await handler(input, {
-        callId,
-        progress: (phase, message, fraction = null) => this.emit('operation.progress', { callId, operation: name, phase, message, fraction }),
-      })
-      return { ok: true, value: operations[name].output.parse(value) }
+      const abort = new AbortController()
+      this.calls.set(callId, abort)
+      try {
+        const value = await handler(input, {
+          callId,
+          signal: abort.signal,
+          progress: (phase, message, fraction = null) => this.emit('operation.progress', { callId, operation: name, phase, message, fraction }),
+        })
+        return { ok: true, value: operations[name].output.parse(value) }
+      } finally {
+        this.calls.delete(callId)
+      }
     } catch (error) {
       return { ok: false, error: WardenError.from(error).toJSON() }
     }
+  }
+
+  /** Cancel a running call (a download, a generation) by its id. */
+  cancel(callId: string): boolean {
+    const call = this.calls.get(callId)
+    call?.abort()
+    return Boolean(call)
+  }
+
+  /** Models, workers and personas; started on first use (a CLI command about modules never starts it). */
+  get inference(): InferenceService {
+    this.inferenceService ??= new InferenceService({
+      home: this.home,
+      database: this.database,
+      launcher: this.options.launcher ?? new ForkLauncher(),
+      events: {
+        workersChanged: (reason) => this.emit('workers.changed', { at: Date.now(), reason }),
+        modelsChanged: () => this.emit('models.changed', { at: Date.now() }),
+        personasChanged: () => this.emit('personas.changed', { at: Date.now() }),
+        alert: (a) => this.emit('alert', { ...a, at: Date.now() }),
+      },
+      ...this.options.inference,
+    })
+    return this.inferenceService
+  }
+
+  /** Stop the workers (grace period, then kill), then close everything. */
+  async shutdown(): Promise<void> {
+    for (const c of this.calls.values()) c.abort()
+    await this.inferenceService?.dispose()
+    this.dispose()
   }
 
   requireHibernation(): HibernationService {

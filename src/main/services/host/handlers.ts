@@ -1,11 +1,14 @@
 import * as path from 'node:path'
 import type { OperationName, OperationOutput, OperationParsedInput } from '../../../shared/contract/operations'
 import { WardenError } from '../../../shared/errors'
+import { formatBytes } from '../../../shared/format'
 import type { ProgressFn } from '../hibernation/context'
 import type { WardenHost } from './WardenHost'
 
 export interface CallContext {
   callId: string
+  /** Aborted by `operation.cancel` with this call's id, or when the host shuts down. */
+  signal: AbortSignal
   progress: ProgressFn
 }
 
@@ -40,5 +43,86 @@ export function createHandlers(host: WardenHost): Handlers {
     'module.pack': async ({ name, outDir }) => hib().pack(name, outDir ?? path.join(host.home, 'packs')),
     'module.recordUsage': async ({ name, calls, at }) => hib().recordUsage(name, calls, at ?? Date.now()),
     'doctor.run': async () => hib().rebuildIndex(),
+
+    'operation.cancel': async ({ callId }) => ({ cancelled: host.cancel(callId) }),
+
+    'model.list': async () => {
+      const ai = host.inference
+      return { models: await ai.models.list((id) => ai.scheduler.isLoaded(id)), storagePath: ai.models.modelsDir, freeBytes: await ai.modelsDirFree() }
+    },
+    'model.install': async ({ uri, sha256 }, ctx) => {
+      const ai = host.inference
+      return ai.models.install(uri, {
+        sha256,
+        signal: ctx.signal,
+        onProgress: (p) =>
+          ctx.progress('downloading', `${p.fileName}: ${formatBytes(p.bytesDownloaded)}${p.bytesTotal ? ` of ${formatBytes(p.bytesTotal)}` : ''}`, p.percent === null ? null : p.percent / 100),
+      })
+    },
+    'model.add': async ({ path: file }) => host.inference.models.add(file),
+    'model.remove': async ({ id }) => host.inference.removeModel(id),
+
+    'worker.list': async () => {
+      const ai = host.inference
+      await ai.scheduler.refreshStats()
+      return { workers: ai.scheduler.list(), budget: await ai.budget(), queue: { depth: ai.scheduler.queueDepth(), max: ai.settings.get().maxQueueSize }, cores: ai.scheduler.cores }
+    },
+    'worker.load': async ({ model }, ctx) => host.inference.loadModel(model, ctx.signal),
+    'worker.unload': async ({ model }) => ({ model, unloaded: await host.inference.scheduler.unload(model) }),
+    'worker.restart': async ({ model }) => {
+      const ai = host.inference
+      return ai.scheduler.info(await ai.scheduler.restart(await ai.modelRefById(model)))
+    },
+    'worker.pin': async ({ model, unpin }) => host.inference.scheduler.info(host.inference.scheduler.pin(model, !unpin)),
+    'worker.kill': async ({ model }) => ({ model, pid: host.inference.scheduler.kill(model) }),
+
+    'persona.list': async () => ({ personas: host.inference.personas.list() }),
+    'persona.create': async (input) => {
+      const ai = host.inference
+      await ai.models.resolve(input.model) // refuse a model that names nothing now, not at the first chat
+      const p = ai.personas.create(input)
+      host.emit('personas.changed', { at: Date.now() })
+      return p
+    },
+    'persona.update': async ({ name, ...change }) => {
+      const ai = host.inference
+      if (change.model) await ai.models.resolve(change.model)
+      const p = ai.personas.update(name, change)
+      host.emit('personas.changed', { at: Date.now() })
+      return p
+    },
+    'persona.delete': async ({ name }) => {
+      const p = host.inference.personas.delete(name)
+      host.emit('personas.changed', { at: Date.now() })
+      return { name: p.name, deleted: true }
+    },
+    'persona.history': async ({ name }) => {
+      const ai = host.inference
+      const p = ai.personas.get(name)
+      return { name: p.name, messages: ai.personas.history(p.id) }
+    },
+    'persona.clear': async ({ name }) => {
+      const ai = host.inference
+      const p = ai.personas.get(name)
+      const cleared = ai.personas.clear(p.id)
+      host.emit('personas.changed', { at: Date.now() })
+      return { name: p.name, cleared }
+    },
+    'persona.chat': async (input, ctx) =>
+      host.inference.chat(input, {
+        signal: ctx.signal,
+        onText: (text) => host.emit('persona.token', { callId: ctx.callId, persona: input.name, text }),
+        onProgress: ctx.progress,
+      }),
+
+    'config.get': async ({ key }) => {
+      const s = host.inference.settings
+      return { settings: key ? [s.row(s.requireKey(key))] : s.rows() }
+    },
+    'config.set': async ({ key, value }) => {
+      const row = host.inference.settings.set(key, value)
+      host.emit('workers.changed', { at: Date.now(), reason: `setting ${key}` })
+      return row
+    },
   }
 }

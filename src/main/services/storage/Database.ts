@@ -26,6 +26,25 @@ const migrations: Array<(db: Db) => void> = [
         path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ms REAL NOT NULL, sha256 TEXT NOT NULL
       );
     `),
+  (db) =>
+    db.exec(`
+      CREATE TABLE models (
+        id TEXT PRIMARY KEY, name TEXT NOT NULL, source TEXT NOT NULL, uri TEXT, path TEXT NOT NULL,
+        size INTEGER NOT NULL, sha256 TEXT, added_at INTEGER NOT NULL
+      );
+      CREATE TABLE model_facts (
+        path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ms REAL NOT NULL, shape TEXT NOT NULL
+      );
+      CREATE TABLE personas (
+        id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE COLLATE NOCASE, model TEXT NOT NULL,
+        system_prompt TEXT NOT NULL, settings TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL
+      );
+      CREATE TABLE persona_messages (
+        persona_id TEXT NOT NULL REFERENCES personas(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL, role TEXT NOT NULL, text TEXT NOT NULL, at INTEGER NOT NULL,
+        PRIMARY KEY (persona_id, seq)
+      );
+    `),
 ]
 
 function retryWhileBusy(fn: () => void, timeoutMs = 10_000): void {

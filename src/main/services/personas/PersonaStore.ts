@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto'
+import { GenerationSettings, type ChatMessage, type Persona } from '../../../shared/contract/inference'
+import { WardenError } from '../../../shared/errors'
+import type { WardenDatabase } from '../storage/Database'
+
+interface PersonaRow {
+  id: string
+  name: string
+  model: string
+  system_prompt: string
+  settings: string
+  created_at: number
+  updated_at: number
+}
+
+export interface PersonaInput {
+  name: string
+  model: string
+  systemPrompt: string
+  settings: Partial<GenerationSettings>
+}
+
+/** Personas and their conversations, in SQLite. */
+export class PersonaStore {
+  constructor(
+    private readonly database: WardenDatabase,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private get db() {
+    return this.database.db
+  }
+
+  private toPersona(r: PersonaRow): Persona {
+    const messages = (this.db.prepare('SELECT COUNT(*) AS n FROM persona_messages WHERE persona_id = ?').get(r.id) as { n: number }).n
+    return {
+      id: r.id,
+      name: r.name,
+      model: r.model,
+      systemPrompt: r.system_prompt,
+      settings: GenerationSettings.parse(JSON.parse(r.settings)),
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+      messages,
+    }
+  }
+
+  list(): Persona[] {
+    return (this.db.prepare('SELECT * FROM personas ORDER BY name COLLATE NOCASE').all() as PersonaRow[]).map((r) => this.toPersona(r))
+  }
+
+  find(name: string): Persona | null {
+    const r = this.db.prepare('SELECT * FROM personas WHERE name = ? COLLATE NOCASE').get(name.trim()) as PersonaRow | undefined
+    return r ? this.toPersona(r) : null
+  }
+
+  get(name: string): Persona {
+    const p = this.find(name)
+    if (!p) {
+      const names = this.list().map((x) => x.name)
+      throw new WardenError('NOT_FOUND', `No persona named ${JSON.stringify(name)}`, {
+        hint: names.length ? `Personas: ${names.join(', ')}` : 'Create one: warden persona create --name NAME --model MODEL',
+      })
+    }
+    return p
+  }
+
+  create(input: PersonaInput): Persona {
+    if (this.find(input.name)) throw new WardenError('CONFLICT', `A persona named ${JSON.stringify(this.find(input.name)!.name)} already exists`, { hint: 'Choose another name, or edit that persona.' })
+    const t = this.now()
+    this.db
+      .prepare('INSERT INTO personas (id, name, model, system_prompt, settings, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(randomUUID(), input.name.trim(), input.model.trim(), input.systemPrompt, JSON.stringify(GenerationSettings.parse(input.settings)), t, t)
+    return this.get(input.name)
+  }
+
+  update(name: string, change: { newName?: string; model?: string; systemPrompt?: string; settings?: Partial<GenerationSettings> }): Persona {
+    const p = this.get(name)
+    if (change.newName && change.newName.toLowerCase() !== p.name.toLowerCase() && this.find(change.newName)) {
+      throw new WardenError('CONFLICT', `A persona named ${JSON.stringify(change.newName)} already exists`)
+    }
+    const settings = GenerationSettings.parse({ ...p.settings, ...change.settings })
+    this.db
+      .prepare('UPDATE personas SET name = ?, model = ?, system_prompt = ?, settings = ?, updated_at = ? WHERE id = ?')
+      .run(change.newName?.trim() ?? p.name, change.model?.trim() ?? p.model, change.systemPrompt ?? p.systemPrompt, JSON.stringify(settings), this.now(), p.id)
+    return this.get(change.newName ?? p.name)
+  }
+
+  delete(name: string): Persona {
+    const p = this.get(name)
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM persona_messages WHERE persona_id = ?').run(p.id)
+      this.db.prepare('DELETE FROM personas WHERE id = ?').run(p.id)
+    })()
+    return p
+  }
+
+  history(personaId: string): ChatMessage[] {
+    return (this.db.prepare('SELECT role, text, at FROM persona_messages WHERE persona_id = ? ORDER BY seq').all(personaId) as ChatMessage[]).map((m) => ({ role: m.role, text: m.text, at: m.at }))
+  }
+
+  append(personaId: string, messages: ChatMessage[]): void {
+    const insert = this.db.prepare('INSERT INTO persona_messages (persona_id, seq, role, text, at) VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM persona_messages WHERE persona_id = ?), ?, ?, ?)')
+    this.db.transaction(() => {
+      for (const m of messages) insert.run(personaId, personaId, m.role, m.text, m.at)
+    })()
+  }
+
+  clear(personaId: string): number {
+    return this.db.prepare('DELETE FROM persona_messages WHERE persona_id = ?').run(personaId).changes
+  }
+}

@@ -1,0 +1,169 @@
+import * as path from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { inferenceHost, processAlive, waitFor, writeTinyModels } from '../../../../test/inference'
+import { expectError } from '../../../../test/fixtures'
+import { PriorityQueue } from './PriorityQueue'
+
+const MB = 1024 * 1024
+const hosts: Array<ReturnType<typeof inferenceHost>> = []
+afterEach(async () => {
+  for (const h of hosts.splice(0)) await h.host.shutdown()
+})
+
+/** A host with `n` tiny models in its models folder and one persona per model. */
+async function setup(n: number, settings: Record<string, string | number> = {}) {
+  const h = inferenceHost()
+  hosts.push(h)
+  const files = await writeTinyModels(path.join(h.home, 'models'), n)
+  for (const [key, value] of Object.entries(settings)) await h.call('config.set', { key, value })
+  for (let i = 0; i < n; i++) {
+    await h.call('persona.create', { name: `P${i + 1}`, model: `tiny-${i + 1}`, systemPrompt: 'Be brief.', settings: { temperature: 0, maxTokens: 8 } })
+  }
+  const estimate = await h.host.inference.models.estimate(files[0])
+  return { ...h, files, estimate }
+}
+
+describe('priority queue', () => {
+  it('serves higher priorities first and keeps FIFO order within one', () => {
+    const q = new PriorityQueue<string>()
+    q.push('batch-1', 50)
+    q.push('default-1', 70)
+    q.push('system-1', 100)
+    q.push('default-2', 70)
+    q.push('realtime-1', 90)
+    q.push('batch-2', 50)
+    expect(q.values()).toEqual(['system-1', 'realtime-1', 'default-1', 'default-2', 'batch-1', 'batch-2'])
+    expect(q.remove('default-1')).toBe(true)
+    expect(q.shift()).toBe('system-1')
+    expect(q.size).toBe(4)
+  })
+})
+
+describe('scheduler with real workers', () => {
+  it('runs five models on a budget that fits two, paging out the least recently used idle one', async () => {
+    const { call, host, estimate, events } = await setup(5)
+    const budgetMb = Math.floor((2.5 * estimate) / MB)
+    await call('config.set', { key: 'maxVRAM', value: budgetMb })
+    const order = ['P1', 'P2', 'P3', 'P1', 'P4', 'P5', 'P2', 'P3']
+    const evictions: string[][] = []
+    for (const name of order) {
+      const r = await call('persona.chat', { name, prompt: 'hello', stateless: true })
+      expect(r.text.length).toBeGreaterThan(0)
+      evictions.push(r.evicted)
+      const live = (await call('worker.list', {})).workers.filter((w) => w.pid)
+      expect(live.length).toBeLessThanOrEqual(2)
+    }
+    // LRU: P3 evicts P1 (oldest), P1 evicts P2, P4 evicts P3, P5 evicts P1, P2 evicts P4, P3 evicts P5.
+    expect(evictions).toEqual([[], [], ['tiny-1'], ['tiny-2'], ['tiny-3'], ['tiny-1'], ['tiny-4'], ['tiny-5']])
+    expect(host.inference.scheduler.peakUsedBytes).toBeLessThanOrEqual(budgetMb * MB)
+    expect(events.some((e) => e.event === 'workers.changed' && e.payload.reason.startsWith('paged out'))).toBe(true)
+  }, 60_000)
+
+  it('never pages out a pinned model or one with requests in flight, and refuses a model that cannot fit', async () => {
+    const { call, estimate } = await setup(3, {})
+    await call('config.set', { key: 'maxVRAM', value: Math.floor((2.5 * estimate) / MB) })
+    await call('persona.chat', { name: 'P1', prompt: 'a', stateless: true })
+    await call('worker.pin', { model: 'tiny-1' })
+    await call('persona.chat', { name: 'P2', prompt: 'b', stateless: true })
+    const r = await call('persona.chat', { name: 'P3', prompt: 'c', stateless: true })
+    expect(r.evicted).toEqual(['tiny-2']) // tiny-1 is older but pinned
+    const list = (await call('worker.list', {})).workers
+    expect(list.find((w) => w.modelId === 'tiny-1')).toMatchObject({ pinned: true, state: 'ready' })
+
+    await call('config.set', { key: 'maxVRAM', value: Math.floor((1.5 * estimate) / MB) })
+    const e = await expectError(call('persona.chat', { name: 'P2', prompt: 'd', stateless: true }))
+    expect(e.code).toBe('DOES_NOT_FIT')
+    expect(e.message).toMatch(/pinned models hold/)
+    expect(e.hint).toMatch(/Unpin/)
+  }, 60_000)
+
+  it('runs generations of several personas on one model in parallel, each on its own sequence', async () => {
+    const { call, host } = await setup(1)
+    for (const name of ['A', 'B', 'C']) await call('persona.create', { name, model: 'tiny-1', settings: { temperature: 0, maxTokens: 48 } })
+    await call('config.set', { key: 'parallelRequestsPerModel', value: 3 })
+    await call('worker.load', { model: 'tiny-1' })
+    let maxInFlight = 0
+    const off = host.onEvent((e) => {
+      if (e.event === 'workers.changed') maxInFlight = Math.max(maxInFlight, host.inference.scheduler.slot('tiny-1')?.inFlight ?? 0)
+    })
+    const results = await Promise.all(['A', 'B', 'C'].map((name) => call('persona.chat', { name, prompt: `I am ${name}` })))
+    off()
+    expect(maxInFlight).toBe(3)
+    for (const r of results) expect(r.tokens).toBeGreaterThan(0)
+    // Their conversations are kept apart.
+    const history = await call('persona.history', { name: 'B' })
+    expect(history.messages.map((m) => m.text)[0]).toBe('I am B')
+  }, 60_000)
+
+  it('answers "busy" when the queue is full', async () => {
+    const h = await setup(1, { maxQueueSize: 1, parallelRequestsPerModel: 1 })
+    const { call } = h
+    await call('persona.update', { name: 'P1', settings: { maxTokens: 300 } })
+    await call('worker.load', { model: 'tiny-1' })
+    const first = call('persona.chat', { name: 'P1', prompt: 'one', stateless: true })
+    await waitFor(() => h.host.inference.scheduler.slot('tiny-1')?.inFlight === 1, 'first running')
+    const second = call('persona.chat', { name: 'P1', prompt: 'two', stateless: true })
+    await waitFor(() => h.host.inference.scheduler.queueDepth() === 1, 'second queued')
+    const third = await expectError(call('persona.chat', { name: 'P1', prompt: 'three', stateless: true }))
+    expect(third.code).toBe('BUSY')
+    expect(third.message).toMatch(/maxQueueSize 1/)
+    await Promise.all([first, second])
+  }, 60_000)
+})
+
+describe('crash recovery', () => {
+  it('rejects pending requests at once when a worker dies, restarts it, and leaves other workers alone', async () => {
+    const { call, events } = await setup(2)
+    await call('persona.update', { name: 'P1', settings: { maxTokens: 2000 } })
+    await call('persona.chat', { name: 'P2', prompt: 'warm', stateless: true })
+    const other = (await call('worker.list', {})).workers.find((w) => w.modelId === 'tiny-2')!
+    const pending = call('persona.chat', { name: 'P1', prompt: 'a long answer please', stateless: true })
+    const busy = await waitFor(async () => (await call('worker.list', {})).workers.find((w) => w.modelId === 'tiny-1' && w.state === 'busy'), 'tiny-1 busy')
+    const killedAt = Date.now()
+    await call('worker.kill', { model: 'tiny-1' })
+    const e = await expectError(pending)
+    expect(Date.now() - killedAt).toBeLessThan(2000)
+    expect(e.code).toBe('WORKER_CRASHED')
+    expect(e.message).toMatch(/tiny-1.*SIGKILL/)
+    const restarted = await waitFor(async () => (await call('worker.list', {})).workers.find((w) => w.modelId === 'tiny-1' && w.state === 'ready'), 'restart')
+    expect(restarted.pid).not.toBe(busy.pid)
+    expect(restarted).toMatchObject({ restarts: 1, crashes: 1 })
+    expect(processAlive(busy.pid!)).toBe(false)
+    const still = (await call('worker.list', {})).workers.find((w) => w.modelId === 'tiny-2')!
+    expect(still.pid).toBe(other.pid)
+    expect((await call('persona.chat', { name: 'P1', prompt: 'again', stateless: true })).text.length).toBeGreaterThan(0)
+    expect(events.some((e) => e.event === 'alert' && e.payload.level === 'warning')).toBe(true)
+  }, 60_000)
+
+  it('quarantines a model after three crashes in the window, and a restart by hand lifts it', async () => {
+    const { call, events } = await setup(1)
+    await call('worker.load', { model: 'tiny-1' })
+    for (let i = 0; i < 3; i++) {
+      const w = await waitFor(async () => (await call('worker.list', {})).workers.find((x) => x.state === 'ready' || x.state === 'quarantined'), 'ready')
+      if (w.state === 'quarantined') break
+      await call('worker.kill', { model: 'tiny-1' })
+      await waitFor(async () => (await call('worker.list', {})).workers.find((x) => x.pid !== w.pid), 'exit')
+    }
+    const q = await waitFor(async () => (await call('worker.list', {})).workers.find((x) => x.state === 'quarantined'), 'quarantine')
+    expect(q).toMatchObject({ crashes: 3, pid: null })
+    expect(q.lastError).toMatch(/SIGKILL/)
+    const e = await expectError(call('persona.chat', { name: 'P1', prompt: 'hi', stateless: true }))
+    expect(e.code).toBe('QUARANTINED')
+    expect(e.hint).toMatch(/warden worker restart tiny-1/)
+    expect(events.some((x) => x.event === 'alert' && x.payload.level === 'error' && /quarantined/.test(x.payload.title))).toBe(true)
+    const back = await call('worker.restart', { model: 'tiny-1' })
+    expect(back.state).toBe('ready')
+    expect((await call('persona.chat', { name: 'P1', prompt: 'hi', stateless: true })).tokens).toBeGreaterThan(0)
+  }, 60_000)
+
+  it('shuts every worker down with the host: no orphan processes', async () => {
+    const h = await setup(2)
+    await h.call('persona.chat', { name: 'P1', prompt: 'x', stateless: true })
+    await h.call('persona.chat', { name: 'P2', prompt: 'y', stateless: true })
+    const pids = (await h.call('worker.list', {})).workers.map((w) => w.pid!)
+    expect(pids).toHaveLength(2)
+    await h.host.shutdown()
+    hosts.splice(hosts.indexOf(h), 1)
+    for (const pid of pids) expect(processAlive(pid)).toBe(false)
+  }, 60_000)
+})

@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto'
+import { WardenError } from '../../../shared/errors'
+import type { WorkerChild, WorkerLauncher } from './launcher'
+import type { GenerateRequest, LoadRequest, ResultOf, ToWorker, WorkerReply } from './protocol'
+
+type Pending = {
+  type: ToWorker['type']
+  resolve: (value: unknown) => void
+  reject: (error: WardenError) => void
+  onToken?: (text: string) => void
+}
+
+type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never
+
+/** Why a process ended, in words. */
+export function describeExit(code: number | null, signal: string | null): string {
+  if (signal === 'SIGKILL') return 'killed (SIGKILL: out of memory, or killed by hand)'
+  if (signal === 'SIGSEGV' || signal === 'SIGABRT' || signal === 'SIGBUS' || signal === 'SIGILL') return `crashed in native code (${signal})`
+  if (signal) return `stopped by ${signal}`
+  if (code === 134) return 'aborted in native code (exit code 134)'
+  return `exited with code ${code}`
+}
+
+/**
+ * The main-process side of one worker process: typed requests with ids, streamed tokens, and an
+ * exit that rejects everything still pending at once with an error naming the model and the cause.
+ */
+export class WorkerProcess {
+  readonly child: WorkerChild
+  private readonly pending = new Map<string, Pending>()
+  private exitInfo: { code: number | null; signal: string | null; expected: boolean } | null = null
+  private readonly exitListeners: Array<(info: { code: number | null; signal: string | null; expected: boolean; description: string }) => void> = []
+  private stopping = false
+  readonly ready: Promise<number>
+
+  constructor(
+    launcher: WorkerLauncher,
+    readonly modelId: string,
+    maxOldSpaceMb: number,
+  ) {
+    this.child = launcher.launch({ name: modelId, maxOldSpaceMb })
+    let readyResolve!: (pid: number) => void
+    let readyReject!: (e: WardenError) => void
+    this.ready = new Promise((res, rej) => ((readyResolve = res), (readyReject = rej)))
+    this.ready.catch(() => undefined)
+    this.child.onMessage((m) => {
+      if (m.type === 'ready') readyResolve(m.pid)
+      else this.onReply(m)
+    })
+    this.child.onExit((code, signal) => {
+      const expected = this.stopping
+      this.exitInfo = { code, signal, expected }
+      const description = describeExit(code, signal)
+      const tail = this.child.outputTail().trim().split('\n').slice(-3).join(' | ')
+      const error = new WardenError(
+        expected ? 'CANCELLED' : 'WORKER_CRASHED',
+        expected ? `The worker for ${modelId} was stopped` : `The worker for ${modelId} ${description}${tail ? ` — last output: ${tail.slice(0, 300)}` : ''}`,
+        { hint: expected ? undefined : 'Warden restarts the worker; send the request again.' },
+      )
+      readyReject(error)
+      for (const p of this.pending.values()) p.reject(error)
+      this.pending.clear()
+      for (const l of this.exitListeners) l({ code, signal, expected, description })
+    })
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid
+  }
+
+  get exited(): boolean {
+    return this.exitInfo !== null
+  }
+
+  get inFlight(): number {
+    return [...this.pending.values()].filter((p) => p.type === 'generate' || p.type === 'embed').length
+  }
+
+  onExit(listener: (info: { code: number | null; signal: string | null; expected: boolean; description: string }) => void): void {
+    this.exitListeners.push(listener)
+  }
+
+  private onReply(m: WorkerReply): void {
+    if (m.type === 'log') return
+    if (m.type === 'ready') return
+    const p = this.pending.get(m.id)
+    if (!p) return
+    if (m.type === 'token') return p.onToken?.(m.text)
+    this.pending.delete(m.id)
+    if (m.type === 'result') p.resolve(m.value)
+    else p.reject(WardenError.from(m.error))
+  }
+
+  request<T extends ToWorker['type']>(message: DistributiveOmit<Extract<ToWorker, { type: T }>, 'id'> & { id?: string }, onToken?: (text: string) => void): Promise<ResultOf[T]> {
+    const id = message.id ?? randomUUID()
+    if (this.exitInfo) return Promise.reject(new WardenError('WORKER_CRASHED', `The worker for ${this.modelId} is not running`))
+    return new Promise<ResultOf[T]>((resolve, reject) => {
+      this.pending.set(id, { type: message.type, resolve: resolve as (v: unknown) => void, reject, onToken })
+      this.child.send({ ...message, id } as ToWorker)
+    })
+  }
+
+  load(req: Omit<LoadRequest, 'type' | 'id'>): Promise<ResultOf['load']> {
+    return this.request<'load'>({ type: 'load', ...req })
+  }
+
+  generate(req: Omit<GenerateRequest, 'type'>, onToken: (text: string) => void): Promise<ResultOf['generate']> {
+    return this.request<'generate'>({ type: 'generate', ...req }, onToken)
+  }
+
+  abort(id: string): void {
+    if (!this.exitInfo) this.child.send({ type: 'abort', id })
+  }
+
+  /** Ask the worker to finish and exit; kill it after the grace period. Resolves once it has exited. */
+  async shutdown(graceMs = 5000): Promise<void> {
+    if (this.exitInfo) return
+    this.stopping = true
+    const exited = new Promise<void>((resolve) => this.onExit(() => resolve()))
+    this.child.send({ type: 'shutdown', id: randomUUID() })
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs)
+    await exited
+    clearTimeout(timer)
+  }
+
+  /** Kill at once, as a crash would (the `kill` action). */
+  kill(): void {
+    if (!this.exitInfo) this.child.kill('SIGKILL')
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * The typed message protocol between the main process and an inference worker (one process per
+ * loaded model). Requests carry an id; the worker answers each with `result` or `error`, and streams
+ * tokens of a generation as `token` messages before its `result`.
+ */
+import type { SerializedError } from '../../../shared/errors'
+
+export interface LoadRequest {
+  type: 'load'
+  id: string
+  modelPath: string
+  /** `auto`, or layers to offload (0 = CPU only). */
+  gpuLayers: 'auto' | number
+  /** Context sequences: generations this model runs at once. */
+  sequences: number
+  contextSize: number
+  threads: number
+}
+
+export interface ChatTurn {
+  role: 'user' | 'assistant'
+  text: string
+}
+
+export interface GenerateRequest {
+  type: 'generate'
+  id: string
+  /** Who is talking: generations of one session reuse its sequence's cache when they can. */
+  sessionKey: string
+  systemPrompt: string
+  history: ChatTurn[]
+  prompt: string
+  temperature: number
+  topP: number
+  maxTokens: number
+  seed: number | null
+}
+
+export interface EmbedRequest {
+  type: 'embed'
+  id: string
+  text: string
+}
+
+export interface AbortRequest {
+  type: 'abort'
+  /** The request to abort. */
+  id: string
+}
+
+export interface StatsRequest {
+  type: 'stats'
+  id: string
+}
+
+export interface SetThreadsRequest {
+  type: 'setThreads'
+  id: string
+  threads: number
+}
+
+export interface ShutdownRequest {
+  type: 'shutdown'
+  id: string
+}
+
+export type ToWorker = LoadRequest | GenerateRequest | EmbedRequest | AbortRequest | StatsRequest | SetThreadsRequest | ShutdownRequest
+
+export interface LoadResult {
+  gpu: string | false
+  gpuLayers: number
+  /** Bytes the model and its context take in VRAM (GPU) or RAM (CPU), as llama.cpp reports. */
+  vramBytes: number
+  ramBytes: number
+  contextSize: number
+  sequences: number
+  trainContextSize: number
+  loadMs: number
+}
+
+export interface GenerateResult {
+  text: string
+  tokens: number
+  durationMs: number
+  finishReason: 'stop' | 'length' | 'cancelled'
+}
+
+export interface EmbedResult {
+  vector: number[]
+}
+
+export interface StatsResult {
+  rssBytes: number
+  heapBytes: number
+  vramUsedBytes: number
+  threads: number
+  activeGenerations: number
+}
+
+export type WorkerReply =
+  | { type: 'ready'; pid: number }
+  | { type: 'result'; id: string; value: unknown }
+  | { type: 'error'; id: string; error: SerializedError }
+  | { type: 'token'; id: string; text: string }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
+
+/** What each request answers with. */
+export interface ResultOf {
+  load: LoadResult
+  generate: GenerateResult
+  embed: EmbedResult
+  stats: StatsResult
+  setThreads: { threads: number }
+  shutdown: Record<string, never>
+  abort: { aborted: boolean }
+}

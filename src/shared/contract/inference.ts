@@ -1,0 +1,168 @@
+import { z } from 'zod'
+
+/** Request priorities of the seed's AIResourceManager: higher runs first, FIFO within one priority. */
+export const priorities = { system: 100, realtime: 90, default: 70, batch: 50 } as const
+export const Priority = z.enum(['system', 'realtime', 'default', 'batch'])
+export type Priority = z.infer<typeof Priority>
+
+/** A persona's name: what the CLI, the UI and the OpenAI endpoint (`model`) call it. */
+export const PersonaName = z
+  .string()
+  .trim()
+  .min(1, 'a persona name is required')
+  .max(64, 'a persona name is at most 64 characters')
+  .regex(/^[\p{L}\p{N}][\p{L}\p{N} ._-]*$/u, 'a persona name uses letters, digits, spaces, dots, dashes and underscores, and starts with a letter or digit')
+
+export const GenerationSettings = z.object({
+  temperature: z.coerce.number().min(0).max(2).default(0.7),
+  topP: z.coerce.number().gt(0).max(1).default(0.95),
+  maxTokens: z.coerce.number().int().min(1).max(8192).default(256),
+  /** Tokens of context the persona's sequence gets. */
+  contextSize: z.coerce.number().int().min(128).max(131072).default(1024),
+  seed: z.coerce.number().int().nonnegative().nullable().default(null),
+})
+export type GenerationSettings = z.infer<typeof GenerationSettings>
+
+export const ModelFacts = z.object({
+  architecture: z.string().nullable(),
+  /** Parameter count, from the tensor shapes. */
+  parameters: z.number().nullable(),
+  contextLength: z.number().nullable(),
+  layers: z.number().nullable(),
+  embeddingLength: z.number().nullable(),
+  fileType: z.string().nullable(),
+  /** Estimated bytes to load it with the default context (weights + KV cache + compute buffers). */
+  estimatedMemory: z.number(),
+  /** Bytes of the weights alone. */
+  weightsBytes: z.number(),
+  /** KV-cache bytes per token of context. */
+  kvBytesPerToken: z.number(),
+})
+export type ModelFacts = z.infer<typeof ModelFacts>
+
+export const ModelInfo = z.object({
+  /** Stable id: a catalog id (`qwen2.5-0.5b-instruct`) or the file's name without `.gguf`. */
+  id: z.string(),
+  name: z.string(),
+  source: z.enum(['catalog', 'file', 'download']),
+  /** `hf:` URI or URL it comes from, when it is downloaded. */
+  uri: z.string().nullable(),
+  path: z.string().nullable(),
+  installed: z.boolean(),
+  /** Bytes on disk (or of the download, for a catalog model not installed). */
+  size: z.number().nullable(),
+  sha256: z.string().nullable(),
+  description: z.string().nullable(),
+  /** Catalog facts before download (parameters, quantization, memory it needs). */
+  catalog: z
+    .object({ parameters: z.string(), quantization: z.string(), contextLength: z.number(), minMemory: z.number(), license: z.string() })
+    .nullable(),
+  facts: ModelFacts.nullable(),
+  /** Installing now: percent and bytes. */
+  installing: z.object({ bytesDownloaded: z.number(), bytesTotal: z.number().nullable(), percent: z.number().nullable() }).nullable(),
+  loaded: z.boolean(),
+})
+export type ModelInfo = z.infer<typeof ModelInfo>
+
+export const WorkerState = z.enum(['starting', 'loading', 'ready', 'busy', 'restarting', 'quarantined', 'stopping', 'crashed'])
+export type WorkerState = z.infer<typeof WorkerState>
+
+export const WorkerInfo = z.object({
+  modelId: z.string(),
+  modelName: z.string(),
+  pid: z.number().nullable(),
+  state: WorkerState,
+  /** Bytes this model counts against the budget (estimate until loaded, then measured). */
+  memoryBytes: z.number(),
+  /** Resident memory of the worker process. */
+  rssBytes: z.number().nullable(),
+  /** Where the weights live. */
+  device: z.enum(['gpu', 'cpu']),
+  threads: z.number(),
+  /** Tokens per second of the last generation. */
+  tokensPerSecond: z.number().nullable(),
+  tokensGenerated: z.number(),
+  inFlight: z.number(),
+  queued: z.number(),
+  restarts: z.number(),
+  crashes: z.number(),
+  pinned: z.boolean(),
+  startedAt: z.number().nullable(),
+  lastUsedAt: z.number().nullable(),
+  /** The last crash or load error, for the person. */
+  lastError: z.string().nullable(),
+  /** When a restart is scheduled (back-off). */
+  restartAt: z.number().nullable(),
+})
+export type WorkerInfo = z.infer<typeof WorkerInfo>
+
+export const MemoryBudget = z.object({
+  totalBytes: z.number(),
+  usedBytes: z.number(),
+  /** Where the budget comes from. */
+  source: z.enum(['gpu', 'ram', 'setting']),
+  description: z.string(),
+  gpus: z.array(z.object({ vendor: z.string(), model: z.string(), totalBytes: z.number().nullable(), usedBytes: z.number().nullable() })),
+})
+export type MemoryBudget = z.infer<typeof MemoryBudget>
+
+export const Persona = z.object({
+  id: z.string(),
+  name: z.string(),
+  /** What the person gave: a model id, a file path or a URI. */
+  model: z.string(),
+  systemPrompt: z.string(),
+  settings: GenerationSettings,
+  createdAt: z.number(),
+  updatedAt: z.number(),
+  messages: z.number(),
+})
+export type Persona = z.infer<typeof Persona>
+
+export const ChatMessage = z.object({ role: z.enum(['user', 'assistant']), text: z.string(), at: z.number() })
+export type ChatMessage = z.infer<typeof ChatMessage>
+
+export const GenerationResult = z.object({
+  text: z.string(),
+  tokens: z.number(),
+  tokensPerSecond: z.number().nullable(),
+  durationMs: z.number(),
+  /** Time waiting in the queue and for the model to load (paging in). */
+  waitedMs: z.number(),
+  modelId: z.string(),
+  finishReason: z.enum(['stop', 'length', 'cancelled']),
+  /** The model was installed for this request. */
+  installed: z.boolean(),
+  /** The model was loaded for this request (a cold start or a swap-in). */
+  loaded: z.boolean(),
+  /** Models paged out to make room. */
+  evicted: z.array(z.string()),
+})
+export type GenerationResult = z.infer<typeof GenerationResult>
+
+/** Settings (the seed's `AICapabilities` names). */
+export const settingDefs = {
+  maxVRAM: { schema: z.coerce.number().int().min(0), default: 0, description: 'Memory budget for loaded models in MB; 0 = detect (GPU memory, else RAM)' },
+  maxConcurrentWorkers: { schema: z.coerce.number().int().min(1).max(64), default: 4, description: 'Most worker processes running at once' },
+  maxRAMPerWorker: { schema: z.coerce.number().int().min(256), default: 4096, description: 'JavaScript heap limit of each worker process in MB' },
+  autoInstallModels: { schema: z.enum(['true', 'false']).transform((v) => v === 'true').or(z.boolean()), default: true, description: 'Download a persona’s missing model on first use' },
+  modelStoragePath: { schema: z.string().min(1), default: '', description: 'Folder of downloaded models; empty = $WARDEN_HOME/models' },
+  maxModelCacheSize: { schema: z.coerce.number().int().min(0), default: 0, description: 'Largest total size of downloaded models in MB; 0 = no limit' },
+  parallelRequestsPerModel: { schema: z.coerce.number().int().min(1).max(16), default: 2, description: 'Generations one model runs at once (context sequences)' },
+  maxQueueSize: { schema: z.coerce.number().int().min(1).max(10000), default: 64, description: 'Requests waiting at most; more are refused as busy' },
+  idleUnloadMinutes: { schema: z.coerce.number().min(0), default: 30, description: 'Unload a model idle this long (minutes); 0 = never' },
+  requestTimeoutMs: { schema: z.coerce.number().int().min(1000), default: 300000, description: 'Longest a request may wait and run (ms)' },
+  gpuLayers: { schema: z.union([z.literal('auto'), z.coerce.number().int().min(0)]), default: 'auto' as 'auto' | number, description: 'Layers offloaded to the GPU: auto, or a number (0 = CPU only)' },
+  threadsPerWorker: { schema: z.coerce.number().int().min(0).max(256), default: 0, description: 'Threads per worker; 0 = Warden chooses from the cores and the running workers' },
+} as const
+export type SettingKey = keyof typeof settingDefs
+export const settingKeys = Object.keys(settingDefs) as SettingKey[]
+export type Settings = { [K in SettingKey]: z.output<(typeof settingDefs)[K]['schema']> }
+
+export const SettingRow = z.object({
+  key: z.string(),
+  value: z.unknown(),
+  default: z.unknown(),
+  description: z.string(),
+  isDefault: z.boolean(),
+})

@@ -1,0 +1,62 @@
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { WardenHost, type WardenHostOptions } from '../src/main/services/host/WardenHost'
+import { writeTinyModel } from '../src/main/services/models/tinyGguf'
+import type { AnyEvent } from '../src/shared/contract/events'
+import type { OperationInput, OperationName, OperationOutput } from '../src/shared/contract/operations'
+import { WardenError } from '../src/shared/errors'
+import { tempDir } from './fixtures'
+
+/** Write `count` tiny random-weight models (distinct seeds, same size) into `dir`; returns their paths. */
+export async function writeTinyModels(dir: string, count: number, prefix = 'tiny'): Promise<string[]> {
+  fs.mkdirSync(dir, { recursive: true })
+  const out: string[] = []
+  for (let i = 0; i < count; i++) {
+    const file = path.join(dir, `${prefix}-${i + 1}.gguf`)
+    await writeTinyModel(file, { name: `${prefix}-${i + 1}`, seed: 1000 + i })
+    out.push(file)
+  }
+  return out
+}
+
+/**
+ * A host on a fresh home for inference tests: no GPU readings (the budget is RAM, or maxVRAM),
+ * short crash back-offs, and every event recorded.
+ */
+export function inferenceHost(options: Partial<WardenHostOptions> & { home?: string } = {}) {
+  const home = options.home ?? tempDir('warden-ai-home-')
+  const host = new WardenHost({
+    home,
+    runtime: 'server',
+    watch: false,
+    ...options,
+    inference: { detectGpus: async () => [], scheduler: { backoffBaseMs: 100, backoffMaxMs: 400, graceMs: 2000, ...options.inference?.scheduler }, ...options.inference },
+  })
+  const events: AnyEvent[] = []
+  host.onEvent((e) => events.push(e))
+  async function call<K extends OperationName>(name: K, input: OperationInput<K>, callId?: string): Promise<OperationOutput<K>> {
+    const r = await host.invoke(name, input, callId)
+    if (!r.ok) throw WardenError.from(r.error)
+    return r.value as OperationOutput<K>
+  }
+  return { host, home, call, events }
+}
+
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+export async function waitFor<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 20_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const v = await fn()
+    if (v) return v as NonNullable<T>
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
