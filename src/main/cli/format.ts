@@ -95,8 +95,105 @@ export const formatters: Formatters = {
     ].join('\n'),
   'module.pack': (o) => [`📦 ${o.path}`, `   ${formatBytes(o.size)}, ${o.files.length} files, sha256 ${o.sha256}`, ...o.files.map((f) => `   ${f}`)].join('\n'),
   'module.recordUsage': (o) => `${o.name}: ${o.totalCalls} calls, ${o.avgCallsPerDay}/day`,
+  'model.list': (o) => {
+    const groups = [
+      ['Installed', o.models.filter((m) => m.installed)],
+      ['Recommended (installed on first use)', o.models.filter((m) => !m.installed && m.source === 'catalog')],
+      ['Missing files', o.models.filter((m) => !m.installed && m.source !== 'catalog')],
+    ] as const
+    return [
+      ...groups.filter(([, ms]) => ms.length).map(([title, ms]) => [`${title}:`, ...ms.map(describeModel)].join('\n')),
+      `Models folder: ${o.storagePath}${o.freeBytes !== null ? ` (${formatBytes(o.freeBytes)} free)` : ''}`,
+    ].join('\n\n')
+  },
+  'model.install': (o) => `✅ ${o.name} installed: ${o.path} (${formatBytes(o.size ?? 0)})`,
+  'model.add': (o) => `✅ Added ${o.id}: ${o.path}${o.facts ? ` (${o.facts.architecture}, needs ~${formatBytes(o.facts.estimatedMemory)})` : ''}`,
+  'model.remove': (o) => (o.deletedFile ? `🗑️  Removed ${o.id}: deleted ${o.deletedFile} (${formatBytes(o.freedBytes)} freed)` : `Removed ${o.id} from the list (its file was left where it is)`),
+  'worker.list': (o) => {
+    const now = Date.now()
+    const head = `Memory: ${formatBytes(o.budget.usedBytes)} of ${formatBytes(o.budget.totalBytes)} used — ${o.budget.description}\nQueue: ${o.queue.depth}/${o.queue.max}   Cores: ${o.cores}`
+    if (!o.workers.length) return `${head}\n\nNo workers running. A worker starts when a persona talks (warden persona chat NAME "…"), or with: warden worker load MODEL`
+    const rows = o.workers.map((w) =>
+      [
+        w.modelId.padEnd(24),
+        String(w.pid ?? '—').padStart(7),
+        w.state.padEnd(11),
+        `${formatBytes(w.memoryBytes)} ${w.device === 'gpu' ? 'VRAM' : 'RAM'}`.padStart(12),
+        (w.rssBytes ? formatBytes(w.rssBytes) : '—').padStart(9),
+        String(w.threads).padStart(3),
+        (w.tokensPerSecond !== null ? `${w.tokensPerSecond}` : '—').padStart(8),
+        `${w.inFlight}+${w.queued}`.padStart(5),
+        String(w.restarts).padStart(3),
+        w.startedAt ? uptime(now - w.startedAt).padStart(7) : '      —',
+        w.pinned ? ' 📌' : '',
+        w.lastError && (w.state === 'quarantined' || w.state === 'restarting') ? `\n    ⚠️  ${w.lastError}` : '',
+      ].join(' '),
+    )
+    return [head, '', `${'MODEL'.padEnd(24)} ${'PID'.padStart(7)} ${'STATE'.padEnd(11)} ${'MEMORY'.padStart(12)} ${'RSS'.padStart(9)} ${'THR'.padStart(3)} ${'TOK/S'.padStart(8)} ${'Q'.padStart(5)} ${'RST'.padStart(3)} ${'UPTIME'.padStart(7)}`, ...rows].join('\n')
+  },
+  'worker.load': (o) => `🟢 ${o.modelName} loaded in worker ${o.pid} (${formatBytes(o.memoryBytes)}, ${o.threads} threads)`,
+  'worker.unload': (o) => (o.unloaded ? `Unloaded ${o.model}` : `${o.model} was not loaded`),
+  'worker.restart': (o) => `🔄 ${o.modelName} restarted: worker ${o.pid}`,
+  'worker.pin': (o) => (o.pinned ? `📌 ${o.modelName} pinned: it is never paged out` : `${o.modelName} unpinned`),
+  'worker.kill': (o) => `💥 Killed worker ${o.pid} of ${o.model}; Warden restarts it`,
+  'persona.list': (o) =>
+    o.personas.length
+      ? o.personas.map((p) => `  ${p.name.padEnd(20)} ${p.model.padEnd(30)} ${p.messages} messages  t=${p.settings.temperature} max=${p.settings.maxTokens}`).join('\n')
+      : 'No personas yet. Create one: warden persona create --name NAME --model MODEL',
+  'persona.create': (o) => `✅ Persona ${o.name} created on ${o.model}. Talk to it: warden persona chat ${JSON.stringify(o.name)} "Hello"`,
+  'persona.update': (o) => `✅ Persona ${o.name} updated (model ${o.model})`,
+  'persona.delete': (o) => `🗑️  Persona ${o.name} deleted`,
+  'persona.history': (o) => (o.messages.length ? o.messages.map((m) => `${m.role === 'user' ? '> ' : ''}${m.text}`).join('\n\n') : `No conversation with ${o.name} yet`),
+  'persona.clear': (o) => `Cleared ${o.cleared} messages of ${o.name}`,
+  'persona.chat': (o) => `${o.text}\n${chatFooter(o)}`,
+  'config.get': (o) => o.settings.map((r) => `${r.key.padEnd(26)} ${JSON.stringify(r.value).padEnd(12)} ${r.isDefault ? '' : `(default ${JSON.stringify(r.default)}) `}${r.description}`).join('\n'),
+  'config.set': (o) => `${o.key} = ${JSON.stringify(o.value)}`,
   'doctor.run': (o) =>
     [`🩺 Indexed ${o.indexed} archives; removed ${o.removedStale} stale index rows`, ...o.problems.map((p) => `${p.severity === 'error' ? '❌' : '⚠️ '} ${p.subject}: ${p.message}`)].join('\n'),
+}
+
+function describeModel(m: OperationOutput<'model.list'>['models'][number]): string {
+  const facts = m.facts
+    ? [m.facts.architecture, m.facts.parameters ? `${formatCount(m.facts.parameters)} params` : null, m.facts.fileType, m.facts.contextLength ? `ctx ${m.facts.contextLength}` : null, `needs ~${formatBytes(m.facts.estimatedMemory)}`]
+    : m.catalog
+      ? [m.catalog.parameters, m.catalog.quantization, `ctx ${m.catalog.contextLength}`, `needs ~${formatBytes(m.catalog.minMemory)}`]
+      : []
+  const state = m.installing
+    ? `⬇️  ${m.installing.percent ?? 0}%`
+    : m.loaded
+      ? '🟢 loaded'
+      : m.installed
+        ? '✅ installed'
+        : '☁️  not installed'
+  return `  ${m.id.padEnd(28)} ${state.padEnd(16)} ${m.size !== null ? formatBytes(m.size).padStart(9) : ''}  ${facts.filter(Boolean).join(', ')}`
+}
+
+function formatCount(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(1)}B`
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)}M`
+  if (n >= 1e3) return `${(n / 1e3).toFixed(0)}K`
+  return String(n)
+}
+
+function uptime(ms: number): string {
+  const s = Math.floor(ms / 1000)
+  if (s < 60) return `${s}s`
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`
+}
+
+/** The line under a streamed answer. */
+export function chatFooter(r: OperationOutput<'persona.chat'>): string {
+  const notes = [
+    `${r.tokens} tokens`,
+    r.tokensPerSecond !== null ? `${r.tokensPerSecond} tok/s` : null,
+    `${(r.durationMs / 1000).toFixed(2)} s`,
+    r.installed ? 'installed the model' : null,
+    r.loaded ? 'loaded the model' : null,
+    r.evicted.length ? `paged out ${r.evicted.join(', ')}` : null,
+    r.finishReason === 'length' ? 'stopped at maxTokens' : r.finishReason === 'cancelled' ? 'cancelled' : null,
+  ]
+  return `— ${notes.filter(Boolean).join(' · ')}`
 }
 
 /** Operations whose result can say "not OK" (exit code 1) without an error. */

@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto'
 import { Command, CommanderError, Option } from 'commander'
-import { operationNames, operations, type OperationName } from '../../shared/contract/operations'
+import { operationNames, operations, type OperationName, type OperationOutput } from '../../shared/contract/operations'
 import type { SerializedError } from '../../shared/errors'
 import { WardenHost } from '../services/host/WardenHost'
 import { resolveWardenHome } from '../services/storage/paths'
-import { exitCodeOf, formatters } from './format'
+import { attach, type Invoker } from './attach'
+import { chatFooter, exitCodeOf, formatters } from './format'
 import { fieldsOf, kebab, type CliField } from './schemaToCli'
 
 interface GlobalOptions {
@@ -58,6 +60,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void, extra: 
     .option('-w, --workspace <dir>', 'workspace folder (default: the current folder)')
     .option('--json', 'print results as JSON')
     .option('--home <dir>', 'data folder (default: $WARDEN_HOME or the per-user app-data folder)')
+    .option('--local', 'run in this process even when a Warden app or server is running for the same home')
     .showHelpAfterError()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .exitOverride()
@@ -115,42 +118,93 @@ export async function withHost<T>(global: GlobalOptions, fn: (host: WardenHost) 
   }
 }
 
-async function runOperation(io: CliIo, global: GlobalOptions, name: OperationName, input: Record<string, unknown>): Promise<number> {
+/** Operations about models, workers, personas and settings: served by a running Warden when there is one. */
+function attachable(name: OperationName): boolean {
+  return /^(model|worker|persona|config|operation)\./.test(name)
+}
+
+async function localInvoker(global: GlobalOptions, needsWorkspace: boolean): Promise<Invoker> {
+  const host = new WardenHost({ home: global.home ?? resolveWardenHome(), runtime: 'cli', watch: false })
+  try {
+    if (needsWorkspace) await host.openWorkspace(global.workspace ?? process.cwd())
+  } catch (error) {
+    await host.shutdown()
+    throw error
+  }
+  return {
+    attachedTo: null,
+    invoke: (name, input, callId) => host.invoke(name, input, callId),
+    onEvent: (l) => void host.onEvent(l),
+    close: () => host.shutdown(),
+  }
+}
+
+function progressBar(fraction: number, width = 24): string {
+  const n = Math.round(Math.max(0, Math.min(1, fraction)) * width)
+  return `[${'█'.repeat(n)}${'░'.repeat(width - n)}] ${String(Math.round(fraction * 100)).padStart(3)}%`
+}
+
+async function runOperation(io: CliIo, global: GlobalOptions & { local?: boolean }, name: OperationName, input: Record<string, unknown>): Promise<number> {
   const json = Boolean(global.json)
   const needsWorkspace = name.startsWith('module.') || name === 'doctor.run'
+  const callId = randomUUID()
   let lastLine = 0
+  let streamed = false
+  let lastReported = -1
+  let invoker: Invoker | null = null
   try {
-    return await withHost(
-      global,
-      async (host) => {
-        if (!json) {
-          host.onEvent((e) => {
-            if (e.event !== 'operation.progress') return
-            const pct = e.payload.fraction === null ? '' : ` ${Math.round(e.payload.fraction * 100)}%`
-            if (io.isTTY) {
-              process.stderr.write(`\r\x1b[2K${e.payload.message}${pct}`.slice(0, 200))
-              lastLine = 1
-            } else if (e.payload.phase !== 'packing' || e.payload.message.endsWith('…')) {
-              io.err(e.payload.message)
-            }
-          })
+    const home = global.home ?? resolveWardenHome()
+    invoker = (!global.local && attachable(name) && (await attach(home))) || (await localInvoker(global, needsWorkspace))
+    const inv = invoker
+    if (!json) {
+      inv.onEvent((e) => {
+        if (e.event === 'persona.token' && e.payload.callId === callId) {
+          if (lastLine) process.stderr.write('\r\x1b[2K')
+          lastLine = 0
+          streamed = true
+          process.stdout.write(e.payload.text)
+          return
         }
-        const result = await host.invoke(name, input)
-        if (lastLine) process.stderr.write('\r\x1b[2K')
-        if (!result.ok) {
-          printError(io, result.error, json)
-          return result.error.code === 'INVALID_INPUT' ? 2 : 1
+        if (e.event !== 'operation.progress' || e.payload.callId !== callId) return
+        const f = e.payload.fraction
+        if (io.isTTY) {
+          process.stderr.write(`\r\x1b[2K${f === null ? '' : progressBar(f) + ' '}${e.payload.message}`.slice(0, 200))
+          lastLine = 1
+        } else if (f === null ? e.payload.message.endsWith('…') : Math.floor(f * 10) > lastReported) {
+          if (f !== null) lastReported = Math.floor(f * 10)
+          io.err(`${f === null ? '' : `${Math.round(f * 100)}% `}${e.payload.message}`)
         }
-        const formatter = formatters[name] as ((o: unknown) => string) | undefined
-        io.out(json || !formatter ? JSON.stringify(result.value, null, 2) : formatter(result.value))
-        return exitCodeOf(name, result.value)
-      },
-      needsWorkspace,
-    )
+      })
+    }
+    // Ctrl-C cancels a download or a generation (the running Warden keeps going); twice quits.
+    let interrupts = 0
+    const onSigint = () => {
+      if (++interrupts > 1) process.exit(130)
+      void inv.invoke('operation.cancel', { callId }, randomUUID())
+    }
+    process.on('SIGINT', onSigint)
+    const result = await inv.invoke(name, input, callId).finally(() => process.off('SIGINT', onSigint))
+    if (lastLine) process.stderr.write('\r\x1b[2K')
+    if (!result.ok) {
+      if (streamed) process.stdout.write('\n')
+      printError(io, result.error, json)
+      return result.error.code === 'INVALID_INPUT' ? 2 : 1
+    }
+    if (streamed && name === 'persona.chat' && !json) {
+      const r = result.value as OperationOutput<'persona.chat'>
+      process.stdout.write('\n')
+      io.err(chatFooter(r))
+      return 0
+    }
+    const formatter = formatters[name] as ((o: unknown) => string) | undefined
+    io.out(json || !formatter ? JSON.stringify(result.value, null, 2) : formatter(result.value))
+    return exitCodeOf(name, result.value)
   } catch (error) {
     const e = error as SerializedError & Error
     printError(io, { code: e.code ?? 'INTERNAL', message: e.message, hint: e.hint }, json)
     return 1
+  } finally {
+    await invoker?.close()
   }
 }
 

@@ -7,6 +7,7 @@ import { WebSocketServer, type WebSocket } from 'ws'
 import { operationNames } from '../../shared/contract/operations'
 import type { ErrorCode, Result } from '../../shared/errors'
 import type { WardenHost } from '../services/host/WardenHost'
+import { handleOpenAi } from './openai'
 import { CONTENT_SECURITY_POLICY, findRendererDir, resolveStatic } from './staticFiles'
 
 export interface ServerOptions {
@@ -108,6 +109,13 @@ export async function startServer(host: WardenHost, options: ServerOptions): Pro
     const url = new URL(req.url ?? '/', 'http://127.0.0.1')
     if (!hostAllowed(req)) return sendJson(res, 403, { ok: false, error: { code: 'INVALID_INPUT', message: 'Warden only answers on 127.0.0.1 / localhost' } })
     if (url.pathname === '/api/health') return sendJson(res, 200, { ok: true, value: { status: 'ok' } })
+    if (url.pathname.startsWith('/v1/')) {
+      if (!sameToken(tokenOf(req, url), token)) {
+        res.writeHead(401, { 'content-type': 'application/json' })
+        return res.end(JSON.stringify({ error: { message: 'Missing or wrong API key: use the token that `warden serve` printed (Authorization: Bearer <token>)', type: 'invalid_request_error', code: 'invalid_api_key' } }))
+      }
+      return handleOpenAi(host, req, res, url, () => readBody(req, maxBody))
+    }
     if (url.pathname.startsWith('/api/')) {
       if (!sameToken(tokenOf(req, url), token)) {
         return sendJson(res, 401, { ok: false, error: { code: 'INVALID_INPUT', message: 'Missing or wrong token', hint: 'Use the URL that `warden serve` printed, or send Authorization: Bearer <token>.' } })

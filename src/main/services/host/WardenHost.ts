@@ -8,6 +8,7 @@ import type { WorkspaceInfo } from '../../../shared/contract/schemas'
 import { parseInput } from '../../../shared/contract/validate'
 import { WardenError, type Result } from '../../../shared/errors'
 import { createDemoWorkspace } from '../demo/createDemoWorkspace'
+import { writeTinyModel } from '../models/tinyGguf'
 import { HibernationService } from '../hibernation/HibernationService'
 import { WardenDatabase } from '../storage/Database'
 import { homePaths, type HomePaths } from '../storage/paths'
@@ -200,7 +201,28 @@ export class WardenHost {
 
   async createDemo(folder: string): Promise<WorkspaceInfo & { modules: number }> {
     const { root, modules } = await createDemoWorkspace(folder)
+    await this.createDemoPersonas()
     return { ...(await this.openWorkspace(root)), modules }
+  }
+
+  /**
+   * Two tiny random-weight models (generated, a few hundred KB; they answer gibberish, fast) and
+   * personas on them, so the inference pages have something real to run without any download.
+   */
+  async createDemoPersonas(): Promise<void> {
+    const ai = this.inference
+    const dir = ai.models.modelsDir
+    const demo = [
+      { persona: 'Ada', model: 'demo-tiny-a', seed: 11, prompt: 'You are Ada, a careful reviewer.' },
+      { persona: 'Brook', model: 'demo-tiny-b', seed: 22, prompt: 'You are Brook, a quick summarizer.' },
+    ]
+    for (const d of demo) {
+      const file = path.join(dir, `${d.model}.gguf`)
+      if (!fs.existsSync(file)) await writeTinyModel(file, { name: d.model, seed: d.seed })
+      if (!ai.personas.find(d.persona)) ai.personas.create({ name: d.persona, model: d.model, systemPrompt: d.prompt, settings: { maxTokens: 64, temperature: 0.7 } })
+    }
+    this.emit('personas.changed', { at: Date.now() })
+    this.emit('models.changed', { at: Date.now() })
   }
 
   dispose(): void {

@@ -132,7 +132,8 @@ export class InferenceService {
   async generate(call: GenerateCall): Promise<GenerationResult> {
     const started = Date.now()
     const { model, installed } = await this.readyModel(call.persona.model, call)
-    const s = { ...call.persona.settings, ...call.settings }
+    const overrides = Object.fromEntries(Object.entries(call.settings ?? {}).filter(([, v]) => v !== undefined && v !== null))
+    const s = { ...call.persona.settings, ...overrides }
     const scheduled = await this.scheduler.submit(model, { priority: priorities[call.priority], signal: call.signal, timeoutMs: call.timeoutMs }, async ({ worker, slot, signal }) => {
       const id = randomUUID()
       const onAbort = () => worker.abort(id)

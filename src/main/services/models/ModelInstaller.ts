@@ -9,23 +9,30 @@
  * to `modelsDir/<name>` only after it passed every check. So the final name never holds a partial
  * or unverified file, and a listing of `modelsDir` never sees one.
  *
- * What ipull does, and what we add (node-llama-cpp 3.22 / ipull 3.9):
- * - It probes the size with a plain GET whose body it never reads (not HEAD), then downloads with
- *   Range requests, up to 3 at a time, in 5 MiB chunks. A 404 on the probe is ignored (size
- *   unknown); the real GET then throws `StatusCodeError` 404 → NOT_FOUND. Other 4xx on the probe
- *   throw from `createModelDownloader`.
- * - Dropped connections, truncated bodies and 5xx/429 are retried (from the start of the unfinished
- *   chunk) up to 150 times with backoff up to 5 s, i.e. for many minutes. We give up after
- *   `maxRetries` failed requests in a row with no new bytes, or `stallTimeoutMs` without new bytes,
- *   and report DOWNLOAD_FAILED with the cause. The retry count is read from an ipull internal
- *   event; without it, the stall timeout still applies.
- * - Resume is in whole chunks: a chunk counts once all its bytes arrived, and its state is saved in
- *   the metadata; an interrupted chunk is fetched again. This works after cancel, after a failure
- *   and after the process was killed.
- * - ipull counts a finished chunk as 5 MiB even when it is the shorter last one; with that
- *   over-count it can believe a cancelled download is complete and rename the partial file (with its
- *   metadata) to the completed name. We rename it back, so resume still works. Progress is capped
- *   below 100% until the download really finished.
+ * What node-llama-cpp's downloader (ipull) does, and what we add (node-llama-cpp 3.22 / ipull 3.9):
+ * - `createModelDownloader` resolves the URI (an hf: tag needs the manifest) and probes the size
+ *   with a plain GET whose body it never reads (not HEAD); `totalSize` is known from then on, before
+ *   anything is written, so the disk space is checked there. Then it downloads with Range requests,
+ *   up to 3 at a time, in 5 MiB chunks.
+ * - A 404 on the probe is ignored (size unknown); the body GET then throws `StatusCodeError` 404 →
+ *   NOT_FOUND. Other 4xx on the probe throw from `createModelDownloader` → DOWNLOAD_FAILED.
+ * - Dropped connections, truncated bodies, refused connections and 5xx/429 are retried (from the
+ *   start of the unfinished chunk) up to 150 times with backoff up to 5 s, i.e. for many minutes, and
+ *   a server that stops sending is waited for forever. We give up after `maxRetries` failed requests
+ *   in a row with no new bytes (read from an ipull-internal event; without it only the stall limit
+ *   applies), or `stallTimeoutMs` without new bytes, and report DOWNLOAD_FAILED with the cause.
+ *   `cancel()` does not stop a request that sits in that retry loop: it goes on in the background
+ *   (writing nothing) until its retries run out, so we do not wait for it. The probe is retried
+ *   the same way and cannot be cancelled: we give up on it after `stallTimeoutMs` and name the
+ *   cause from a quick HEAD of the URL.
+ * - Resume is in whole chunks: a chunk counts once all its bytes arrived, and the chunk states are
+ *   saved after the data; an unfinished chunk is fetched again. This works after cancel, after a
+ *   failure and after the process was killed. ipull matches a partial file by its size only: a
+ *   file changed on the server but of the same size would be mixed; the sha256, when given, catches it.
+ * - ipull counts a finished chunk as 5 MiB even when it is the shorter last one (so `resumedFrom`
+ *   may be up to 5 MiB high). With that over-count it can believe a cancelled download complete and
+ *   rename the partial file (data + metadata) to the completed name; we rename it back so resume
+ *   still works. Progress stays below 100% until the download really finished.
  * - `download({signal})` resolves (does not throw) when cancelled, so cancellation is tracked here.
  */
 import * as fsp from 'node:fs/promises'
@@ -307,7 +314,6 @@ class InstallJob {
   phase: 'starting' | 'downloading' | 'verifying' = 'starting'
   cancelled = false
   settled: Promise<void> = Promise.resolve()
-  private downloader: ModelDownloader | null = null
   private failure: WardenError | null = null
   private stop: (() => void) | null = null
   private readonly abort = new AbortController()
@@ -405,13 +411,11 @@ class InstallJob {
       if (await installedAt(this.finalPath, this.size)) return await installer.alreadyInstalled(this.finalPath, { ...spec, sha256: this.sha256 })
 
       const stagingName = spec.fileName == null ? undefined : shortLabel(fileName).normalize('NFD')
-      if (stagingName) await dropStaleCompleted(path.join(installer.partialDir, stagingName))
       // Known size: check the disk before asking the network anything.
       if (this.size != null && stagingName) await installer.checkSpace(fileName, this.size, await allocatedBytes(path.join(installer.partialDir, stagingName + PARTIAL_SUFFIX)))
       if (this.cancelled) throw cancelled(spec.uri)
 
       const d = this.pre ?? (await installer.createDownloader(spec.uri, stagingName, this.abort.signal))
-      this.downloader = d
       if (this.cancelled) {
         await d.cancel({ deleteTempFile: false })
         throw cancelled(spec.uri)
@@ -430,6 +434,7 @@ class InstallJob {
         })
       }
       const temp = d.entrypointFilePath + PARTIAL_SUFFIX
+      await dropStaleCompleted(d.entrypointFilePath)
       const resumedFrom = Math.min(d.downloadedSize, serverSize ?? Number.POSITIVE_INFINITY)
       const total = serverSize ?? this.size
       if (total != null && (serverSize != null || !stagingName)) {
@@ -465,9 +470,14 @@ class InstallJob {
     let lastError: unknown = null
     let best = this.progress.bytesDownloaded
     let stopping: Promise<void> | null = null
+    let halted = () => {}
+    const haltedPromise = new Promise<void>((resolve) => (halted = resolve))
     const halt = (failure?: WardenError) => {
       if (failure && !this.failure) this.failure = failure
-      stopping ??= d.cancel({ deleteTempFile: false }).catch(() => undefined)
+      stopping ??= d
+        .cancel({ deleteTempFile: false })
+        .catch(() => undefined)
+        .then(() => halted())
     }
     this.stop = () => halt()
     const onRetry = (_count: number, error: unknown) => {
@@ -492,7 +502,13 @@ class InstallJob {
     }, PROGRESS_INTERVAL_MS)
     try {
       if (this.cancelled) halt()
-      else await d.download()
+      else {
+        // Once closed, download() resolves, except while ipull sits in its retry loop (a failing
+        // server): that loop ignores the close and retries on (writing nothing), so do not wait for it.
+        const running = d.download()
+        running.catch(() => undefined)
+        await Promise.race([running, haltedPromise])
+      }
     } catch (error) {
       await stopping
       await restorePartial(d)
