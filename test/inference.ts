@@ -60,3 +60,45 @@ export async function waitFor<T>(fn: () => T | Promise<T>, what: string, timeout
     await new Promise((r) => setTimeout(r, 50))
   }
 }
+
+export interface FileServer {
+  base: string
+  /** Path → file contents served. */
+  files: Map<string, Buffer>
+  /** GET requests per path, and body bytes sent. */
+  gets: Map<string, number>
+  bytesSent: number
+  close(): Promise<void>
+}
+
+/** A local HTTP server of generated files (what a model download talks to in tests), with Range support. */
+export async function serveFiles(files: Record<string, Buffer> = {}): Promise<FileServer> {
+  const http = await import('node:http')
+  const state: FileServer = { base: '', files: new Map(Object.entries(files)), gets: new Map(), bytesSent: 0, close: async () => undefined }
+  const server = http.createServer((req, res) => {
+    const p = new URL(req.url ?? '/', 'http://x').pathname
+    const data = state.files.get(p)
+    if (!data) return void res.writeHead(404).end('not found')
+    if (req.method === 'GET') state.gets.set(p, (state.gets.get(p) ?? 0) + 1)
+    const m = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '')
+    const start = m ? Number(m[1]) : 0
+    const end = m && m[2] ? Math.min(Number(m[2]), data.length - 1) : data.length - 1
+    res.writeHead(m ? 206 : 200, {
+      'content-type': 'application/octet-stream',
+      'accept-ranges': 'bytes',
+      'content-length': String(end - start + 1),
+      ...(m ? { 'content-range': `bytes ${start}-${end}/${data.length}` } : {}),
+    })
+    if (req.method === 'HEAD') return void res.end()
+    state.bytesSent += end - start + 1
+    res.end(data.subarray(start, end + 1))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  state.base = `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}`
+  state.close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections()
+      server.close(() => resolve())
+    })
+  return state
+}
