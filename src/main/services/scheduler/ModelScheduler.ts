@@ -120,7 +120,7 @@ export class ModelScheduler {
 
   constructor(private readonly options: SchedulerOptions) {
     this.now = options.now ?? Date.now
-    this.idleTimer = setInterval(() => this.unloadIdle(), 10_000)
+    this.idleTimer = setInterval(() => this.unloadIdle(), 1000)
     this.idleTimer.unref()
   }
 
