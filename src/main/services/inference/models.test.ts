@@ -2,7 +2,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { expectError, tempDir } from '../../../../test/fixtures'
-import { inferenceHost, serveFiles, writeTinyModels, type FileServer } from '../../../../test/inference'
+import { inferenceHost, serveFiles, waitFor, writeTinyModels, type FileServer } from '../../../../test/inference'
 import { tinyModelBuffer } from '../models/tinyGguf'
 
 const cleanups: Array<() => Promise<void>> = []
@@ -82,6 +82,20 @@ describe('models', () => {
     expect(fs.existsSync(file)).toBe(true)
     expect((await call('worker.list', {})).workers).toEqual([])
     expect((await call('model.list', {})).models.some((m) => m.id === 'local-1')).toBe(false)
+  }, 60_000)
+
+  it('reports a model file llama.cpp cannot load as a clear error, not a crash loop', async () => {
+    const { call, home } = await setup()
+    const whole = tinyModelBuffer({ name: 'broken', seed: 3 })
+    const file = path.join(home, 'broken.gguf')
+    fs.writeFileSync(file, whole.subarray(0, whole.length - 4096)) // the header is intact, the weights are cut short
+    await call('model.add', { path: file })
+    await call('persona.create', { name: 'Broken', model: 'broken' })
+    const e = await expectError(call('persona.chat', { name: 'Broken', prompt: 'hi' }))
+    expect(e.code).toBe('INVALID_INPUT')
+    expect(e.message).toMatch(/llama\.cpp could not load .*broken\.gguf/)
+    expect(e.hint).toMatch(/complete GGUF/)
+    await waitFor(async () => (await call('worker.list', {})).workers.length === 0, 'the worker to stop')
   }, 60_000)
 
   it('refuses unknown settings and bad values with the setting’s meaning', async () => {
