@@ -57,3 +57,12 @@ export async function hibernatedNames(server: ServerHandle): Promise<string[]> {
   const list = await cliJson<HibernatedJson>(server, ['module', 'list-hibernated'])
   return list.modules.map((m) => m.name)
 }
+
+/** Go to a section from the sidebar and wait for its page. */
+export async function openSection(page: Page, label: 'Modules' | 'Workers' | 'Models' | 'Personas'): Promise<Locator> {
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: label }).click()
+  const testId = label === 'Modules' ? 'active-column' : `${label.toLowerCase()}-page`
+  const section = page.getByTestId(testId)
+  await section.waitFor()
+  return section
+}

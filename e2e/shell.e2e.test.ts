@@ -52,7 +52,7 @@ describe('first run and the app shell', () => {
   test('the About box shows versions and the home folder; unfinished sections say so', async () => {
     page = await openApp(browser, server)
     await page.getByRole('navigation', { name: 'Sections' }).getByText('Workers').waitFor()
-    expect(await page.getByTitle('Workers: coming soon').getAttribute('aria-disabled')).toBe('true')
+    expect(await page.getByTitle('Health: coming soon').getAttribute('aria-disabled')).toBe('true')
     await page.getByRole('button', { name: 'About' }).click()
     const about = page.getByTestId('about-dialog')
     await about.waitFor()

@@ -8,16 +8,36 @@ import { Sidebar } from './components/Sidebar'
 import { Toasts } from './components/Toasts'
 import { useFileDrop } from './hooks/useFileDrop'
 import { FirstRunPage } from './pages/firstRun/FirstRunPage'
+import { ModelsPage } from './pages/models/ModelsPage'
 import { ModulesPage } from './pages/modules/ModulesPage'
+import { PersonasPage } from './pages/personas/PersonasPage'
+import { WorkersPage } from './pages/workers/WorkersPage'
 import { useModulesStore } from './stores/modulesStore'
+import { useRouteStore, type PageId } from './stores/routeStore'
 import { useSessionStore } from './stores/sessionStore'
+
+const TITLES: Record<PageId, string> = { modules: 'Modules', workers: 'Workers', models: 'Models', personas: 'Personas' }
+
+function Page({ page }: { page: PageId }) {
+  switch (page) {
+    case 'modules':
+      return <ModulesPage />
+    case 'workers':
+      return <WorkersPage />
+    case 'models':
+      return <ModelsPage />
+    case 'personas':
+      return <PersonasPage />
+  }
+}
 
 function Workbench() {
   const [about, setAbout] = useState(false)
   const onFiles = useCallback((files: File[]) => {
     for (const f of files) void wakeFromFile(f)
   }, [])
-  const dragging = useFileDrop(onFiles)
+  const page = useRouteStore((s) => s.page)
+  const dragging = useFileDrop(onFiles, page === 'modules')
   const workspace = useSessionStore((s) => s.workspace?.path)
   const refresh = useModulesStore((s) => s.refresh)
   useEffect(() => {
@@ -28,8 +48,8 @@ function Workbench() {
     <div className="app">
       <Sidebar onAbout={() => setAbout(true)} />
       <div className="main">
-        <Header title="Modules" />
-        <ModulesPage />
+        <Header title={TITLES[page]} showWorkspace={page === 'modules'} />
+        <Page page={page} />
       </div>
       {dragging && <FileDropOverlay />}
       {about && <AboutDialog onClose={() => setAbout(false)} />}
@@ -37,12 +57,16 @@ function Workbench() {
   )
 }
 
-/** Loads who we are and which workspace is open, then shows the first-run screen or the workbench. */
+/**
+ * Loads who we are and which workspace is open, then shows the workbench; the Modules page needs a
+ * workspace, so without one it is the first-run screen (models and personas need none).
+ */
 export function App() {
   const status = useSessionStore((s) => s.status)
   const error = useSessionStore((s) => s.error)
   const hasWorkspace = useSessionStore((s) => s.workspace !== null)
   const load = useSessionStore((s) => s.load)
+  const page = useRouteStore((s) => s.page)
 
   useEffect(() => {
     void load()
@@ -69,7 +93,7 @@ export function App() {
           </div>
         </div>
       )}
-      {status === 'ready' && (hasWorkspace ? <Workbench /> : <FirstRunPage />)}
+      {status === 'ready' && (hasWorkspace || page !== 'modules' ? <Workbench /> : <FirstRunPage />)}
       <ProgressTray />
       <Toasts />
     </>

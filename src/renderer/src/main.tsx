@@ -6,6 +6,7 @@ import { ErrorCallout } from './components/ErrorCallout'
 import { createClient } from './client/createClient'
 import { provideClient } from './client/clientInstance'
 import { startLiveUpdates } from './stores/liveUpdates'
+import { followHash } from './stores/routeStore'
 import './styles/theme.css'
 import './styles/shell.css'
 import './styles/firstRun.css'
@@ -16,6 +17,10 @@ import './styles/overlays.css'
 import './styles/modules.css'
 import './styles/cards.css'
 import './styles/detail.css'
+import './styles/inference.css'
+import './styles/workers.css'
+import './styles/models.css'
+import './styles/personas.css'
 
 const root = createRoot(document.getElementById('root')!)
 
@@ -23,6 +28,7 @@ try {
   const client = createClient()
   provideClient(client)
   startLiveUpdates(client)
+  followHash()
   root.render(
     <StrictMode>
       <App />

@@ -267,7 +267,10 @@ describe('ModelInstaller', () => {
     expect(error.code).toBe('CANCELLED')
     expect(error.message).toContain(spec.uri)
     expect(listing(inst.modelsDir)).toEqual([PARTIAL_DIR_NAME])
-    expect(listing(inst.partialDir)).toEqual(['big.gguf.ipull'])
+    // The partial data stays (ipull may have renamed it to its completed name in a race with the
+    // cancel; the next install recognizes it by its appended resume data and resumes).
+    expect(listing(inst.partialDir)).toHaveLength(1)
+    expect(listing(inst.partialDir)[0]).toMatch(/^big\.gguf(\.ipull)?$/)
     expect(inst.active()).toEqual([])
 
     s.log.length = 0

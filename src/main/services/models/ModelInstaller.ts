@@ -434,7 +434,7 @@ class InstallJob {
         })
       }
       const temp = d.entrypointFilePath + PARTIAL_SUFFIX
-      await dropStaleCompleted(d.entrypointFilePath)
+      await dropStaleCompleted(d)
       const resumedFrom = Math.min(d.downloadedSize, serverSize ?? Number.POSITIVE_INFINITY)
       const total = serverSize ?? this.size
       if (total != null && (serverSize != null || !stagingName)) {
@@ -480,6 +480,9 @@ class InstallJob {
         .then(() => halted())
     }
     this.stop = () => halt()
+    let running: Promise<unknown> | null = null
+    // ipull may still rename its file after cancel() resolved: let download() settle (briefly) first.
+    const settled = () => Promise.race([running?.catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())])
     const onRetry = (_count: number, error: unknown) => {
       lastError = error
       if (++failuresInRow > installer.maxRetries)
@@ -505,12 +508,13 @@ class InstallJob {
       else {
         // Once closed, download() resolves, except while ipull sits in its retry loop (a failing
         // server): that loop ignores the close and retries on (writing nothing), so do not wait for it.
-        const running = d.download()
+        running = d.download()
         running.catch(() => undefined)
         await Promise.race([running, haltedPromise])
       }
     } catch (error) {
       await stopping
+      await settled()
       await restorePartial(d)
       throw this.failure ?? (this.cancelled ? cancelled(spec.uri) : error)
     } finally {
@@ -521,6 +525,7 @@ class InstallJob {
     if (stopping || this.failure || this.cancelled) {
       // download() resolves when closed by cancel(); the file is partial.
       await stopping
+      await settled()
       await restorePartial(d)
       throw this.failure ?? cancelled(spec.uri)
     }
@@ -658,8 +663,9 @@ async function defaultFreeSpace(dir: string): Promise<number> {
 }
 
 /** A completed-but-unverified file left by a crash is not trusted; ipull downloads into the .ipull file anyway. */
-async function dropStaleCompleted(staging: string): Promise<void> {
-  if ((await exists(staging)) && !(await exists(staging + PARTIAL_SUFFIX))) await fsp.rm(staging, { force: true })
+async function dropStaleCompleted(d: ModelDownloader): Promise<void> {
+  // A partial file that ipull renamed too early (see restorePartial) is still resumable.
+  await restorePartial(d)
 }
 
 /**
@@ -670,6 +676,8 @@ async function dropStaleCompleted(staging: string): Promise<void> {
 async function restorePartial(d: ModelDownloader): Promise<void> {
   try {
     const staging = d.entrypointFilePath
+    // ipull believes it is complete (over-counting): its rename may still be on its way.
+    for (let i = 0; i < 20 && d.totalSize > 0 && d.downloadedSize >= d.totalSize && !(await exists(staging)); i++) await new Promise((r) => setTimeout(r, 50))
     if (!(await exists(staging)) || (await exists(staging + PARTIAL_SUFFIX))) return
     const { size } = await fsp.stat(staging)
     if (d.totalSize > 0 && size > d.totalSize) await fsp.rename(staging, staging + PARTIAL_SUFFIX)

@@ -52,9 +52,9 @@ function OpenFolderDialog({ onClose }: { onClose(): void }) {
   )
 }
 
-/** The top bar: where we are and which workspace is open. */
-export function Header({ title }: { title: string }) {
-  const path = useSessionStore((s) => s.workspace?.path)
+/** The top bar: where we are and, on the Modules page, which workspace is open. */
+export function Header({ title, showWorkspace = true }: { title: string; showWorkspace?: boolean }) {
+  const path = useSessionStore((s) => (showWorkspace ? s.workspace?.path : undefined))
   const [opening, setOpening] = useState(false)
   return (
     <header className="app-header">

@@ -1,15 +1,17 @@
+import { useRouteStore, type PageId } from '../stores/routeStore'
 import { Icon, type IconName } from './Icon'
 
-const SECTIONS: Array<{ id: string; label: string; icon: IconName; ready: boolean }> = [
+const SECTIONS: Array<{ id: PageId | 'health'; label: string; icon: IconName; ready: boolean }> = [
   { id: 'modules', label: 'Modules', icon: 'modules', ready: true },
-  { id: 'workers', label: 'Workers', icon: 'workers', ready: false },
-  { id: 'models', label: 'Models', icon: 'models', ready: false },
-  { id: 'personas', label: 'Personas', icon: 'personas', ready: false },
+  { id: 'workers', label: 'Workers', icon: 'workers', ready: true },
+  { id: 'models', label: 'Models', icon: 'models', ready: true },
+  { id: 'personas', label: 'Personas', icon: 'personas', ready: true },
   { id: 'health', label: 'Health', icon: 'health', ready: false },
 ]
 
-/** The left navigation. Only Modules exists so far; the rest say so. */
+/** The left navigation: one link per page (the address's hash); unfinished sections say so. */
 export function Sidebar({ onAbout }: { onAbout(): void }) {
+  const page = useRouteStore((s) => s.page)
   return (
     <nav className="sidebar" aria-label="Sections">
       <div className="brand">
@@ -20,7 +22,7 @@ export function Sidebar({ onAbout }: { onAbout(): void }) {
         {SECTIONS.map((s) => (
           <li key={s.id}>
             {s.ready ? (
-              <a className="nav-item active" href="#modules" aria-current="page">
+              <a className={`nav-item${page === s.id ? ' active' : ''}`} href={`#${s.id}`} aria-current={page === s.id ? 'page' : undefined}>
                 <Icon name={s.icon} />
                 <span>{s.label}</span>
               </a>

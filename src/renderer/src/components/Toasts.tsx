@@ -3,7 +3,7 @@ import { useToastStore, type Toast } from '../stores/toastStore'
 import { Icon } from './Icon'
 
 /** Successes fade after a few seconds; errors stay long enough to read the hint. */
-const LIFETIME_MS = { success: 5000, info: 5000, error: 15000 } as const
+const LIFETIME_MS = { success: 5000, info: 5000, warning: 10000, error: 15000 } as const
 
 function ToastItem({ toast }: { toast: Toast }) {
   const dismiss = useToastStore((s) => s.dismiss)
@@ -13,9 +13,9 @@ function ToastItem({ toast }: { toast: Toast }) {
   }, [toast.id, toast.kind, dismiss])
 
   return (
-    <div className={`toast toast-${toast.kind}`} role={toast.kind === 'error' ? 'alert' : 'status'} data-testid={`toast-${toast.kind}`}>
+    <div className={`toast toast-${toast.kind}`} role={toast.kind === 'error' || toast.kind === 'warning' ? 'alert' : 'status'} data-testid={`toast-${toast.kind}`}>
       <span className="toast-icon">
-        <Icon name={toast.kind === 'error' ? 'alert' : toast.kind === 'success' ? 'check' : 'info'} />
+        <Icon name={toast.kind === 'error' || toast.kind === 'warning' ? 'alert' : toast.kind === 'success' ? 'check' : 'info'} />
       </span>
       <div className="toast-text">
         <strong>{toast.title}</strong>

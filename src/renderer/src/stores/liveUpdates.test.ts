@@ -4,6 +4,8 @@ import { fakeClient } from '../testing/fakeClient'
 import { startLiveUpdates } from './liveUpdates'
 import { useModulesStore } from './modulesStore'
 import { useProgressStore } from './progressStore'
+import { useToastStore } from './toastStore'
+import { useWorkersStore } from './workersStore'
 
 const changed = { event: 'modules.changed', payload: { workspace: '/w', source: 'disk', at: 1 } } as const
 
@@ -12,6 +14,8 @@ describe('live updates', () => {
     vi.useFakeTimers()
     useModulesStore.getState().reset()
     useProgressStore.getState().reset()
+    useToastStore.getState().reset()
+    useWorkersStore.getState().reset()
   })
   afterEach(() => vi.useRealTimers())
 
@@ -43,6 +47,35 @@ describe('live updates', () => {
     progress('mine')
     progress('someone-else')
     expect(useProgressStore.getState().running).toEqual([{ callId: 'mine', label: 'Hibernating x', message: 'Packaging…', fraction: 0.4 }])
+    stop()
+  })
+
+  it('shows an alert (a quarantined worker) as an error toast', () => {
+    const fake = fakeClient({})
+    provideClient(fake.client)
+    const stop = startLiveUpdates(fake.client)
+    fake.emit({ event: 'alert', payload: { level: 'error', title: 'tiny is quarantined', message: 'It crashed 3 times in 5 minutes.', at: 1 } })
+    fake.emit({ event: 'alert', payload: { level: 'warning', title: 'tiny worker crashed', message: 'Restarting in 1 s.', at: 2 } })
+    expect(useToastStore.getState().toasts).toMatchObject([
+      { kind: 'error', title: 'tiny is quarantined', message: 'It crashed 3 times in 5 minutes.' },
+      { kind: 'warning', title: 'tiny worker crashed' },
+    ])
+    stop()
+  })
+
+  it('refetches workers on workers.changed once the page has loaded them, a burst at a time', async () => {
+    const budget = { totalBytes: 1, usedBytes: 0, source: 'ram', description: 'RAM', gpus: [] }
+    const fake = fakeClient({ 'worker.list': () => ({ workers: [], budget, queue: { depth: 0, max: 64 }, cores: 2 }) })
+    provideClient(fake.client)
+    const stop = startLiveUpdates(fake.client)
+    const changed = { event: 'workers.changed', payload: { at: 1, reason: 'loaded' } } as const
+    fake.emit(changed)
+    await vi.advanceTimersByTimeAsync(500)
+    expect(fake.calls.filter((c) => c.name === 'worker.list')).toHaveLength(0)
+    await useWorkersStore.getState().refresh()
+    for (let i = 0; i < 5; i++) fake.emit(changed)
+    await vi.advanceTimersByTimeAsync(500)
+    expect(fake.calls.filter((c) => c.name === 'worker.list')).toHaveLength(2)
     stop()
   })
 })

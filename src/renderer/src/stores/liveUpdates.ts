@@ -1,18 +1,54 @@
 import type { WardenClient } from '../../../shared/contract/client'
+import { useChatStore } from './chatStore'
 import { useDetailStore } from './detailStore'
+import { useModelsStore } from './modelsStore'
 import { useModulesStore } from './modulesStore'
+import { usePersonasStore } from './personasStore'
 import { useProgressStore } from './progressStore'
 import { useSessionStore } from './sessionStore'
+import { useToastStore } from './toastStore'
+import { useWorkersStore } from './workersStore'
 
 /** How long to gather bursts of `modules.changed` (a hibernation touches many files) into one refetch. */
 const DEBOUNCE_MS = 100
+/** At most one refetch this often for the inference lists (download progress changes models many times a second). */
+const THROTTLE_MS = 150
+
+/** A function that runs `fn` once, THROTTLE_MS after the first of any burst of calls; `cancel` drops a pending run. */
+function throttled(fn: () => void): { (): void; cancel(): void } {
+  let timer: ReturnType<typeof setTimeout> | null = null
+  const run = () => {
+    if (timer) return
+    timer = setTimeout(() => {
+      timer = null
+      fn()
+    }, THROTTLE_MS)
+  }
+  run.cancel = () => {
+    if (timer) clearTimeout(timer)
+    timer = null
+  }
+  return run
+}
 
 /**
  * Keeps the stores in step with the host: refetches after `modules.changed` (ours, the CLI's or
- * edits on disk), feeds progress, and follows the workspace. Returns the function that stops it.
+ * edits on disk) and the inference events, feeds progress and streamed tokens, shows alerts, and
+ * follows the workspace. Lists of pages never opened are not fetched. Returns the function that stops it.
  */
 export function startLiveUpdates(client: WardenClient): () => void {
   let timer: ReturnType<typeof setTimeout> | null = null
+  const workers = throttled(() => {
+    if (useWorkersStore.getState().loaded) void useWorkersStore.getState().refresh()
+  })
+  const models = throttled(() => {
+    if (useModelsStore.getState().loaded) void useModelsStore.getState().refresh()
+  })
+  const personas = throttled(() => {
+    if (!usePersonasStore.getState().loaded) return
+    void usePersonasStore.getState().refresh()
+    void useChatStore.getState().syncAll()
+  })
   const refetch = () => {
     timer = null
     void useModulesStore.getState().refresh()
@@ -26,6 +62,24 @@ export function startLiveUpdates(client: WardenClient): () => void {
         break
       case 'operation.progress':
         useProgressStore.getState().update(e.payload)
+        useModelsStore.getState().progress(e.payload)
+        break
+      case 'workers.changed':
+        workers()
+        models() // a model's `loaded` follows its worker
+        break
+      case 'models.changed':
+        models()
+        break
+      case 'personas.changed':
+        personas()
+        break
+      case 'persona.token':
+        useChatStore.getState().token(e.payload)
+        break
+      case 'alert':
+        // A quarantine is an error; a crash Warden recovers from, a warning.
+        useToastStore.getState().push({ kind: e.payload.level, title: e.payload.title, message: e.payload.message })
         break
       case 'workspace.changed':
         useDetailStore.getState().select(null)
@@ -36,6 +90,9 @@ export function startLiveUpdates(client: WardenClient): () => void {
   })
   return () => {
     if (timer) clearTimeout(timer)
+    workers.cancel()
+    models.cancel()
+    personas.cancel()
     unsubscribe()
   }
 }

@@ -1,7 +1,7 @@
 import { create } from 'zustand'
 import type { WardenError } from '../../../shared/errors'
 
-export type ToastKind = 'success' | 'error' | 'info'
+export type ToastKind = 'success' | 'error' | 'warning' | 'info'
 
 export interface Toast {
   id: number

@@ -70,6 +70,9 @@ export function FirstRunPage() {
           </button>
         </form>
       </div>
+      <p className="muted first-run-skip">
+        Here for local AI models? <a href="#personas">Talk to a persona</a> or <a href="#models">manage models</a> — no workspace needed.
+      </p>
     </main>
   )
 }

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest'
+import type { GenerationResult } from '../../lib/types'
+import { replyNotes, replyStats } from './replyFooter'
+
+const base: GenerationResult = {
+  text: 'hi',
+  tokens: 42,
+  tokensPerSecond: 1240.2,
+  durationMs: 340,
+  waitedMs: 0,
+  modelId: 'tiny',
+  finishReason: 'stop',
+  installed: false,
+  loaded: false,
+  evicted: [],
+}
+
+describe('reply footer', () => {
+  it('counts tokens and speed', () => {
+    expect(replyStats(base)).toBe('42 tokens · 1,240 tok/s · 0.3 s')
+    expect(replyNotes(base)).toEqual([])
+  })
+
+  it('says what the host had to do first', () => {
+    expect(replyNotes({ ...base, installed: true, loaded: true, evicted: ['big-model'], waitedMs: 1500 })).toEqual([
+      'installed the model',
+      'loaded the model (paged out big-model)',
+      'waited 1.5 s',
+    ])
+    expect(replyNotes({ ...base, loaded: true })).toEqual(['loaded the model'])
+    expect(replyNotes({ ...base, finishReason: 'length' })).toEqual(['stopped at the token limit'])
+  })
+})

@@ -1,0 +1,23 @@
+import { formatRate, plural } from '../../lib/inferenceFormat'
+import type { GenerationResult } from '../../lib/types'
+
+function seconds(ms: number): string {
+  return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`
+}
+
+/** What the host had to do for a reply, in words: "installed the model", "loaded the model (paged out b)". */
+export function replyNotes(r: GenerationResult): string[] {
+  const notes: string[] = []
+  if (r.installed) notes.push('installed the model')
+  if (r.loaded) notes.push(r.evicted.length ? `loaded the model (paged out ${r.evicted.join(', ')})` : 'loaded the model')
+  else if (r.evicted.length) notes.push(`paged out ${r.evicted.join(', ')}`)
+  if (r.waitedMs >= 250) notes.push(`waited ${seconds(r.waitedMs)}`)
+  if (r.finishReason === 'length') notes.push('stopped at the token limit')
+  if (r.finishReason === 'cancelled') notes.push('stopped')
+  return notes
+}
+
+/** The numbers under a reply: "42 tokens · 1,240 tok/s · 0.3 s". */
+export function replyStats(r: GenerationResult): string {
+  return [plural(r.tokens, 'token'), formatRate(r.tokensPerSecond), seconds(r.durationMs)].join(' · ')
+}
