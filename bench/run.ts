@@ -1,6 +1,8 @@
 /**
  * `npm run bench`: Warden's hibernate and wake against the seeds' own workflow (`npm pack` + move;
  * `tar -xzf` + move) on the same generated modules, in the same run. Prints times and ratios.
+ * Then the inference benchmarks (bench/inference.ts). Only one of them: `npm run bench -- inference`
+ * (or `hibernation`), or BENCH=inference.
  */
 import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
@@ -9,6 +11,7 @@ import * as path from 'node:path'
 import { WardenHost } from '../src/main/services/host/WardenHost'
 import { formatBytes } from '../src/shared/format'
 import { generateModule } from './generateModule'
+import { runInferenceBench } from './inference'
 
 interface Case {
   label: string
@@ -119,4 +122,10 @@ async function main(): Promise<void> {
   }
 }
 
-void main()
+const only = process.argv[2] ?? process.env.BENCH
+if (only && only !== 'hibernation' && only !== 'inference') {
+  console.error(`Unknown benchmark ${JSON.stringify(only)}: use hibernation or inference (or nothing, for both)`)
+  process.exit(2)
+}
+if (only !== 'inference') await main()
+if (only !== 'hibernation') await runInferenceBench()

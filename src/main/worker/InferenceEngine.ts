@@ -26,6 +26,17 @@ export class InferenceEngine {
   private waiters: Array<() => void> = []
   private readonly aborts = new Map<string, AbortController>()
   private threads = 1
+  /** node-llama-cpp imported and its binary loaded ahead of the first load (a spare worker). */
+  private warm: Promise<Llama> | null = null
+
+  /** Import node-llama-cpp and load its binary now, so that loading a model later is quick. */
+  warmUp(): void {
+    this.warm ??= (async () => {
+      const { getLlama, LlamaLogLevel } = await import('node-llama-cpp')
+      return getLlama({ gpu: 'auto', build: 'never', usePrebuiltBinaries: true, skipDownload: true, progressLogs: false, logLevel: LlamaLogLevel.error })
+    })()
+    this.warm.catch(() => undefined)
+  }
 
   get loaded(): boolean {
     return this.model !== null
@@ -36,15 +47,20 @@ export class InferenceEngine {
     const started = performance.now()
     const { getLlama, LlamaLogLevel, resolveChatWrapper } = await import('node-llama-cpp')
     this.threads = Math.max(1, req.threads)
-    this.llama = await getLlama({
-      gpu: req.gpuLayers === 0 ? false : 'auto',
-      build: 'never',
-      usePrebuiltBinaries: true,
-      skipDownload: true,
-      progressLogs: false,
-      logLevel: LlamaLogLevel.error,
-      maxThreads: this.threads,
-    })
+    const warm = req.gpuLayers !== 0 && this.warm ? await this.warm.catch(() => null) : null
+    if (this.warm && !warm) void this.warm.then((l) => l.dispose()).catch(() => undefined)
+    this.llama =
+      warm ??
+      (await getLlama({
+        gpu: req.gpuLayers === 0 ? false : 'auto',
+        build: 'never',
+        usePrebuiltBinaries: true,
+        skipDownload: true,
+        progressLogs: false,
+        logLevel: LlamaLogLevel.error,
+        maxThreads: this.threads,
+      }))
+    this.llama.maxThreads = this.threads
     const vramBefore = (await this.llama.getVramState()).used
     try {
       this.model = await this.llama.loadModel({ modelPath: req.modelPath, gpuLayers: req.gpuLayers })

@@ -91,3 +91,5 @@ process.on('uncaughtException', (error) => {
 })
 
 send({ type: 'ready', pid: process.pid })
+// Get node-llama-cpp ready while nothing is asked of us yet (a spare worker waits like this).
+engine.warmUp()

@@ -139,6 +139,7 @@ export class WardenHost {
         alert: (a) => this.emit('alert', { ...a, at: Date.now() }),
       },
       ...this.options.inference,
+      scheduler: { spareWorker: this.options.runtime !== 'cli', ...this.options.inference?.scheduler },
     })
     return this.inferenceService
   }

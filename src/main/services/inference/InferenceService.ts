@@ -29,7 +29,7 @@ export interface InferenceOptions {
   detectGpus?: () => Promise<GpuReading[]>
   freeSpace?: (dir: string) => Promise<number>
   /** Scheduler tuning (tests shorten back-offs). */
-  scheduler?: { backoffBaseMs?: number; backoffMaxMs?: number; crashWindowMs?: number; maxCrashes?: number; graceMs?: number; cores?: number }
+  scheduler?: { backoffBaseMs?: number; backoffMaxMs?: number; crashWindowMs?: number; maxCrashes?: number; graceMs?: number; cores?: number; spareWorker?: boolean }
 }
 
 export interface GenerateCall {

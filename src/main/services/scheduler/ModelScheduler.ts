@@ -100,6 +100,11 @@ export interface SchedulerOptions {
   graceMs?: number
   /** Context tokens per sequence that a worker is loaded with. */
   contextSize?: number
+  /**
+   * Keep one started, idle worker process ready (node-llama-cpp imported and initialised), so a
+   * swap-in only loads the model. For long-running hosts (app, server); not for one CLI command.
+   */
+  spareWorker?: boolean
 }
 
 /**
@@ -115,6 +120,7 @@ export class ModelScheduler {
   private readonly now: () => number
   private idleTimer: NodeJS.Timeout
   private disposed = false
+  private spare: WorkerProcess | null = null
   /** Most memory ever counted against the budget at once (the paging test checks it). */
   peakUsedBytes = 0
 
@@ -385,7 +391,12 @@ export class ModelScheduler {
 
   private startWorker(slot: ModelSlot): void {
     const settings = this.settings
-    const worker = new WorkerProcess(this.options.launcher, slot.model.id, settings.maxRAMPerWorker)
+    let worker: WorkerProcess
+    if (this.spare && !this.spare.exited) {
+      worker = this.spare
+      worker.modelId = slot.model.id
+    } else worker = new WorkerProcess(this.options.launcher, slot.model.id, settings.maxRAMPerWorker)
+    this.spare = null
     slot.worker = worker
     slot.state = 'starting'
     slot.memoryBytes = slot.model.estimateBytes
@@ -421,6 +432,7 @@ export class ModelScheduler {
         this.rebalanceThreads()
         this.changed('ready')
         this.pump()
+        this.ensureSpare()
       } catch (error) {
         if (slot.worker !== worker || worker.exited) return // the exit handler deals with crashes
         // The model could not be loaded (a bad file): not a crash; refuse its requests.
@@ -434,6 +446,17 @@ export class ModelScheduler {
         await this.stopWorker(slot, 'load failed')
       }
     })()
+  }
+
+  /** Start the spare worker when there is room for one more process (after a load, not during it). */
+  private ensureSpare(): void {
+    if (!this.options.spareWorker || this.disposed || this.spare) return
+    if (this.live().length + 1 > this.settings.maxConcurrentWorkers) return
+    const spare = new WorkerProcess(this.options.launcher, 'spare', this.settings.maxRAMPerWorker)
+    spare.onExit(() => {
+      if (this.spare === spare) this.spare = null
+    })
+    this.spare = spare
   }
 
   private async stopWorker(slot: ModelSlot, reason: string): Promise<void> {
@@ -641,6 +664,8 @@ export class ModelScheduler {
       job.reject(new WardenError('UNAVAILABLE', 'Warden is shutting down'))
     }
     for (const s of this.slots.values()) if (s.restartTimer) clearTimeout(s.restartTimer)
-    await Promise.all(this.live().map((s) => s.worker!.shutdown(this.options.graceMs ?? 5000)))
+    const spare = this.spare
+    this.spare = null
+    await Promise.all([...this.live().map((s) => s.worker!.shutdown(this.options.graceMs ?? 5000)), spare?.shutdown(this.options.graceMs ?? 5000)])
   }
 }

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import * as path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { inferenceHost, processAlive, waitFor, writeTinyModels } from '../../../../test/inference'
@@ -5,6 +6,15 @@ import { expectError } from '../../../../test/fixtures'
 import { PriorityQueue } from './PriorityQueue'
 
 const MB = 1024 * 1024
+
+/** Our child processes' command lines (ps exits 1 when there are none). */
+function childProcesses(): string {
+  try {
+    return execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' })
+  } catch {
+    return ''
+  }
+}
 const hosts: Array<ReturnType<typeof inferenceHost>> = []
 afterEach(async () => {
   for (const h of hosts.splice(0)) await h.host.shutdown()
@@ -162,8 +172,11 @@ describe('crash recovery', () => {
     await h.call('persona.chat', { name: 'P2', prompt: 'y', stateless: true })
     const pids = (await h.call('worker.list', {})).workers.map((w) => w.pid!)
     expect(pids).toHaveLength(2)
+    await waitFor(() => /--warden-worker spare/.test(childProcesses()), 'the spare worker')
     await h.host.shutdown()
     hosts.splice(hosts.indexOf(h), 1)
     for (const pid of pids) expect(processAlive(pid)).toBe(false)
+    // Nor the spare worker the server keeps ready: no worker process is left among our children.
+    expect(childProcesses()).not.toMatch(/--warden-worker/)
   }, 60_000)
 })

@@ -35,7 +35,8 @@ export class WorkerProcess {
 
   constructor(
     launcher: WorkerLauncher,
-    readonly modelId: string,
+    /** The model it serves (a spare worker gets one when it is put to use). */
+    public modelId: string,
     maxOldSpaceMb: number,
   ) {
     this.child = launcher.launch({ name: modelId, maxOldSpaceMb })
@@ -54,7 +55,7 @@ export class WorkerProcess {
       const tail = this.child.outputTail().trim().split('\n').slice(-3).join(' | ')
       const error = new WardenError(
         expected ? 'CANCELLED' : 'WORKER_CRASHED',
-        expected ? `The worker for ${modelId} was stopped` : `The worker for ${modelId} ${description}${tail ? ` — last output: ${tail.slice(0, 300)}` : ''}`,
+        expected ? `The worker for ${this.modelId} was stopped` : `The worker for ${this.modelId} ${description}${tail ? ` — last output: ${tail.slice(0, 300)}` : ''}`,
         { hint: expected ? undefined : 'Warden restarts the worker; send the request again.' },
       )
       readyReject(error)
