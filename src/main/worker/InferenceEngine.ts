@@ -1,3 +1,4 @@
+import * as os from 'node:os'
 import type { ChatWrapper, Llama, LlamaContext, LlamaContextSequence, LlamaEmbeddingContext, LlamaModel } from 'node-llama-cpp'
 import { WardenError } from '../../shared/errors'
 import type { EmbedResult, GenerateRequest, GenerateResult, LoadRequest, LoadResult, StatsResult } from '../services/workers/protocol'
@@ -74,7 +75,9 @@ export class InferenceEngine {
     this.context = await this.model.createContext({
       contextSize,
       sequences: req.sequences,
-      threads: { ideal: this.threads, min: 1 },
+      // The ideal is fixed when the context is made: allow every core, and set the share Warden
+      // assigns (now and on every rebalance) through llama.maxThreads.
+      threads: { ideal: os.availableParallelism(), min: 1 },
     })
     this.slots = Array.from({ length: req.sequences }, () => ({ sequence: this.context!.getSequence(), busy: false, sessionKey: null, lastUsed: 0 }))
     const vramAfter = (await this.llama.getVramState()).used

@@ -177,12 +177,16 @@ export class ModelScheduler {
       const timer = setTimeout(() => {
         job.timedOut = true
         if (this.queue.remove(job)) {
+          job.cleanup()
           reject(new WardenError('TIMEOUT', `The request to ${model.name} waited ${Math.round(timeoutMs / 1000)} s without starting`, { hint: 'Warden is busy or the model is slow to load; try again, or raise requestTimeoutMs.' }))
           this.changed('timeout')
+          this.pump()
         } else abort.abort()
       }, timeoutMs)
+      timer.unref()
       const onCancel = () => {
         if (this.queue.remove(job)) {
+          job.cleanup()
           reject(new WardenError('CANCELLED', `The request to ${model.name} was cancelled before it started`))
           this.changed('cancelled')
           this.pump()
@@ -262,7 +266,9 @@ export class ModelScheduler {
     try {
       do {
         this.pumpAgain = false
-        let memoryBlocked = false
+        /** Priority of the first request waiting for memory: later ones must not keep models busy. */
+        let blockedAt: number | null = null
+        const pinnedIds = new Set(this.live().filter((x) => x.pinned).map((x) => x.model.id))
         for (const job of this.queue.values()) {
           const slot = this.slotFor(job.model)
           if (slot.state === 'quarantined') {
@@ -272,12 +278,12 @@ export class ModelScheduler {
             continue
           }
           if ((slot.state === 'ready' || slot.state === 'busy') && !slot.unloadWhenIdle) {
-            if (slot.inFlight < this.settings.parallelRequestsPerModel) this.dispatch(job, slot)
+            if (slot.inFlight < this.settings.parallelRequestsPerModel && (blockedAt === null || pinnedIds.has(slot.model.id))) this.dispatch(job, slot)
             continue
           }
-          if (slot.state === 'unloaded' && !memoryBlocked) {
+          if (slot.state === 'unloaded' && blockedAt === null) {
             const outcome = this.makeRoomAndLoad(slot, job)
-            if (outcome === 'wait') memoryBlocked = true
+            if (outcome === 'wait') blockedAt = job.priority
           }
         }
       } while (this.pumpAgain)
@@ -290,7 +296,7 @@ export class ModelScheduler {
    * Start loading `slot` if it fits; else page out idle models (least recently used first) and wait
    * for them to exit; or refuse a model that can never fit.
    */
-  private makeRoomAndLoad(slot: ModelSlot, job: Job | null): 'started' | 'wait' | 'refused' {
+  private makeRoomAndLoad(slot: ModelSlot, job: Job | null, allowEviction = true): 'started' | 'wait' | 'refused' {
     const budget = this.options.budget()
     const need = slot.model.estimateBytes
     const live = this.live()
@@ -319,9 +325,12 @@ export class ModelScheduler {
       this.startWorker(slot)
       return 'started'
     }
+    if (!allowEviction) return 'wait'
     // Already freeing enough? Then just wait for those processes to exit.
     if (fits(used - stoppingBytes, running - stoppingCount)) return 'wait'
-    const queued = new Set(this.queue.values().map((j) => j.model.id))
+    // Models that requests ahead of this one in the queue wait for stay; later work does not protect them.
+    const order = this.queue.values()
+    const queued = new Set(order.slice(0, job ? Math.max(0, order.indexOf(job)) : 0).map((j) => j.model.id))
     const idle = live
       .filter((s) => s.state === 'ready' && s.inFlight === 0 && !s.pinned && !queued.has(s.model.id))
       .sort((a, b) => (a.lastUsedAt ?? 0) - (b.lastUsedAt ?? 0))
@@ -427,6 +436,7 @@ export class ModelScheduler {
         const measured = result.gpu ? result.vramBytes : result.ramBytes
         slot.memoryBytes = Math.max(slot.memoryBytes, measured)
         slot.state = 'ready'
+        this.trimToBudget(slot)
         slot.lastError = null
         this.peakUsedBytes = Math.max(this.peakUsedBytes, this.usedBytes())
         this.rebalanceThreads()
@@ -446,6 +456,21 @@ export class ModelScheduler {
         await this.stopWorker(slot, 'load failed')
       }
     })()
+  }
+
+  /** A model that took more than its estimate can push usage over the budget: page out idle ones. */
+  private trimToBudget(keep: ModelSlot): void {
+    const total = this.options.budget().totalBytes
+    let used = this.live().filter((x) => x.state !== 'stopping').reduce((sum, x) => sum + x.memoryBytes, 0)
+    const queued = new Set(this.queue.values().map((j) => j.model.id))
+    const idle = this.live()
+      .filter((x) => x !== keep && x.state === 'ready' && x.inFlight === 0 && !x.pinned && !queued.has(x.model.id))
+      .sort((a, b) => (a.lastUsedAt ?? 0) - (b.lastUsedAt ?? 0))
+    for (const victim of idle) {
+      if (used <= total) break
+      used -= victim.memoryBytes
+      void this.stopWorker(victim, `paged out: ${keep.model.name} took more memory than estimated`)
+    }
   }
 
   /** Start the spare worker when there is room for one more process (after a load, not during it). */
@@ -484,7 +509,6 @@ export class ModelScheduler {
     slot.crashes++
     slot.crashTimes = [...slot.crashTimes, now].filter((t) => now - t <= (this.options.crashWindowMs ?? 5 * 60_000))
     slot.lastError = `The worker ${info.description}`
-    slot.inFlight = 0
     if (slot.crashTimes.length >= (this.options.maxCrashes ?? 3)) {
       slot.state = 'quarantined'
       slot.restartAt = null
@@ -507,7 +531,8 @@ export class ModelScheduler {
       if (slot.state !== 'restarting' || this.disposed) return
       slot.state = 'unloaded'
       slot.restarts++
-      this.makeRoomAndLoad(slot, null)
+      // Reload now if it fits without paging anything out; else the next request for it loads it.
+      this.makeRoomAndLoad(slot, null, false)
       this.changed('restarted')
       this.pump()
     }, delay)
@@ -550,6 +575,9 @@ export class ModelScheduler {
     if (slot.state === 'restarting' || slot.state === 'quarantined') {
       slot.state = 'unloaded'
       slot.restartAt = null
+      slot.restartTimer = null
+      slot.crashTimes = []
+      this.pump()
       this.changed('unloaded')
       return true
     }

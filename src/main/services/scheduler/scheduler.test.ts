@@ -105,6 +105,21 @@ describe('scheduler with real workers', () => {
     expect(history.messages.map((m) => m.text)[0]).toBe('I am B')
   }, 60_000)
 
+  it('lets a realtime request for another model through ahead of queued batch work on the loaded one', async () => {
+    const { call, estimate } = await setup(2, { parallelRequestsPerModel: 1 })
+    await call('config.set', { key: 'maxVRAM', value: Math.floor((1.5 * estimate) / MB) })
+    await call('persona.update', { name: 'P1', settings: { maxTokens: 300 } })
+    await call('worker.load', { model: 'tiny-1' })
+    const finished: string[] = []
+    const batch = Array.from({ length: 6 }, (_, i) =>
+      call('persona.chat', { name: 'P1', prompt: `batch ${i}`, priority: 'batch', stateless: true }).then(() => void finished.push(`batch-${i}`)),
+    )
+    await waitFor(() => hosts[0].host.inference.scheduler.queueDepth() >= 4, 'batch queued')
+    const realtime = call('persona.chat', { name: 'P2', prompt: 'now', priority: 'realtime', stateless: true }).then(() => void finished.push('realtime'))
+    await Promise.all([...batch, realtime])
+    expect(finished.indexOf('realtime')).toBeLessThan(3)
+  }, 60_000)
+
   it('answers "busy" when the queue is full', async () => {
     const h = await setup(1, { maxQueueSize: 1, parallelRequestsPerModel: 1 })
     const { call } = h
@@ -143,6 +158,22 @@ describe('crash recovery', () => {
     expect(still.pid).toBe(other.pid)
     expect((await call('persona.chat', { name: 'P1', prompt: 'again', stateless: true })).text.length).toBeGreaterThan(0)
     expect(events.some((e) => e.event === 'alert' && e.payload.level === 'warning')).toBe(true)
+  }, 60_000)
+
+  it('after a crash mid-answer the model is paged out normally when another one needs the room', async () => {
+    const { call, estimate } = await setup(2)
+    await call('config.set', { key: 'maxVRAM', value: Math.floor((1.5 * estimate) / MB) })
+    await call('persona.update', { name: 'P1', settings: { maxTokens: 2000 } })
+    const pending = call('persona.chat', { name: 'P1', prompt: 'long', stateless: true })
+    await waitFor(async () => (await call('worker.list', {})).workers.find((w) => w.state === 'busy'), 'busy')
+    await call('worker.kill', { model: 'tiny-1' })
+    expect((await expectError(pending)).code).toBe('WORKER_CRASHED')
+    await waitFor(async () => (await call('worker.list', {})).workers.find((w) => w.modelId === 'tiny-1' && w.state === 'ready'), 'restart')
+    await call('persona.update', { name: 'P1', settings: { maxTokens: 8 } })
+    await call('persona.chat', { name: 'P1', prompt: 'again', stateless: true })
+    expect((await call('worker.list', {})).workers[0]).toMatchObject({ modelId: 'tiny-1', state: 'ready', inFlight: 0 })
+    const other = await call('persona.chat', { name: 'P2', prompt: 'room please', stateless: true, timeoutMs: 20_000 })
+    expect(other.evicted).toEqual(['tiny-1'])
   }, 60_000)
 
   it('quarantines a model after three crashes in the window, and a restart by hand lifts it', async () => {
