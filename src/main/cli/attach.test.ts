@@ -1,6 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { tempDir } from '../../../test/fixtures'
-import { requireBuiltCli, startCli, type CliRun } from '../../../test/cli'
+import { spawn } from 'node:child_process'
+import * as path from 'node:path'
+import { builtCli, requireBuiltCli, startCli, type CliRun } from '../../../test/cli'
+import { writeTinyModel } from '../services/models/tinyGguf'
 import { processAlive, waitFor } from '../../../test/inference'
 import type { OperationOutput } from '../../shared/contract/operations'
 
@@ -68,5 +71,16 @@ describe('CLI and a running Warden', () => {
     const workers = await cli<never>(['workers'], env)
     expect(workers.stdout).toMatch(/Memory: 0 B of 2(\.0)? GB used — 2(\.0)? GB \(maxVRAM setting\)/)
     expect(workers.stdout).toMatch(/No workers running/)
+
+    // A relative model path is the caller's: it keeps working from another folder.
+    const here = tempDir('warden-cli-cwd-')
+    await writeTinyModel(path.join(here, 'mine.gguf'), { seed: 9 })
+    const created = await new Promise<number | null>((resolve) =>
+      spawn(process.execPath, [builtCli, 'persona', 'create', '--name', 'Mine', '--model', './mine.gguf'], { cwd: here, env: { ...process.env, ...env }, stdio: 'ignore' }).on('exit', resolve),
+    )
+    expect(created).toBe(0)
+    const chat = await cli<OperationOutput<'persona.chat'>>(['persona', 'chat', 'Mine', 'hi', '--json'], env)
+    expect(chat.code).toBe(0)
+    expect(chat.json()).toMatchObject({ modelId: 'mine', loaded: true })
   }, 60_000)
 })

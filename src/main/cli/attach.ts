@@ -3,7 +3,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import WebSocket from 'ws'
 import type { AnyEvent } from '../../shared/contract/events'
-import type { Result } from '../../shared/errors'
+import { WardenError, type Result } from '../../shared/errors'
 
 /** Where a command runs: in a Warden that is already running for this home, or in this process. */
 export interface Invoker {
@@ -19,6 +19,7 @@ interface Discovery {
   token: string
   pid: number
   url: string
+  version?: string
 }
 
 function readDiscovery(home: string): Discovery | null {
@@ -37,9 +38,13 @@ function readDiscovery(home: string): Discovery | null {
  * `server.json`: port and token, readable by the user only), the way the `ollama` and `lms` CLIs
  * talk to their server. Resolves to null when none runs or it does not answer.
  */
-export async function attach(home: string, timeoutMs = 1500): Promise<Invoker | null> {
+export async function attach(home: string, version: string, warn: (line: string) => void, timeoutMs = 5000): Promise<Invoker | null> {
   const d = readDiscovery(home)
   if (!d) return null
+  if (d.version !== version) {
+    warn(`⚠️  The Warden running at ${d.url} is version ${d.version ?? 'unknown'}, this CLI is ${version}: running this command here instead.`)
+    return null
+  }
   const ws = new WebSocket(`ws://127.0.0.1:${d.port}/ws?token=${encodeURIComponent(d.token)}`)
   const opened = await new Promise<boolean>((resolve) => {
     const timer = setTimeout(() => resolve(false), timeoutMs)
@@ -48,7 +53,10 @@ export async function attach(home: string, timeoutMs = 1500): Promise<Invoker | 
   })
   if (!opened) {
     ws.terminate()
-    return null
+    // It runs (its process is alive) but does not answer: do not start a second scheduler beside it.
+    throw new WardenError('UNAVAILABLE', `The Warden running for this home (pid ${d.pid}, ${d.url}) does not answer`, {
+      hint: 'Wait for it, restart it, or run this command in its own process with --local.',
+    })
   }
   const pending = new Map<string, (r: Result<unknown>) => void>()
   const listeners: Array<(e: AnyEvent) => void> = []

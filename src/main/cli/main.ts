@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto'
+import * as path from 'node:path'
 import { Command, CommanderError, Option } from 'commander'
 import { operationNames, operations, type OperationName, type OperationOutput } from '../../shared/contract/operations'
 import type { SerializedError } from '../../shared/errors'
-import { WardenHost } from '../services/host/WardenHost'
+import { readOwnVersion, WardenHost } from '../services/host/WardenHost'
 import { resolveWardenHome } from '../services/storage/paths'
 import { attach, type Invoker } from './attach'
 import { chatFooter, exitCodeOf, formatters } from './format'
@@ -139,6 +140,21 @@ async function localInvoker(global: GlobalOptions, needsWorkspace: boolean): Pro
   }
 }
 
+const looksLikePath = (v: unknown): v is string => typeof v === 'string' && !/^(hf:|https?:\/\/)/i.test(v) && (/[\\/]/.test(v) || v.toLowerCase().endsWith('.gguf'))
+
+/** Paths are the caller's: make them absolute here, before a running Warden (another folder) sees them. */
+function absolutizePaths(name: OperationName, input: Record<string, unknown>): void {
+  if (name === 'model.add' && typeof input.path === 'string') input.path = path.resolve(input.path)
+  if ((name === 'persona.create' || name === 'persona.update') && looksLikePath(input.model)) input.model = path.resolve(input.model)
+  if (name === 'config.set' && input.key === 'modelStoragePath' && typeof input.value === 'string' && input.value) input.value = path.resolve(input.value)
+}
+
+let ownVersion: string | null = null
+function cliVersion(): string {
+  ownVersion ??= readOwnVersion()
+  return ownVersion
+}
+
 function progressBar(fraction: number, width = 24): string {
   const n = Math.round(Math.max(0, Math.min(1, fraction)) * width)
   return `[${'█'.repeat(n)}${'░'.repeat(width - n)}] ${String(Math.round(fraction * 100)).padStart(3)}%`
@@ -154,7 +170,8 @@ async function runOperation(io: CliIo, global: GlobalOptions & { local?: boolean
   let invoker: Invoker | null = null
   try {
     const home = global.home ?? resolveWardenHome()
-    invoker = (!global.local && attachable(name) && (await attach(home))) || (await localInvoker(global, needsWorkspace))
+    absolutizePaths(name, input)
+    invoker = (!global.local && attachable(name) && (await attach(home, cliVersion(), io.err))) || (await localInvoker(global, needsWorkspace))
     const inv = invoker
     if (!json) {
       inv.onEvent((e) => {

@@ -16,15 +16,16 @@ const ChatRequest = z.object({
       }),
     )
     .min(1, 'messages must hold at least one message'),
-  stream: z.boolean().optional(),
-  temperature: z.number().min(0).max(2).optional(),
-  top_p: z.number().gt(0).max(1).optional(),
-  max_tokens: z.number().int().min(1).optional(),
-  max_completion_tokens: z.number().int().min(1).optional(),
-  seed: z.number().int().optional(),
+  stream: z.boolean().nullish(),
+  temperature: z.number().min(0).max(2).nullish(),
+  top_p: z.number().gt(0).max(1).nullish(),
+  max_tokens: z.number().int().min(1).max(8192).nullish(),
+  max_completion_tokens: z.number().int().min(1).max(8192).nullish(),
+  seed: z.number().int().nonnegative().nullish(),
+  n: z.literal(1, 'Warden answers one choice (n = 1)').nullish(),
 })
 
-const STATUS: Record<string, number> = { INVALID_INPUT: 400, NOT_FOUND: 404, BUSY: 429, DOES_NOT_FIT: 507, QUARANTINED: 503, TIMEOUT: 504, WORKER_CRASHED: 502 }
+const STATUS: Record<string, number> = { INVALID_INPUT: 400, NOT_FOUND: 404, CONFLICT: 409, BUSY: 429, DOES_NOT_FIT: 507, QUARANTINED: 503, UNAVAILABLE: 503, TIMEOUT: 504, WORKER_CRASHED: 502, CANCELLED: 499, NO_SPACE: 507, DOWNLOAD_FAILED: 502 }
 
 function textOf(content: z.infer<typeof ChatRequest>['messages'][number]['content']): string {
   if (content === null) return ''
@@ -90,7 +91,7 @@ export async function handleOpenAi(host: WardenHost, req: http.IncomingMessage, 
       systemPrompt: system.length ? system.join('\n\n') : undefined,
       history,
       prompt: textOf(last.content),
-      settings: { temperature: r.temperature, topP: r.top_p, maxTokens: r.max_completion_tokens ?? r.max_tokens, seed: r.seed },
+      settings: { temperature: r.temperature ?? undefined, topP: r.top_p ?? undefined, maxTokens: r.max_completion_tokens ?? r.max_tokens ?? undefined, seed: r.seed ?? undefined },
       priority: 'default',
       signal: abort.signal,
       onText: r.stream ? (text) => res.write(chunk({ content: text }, null)) : undefined,

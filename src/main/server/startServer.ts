@@ -171,7 +171,12 @@ export async function startServer(host: WardenHost, options: ServerOptions): Pro
   })
   wss.on('connection', (ws) => {
     sockets.add(ws)
-    ws.on('close', () => sockets.delete(ws))
+    // A client that goes away (a CLI killed mid-chat) cancels what it was waiting for.
+    const calls = new Set<string>()
+    ws.on('close', () => {
+      sockets.delete(ws)
+      for (const id of calls) host.cancel(id)
+    })
     ws.on('message', async (data) => {
       let msg: ClientMessage
       try {
@@ -181,7 +186,8 @@ export async function startServer(host: WardenHost, options: ServerOptions): Pro
         ws.send(JSON.stringify({ type: 'error', message: `Bad message: ${(error as Error).message}` }))
         return
       }
-      const result: Result<unknown> = await host.invoke(msg.op, msg.input, msg.id)
+      calls.add(msg.id)
+      const result: Result<unknown> = await host.invoke(msg.op, msg.input, msg.id).finally(() => calls.delete(msg.id))
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: 'result', id: msg.id, result }))
     })
   })
@@ -193,7 +199,7 @@ export async function startServer(host: WardenHost, options: ServerOptions): Pro
   const port = (server.address() as AddressInfo).port
   const url = `http://127.0.0.1:${port}/`
   const discovery = path.join(host.home, 'server.json')
-  fs.writeFileSync(discovery, JSON.stringify({ port, token, pid: process.pid, url }), { mode: 0o600 })
+  fs.writeFileSync(discovery, JSON.stringify({ port, token, pid: process.pid, url, version: host.info().version }), { mode: 0o600 })
   return {
     url,
     urlWithToken: `${url}?token=${token}`,

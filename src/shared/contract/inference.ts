@@ -146,12 +146,14 @@ export const settingDefs = {
   maxConcurrentWorkers: { schema: z.coerce.number().int().min(1).max(64), default: 4, description: 'Most worker processes running at once' },
   maxRAMPerWorker: { schema: z.coerce.number().int().min(256), default: 4096, description: 'JavaScript heap limit of each worker process in MB' },
   autoInstallModels: { schema: z.enum(['true', 'false']).transform((v) => v === 'true').or(z.boolean()), default: true, description: 'Download a persona’s missing model on first use' },
-  modelStoragePath: { schema: z.string().min(1), default: '', description: 'Folder of downloaded models; empty = $WARDEN_HOME/models' },
+  modelStoragePath: {
+    schema: z.string().refine((p) => p === '' || /^([a-zA-Z]:[\\/]|[\\/])/.test(p), 'give an absolute folder path (or "" for the default)'),
+    default: '', description: 'Folder of downloaded models; empty = $WARDEN_HOME/models' },
   maxModelCacheSize: { schema: z.coerce.number().int().min(0), default: 0, description: 'Largest total size of downloaded models in MB; 0 = no limit' },
   parallelRequestsPerModel: { schema: z.coerce.number().int().min(1).max(16), default: 2, description: 'Generations one model runs at once (context sequences)' },
   maxQueueSize: { schema: z.coerce.number().int().min(1).max(10000), default: 64, description: 'Requests waiting at most; more are refused as busy' },
   idleUnloadMinutes: { schema: z.coerce.number().min(0), default: 30, description: 'Unload a model idle this long (minutes); 0 = never' },
-  requestTimeoutMs: { schema: z.coerce.number().int().min(1000), default: 300000, description: 'Longest a request may wait and run (ms)' },
+  requestTimeoutMs: { schema: z.coerce.number().int().min(1000).max(86_400_000, 'at most 24 hours (86400000 ms)'), default: 300000, description: 'Longest a request may wait and run (ms)' },
   gpuLayers: { schema: z.union([z.literal('auto'), z.coerce.number().int().min(0)]), default: 'auto' as 'auto' | number, description: 'Layers offloaded to the GPU: auto, or a number (0 = CPU only)' },
   threadsPerWorker: { schema: z.coerce.number().int().min(0).max(256), default: 0, description: 'Threads per worker; 0 = Warden chooses from the cores and the running workers' },
 } as const

@@ -354,7 +354,7 @@ export const operations = {
       priority: Priority.default('realtime'),
       /** Answer without adding to the conversation. */
       stateless: z.boolean().default(false),
-      timeoutMs: z.coerce.number().int().min(100).optional(),
+      timeoutMs: z.coerce.number().int().min(100).max(86_400_000, 'at most 24 hours (86400000 ms)').optional(),
     }),
     output: GenerationResult,
     mutates: true,

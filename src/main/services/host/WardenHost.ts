@@ -40,7 +40,7 @@ export interface WardenHostOptions {
   inference?: Pick<InferenceOptions, 'detectGpus' | 'freeSpace' | 'scheduler'>
 }
 
-function readOwnVersion(): string {
+export function readOwnVersion(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url))
   for (let i = 0; i < 6; i++) {
     try {
@@ -220,6 +220,7 @@ export class WardenHost {
     for (const d of demo) {
       const file = path.join(dir, `${d.model}.gguf`)
       if (!fs.existsSync(file)) await writeTinyModel(file, { name: d.model, seed: d.seed })
+      await ai.models.add(file, 'download')
       if (!ai.personas.find(d.persona)) ai.personas.create({ name: d.persona, model: d.model, systemPrompt: d.prompt, settings: { maxTokens: 64, temperature: 0.7 } })
     }
     this.emit('personas.changed', { at: Date.now() })

@@ -79,14 +79,18 @@ export function createHandlers(host: WardenHost): Handlers {
     'persona.list': async () => ({ personas: host.inference.personas.list() }),
     'persona.create': async (input) => {
       const ai = host.inference
-      await ai.models.resolve(input.model) // refuse a model that names nothing now, not at the first chat
-      const p = ai.personas.create(input)
+      // Refuse a model that names nothing now, not at the first chat; a file is kept as its model id.
+      const resolved = await ai.models.resolve(input.model)
+      const p = ai.personas.create({ ...input, model: resolved.install ? input.model : resolved.id })
       host.emit('personas.changed', { at: Date.now() })
       return p
     },
     'persona.update': async ({ name, ...change }) => {
       const ai = host.inference
-      if (change.model) await ai.models.resolve(change.model)
+      if (change.model) {
+        const resolved = await ai.models.resolve(change.model)
+        if (!resolved.install) change.model = resolved.id
+      }
       const p = ai.personas.update(name, change)
       host.emit('personas.changed', { at: Date.now() })
       return p

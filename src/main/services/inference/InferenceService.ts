@@ -97,13 +97,14 @@ export class InferenceService {
     return this.scheduler.budget()
   }
 
-  async modelRef(resolved: ResolvedModel): Promise<ModelRef> {
+  async modelRef(resolved: ResolvedModel, contextSize?: number): Promise<ModelRef> {
     if (!resolved.path) throw new WardenError('NOT_FOUND', `${resolved.name} is not installed`, { hint: `Install it: warden model install ${resolved.install?.uri ?? resolved.id}` })
-    return { id: resolved.id, name: resolved.name, path: resolved.path, estimateBytes: await this.models.estimate(resolved.path) }
+    return { id: resolved.id, name: resolved.name, path: resolved.path, estimateBytes: await this.models.estimate(resolved.path, contextSize), contextSize }
   }
 
   /** A model ready to schedule: resolved, and installed first when the setting allows. */
-  private async readyModel(ref: string, call: { signal?: AbortSignal; onProgress?: GenerateCall['onProgress'] }): Promise<{ model: ModelRef; installed: boolean }> {
+  private async readyModel(ref: string, call: { signal?: AbortSignal; onProgress?: GenerateCall['onProgress']; contextSize?: number }): Promise<{ model: ModelRef; installed: boolean }> {
+    await this.refreshGpus() // the budget needs the first GPU reading
     let resolved = await this.models.resolve(ref)
     let installed = false
     if (!resolved.path) {
@@ -125,13 +126,13 @@ export class InferenceService {
       resolved = await this.models.resolve(ref)
       installed = true
     }
-    return { model: await this.modelRef(resolved), installed }
+    return { model: await this.modelRef(resolved, call.contextSize), installed }
   }
 
   /** Generate an answer from a persona: install and load its model as needed, stream the text. */
   async generate(call: GenerateCall): Promise<GenerationResult> {
     const started = Date.now()
-    const { model, installed } = await this.readyModel(call.persona.model, call)
+    const { model, installed } = await this.readyModel(call.persona.model, { ...call, contextSize: call.persona.settings.contextSize })
     const overrides = Object.fromEntries(Object.entries(call.settings ?? {}).filter(([, v]) => v !== undefined && v !== null))
     const s = { ...call.persona.settings, ...overrides }
     const scheduled = await this.scheduler.submit(model, { priority: priorities[call.priority], signal: call.signal, timeoutMs: call.timeoutMs }, async ({ worker, slot, signal }) => {
@@ -180,8 +181,10 @@ export class InferenceService {
     const persona = this.personas.get(input.name)
     const history = input.stateless ? [] : this.personas.history(persona.id).map((m) => ({ role: m.role, text: m.text }))
     const at = Date.now()
+    const epoch = this.personas.epoch(persona.id)
     const result = await this.generate({ persona, history, prompt: input.prompt, priority: input.priority, signal: ctx.signal, timeoutMs: input.timeoutMs, onText: ctx.onText, onProgress: ctx.onProgress })
-    if (!input.stateless) {
+    // Not stored when the conversation was cleared, or the persona deleted, while it answered.
+    if (!input.stateless && this.personas.epoch(persona.id) === epoch) {
       this.personas.append(persona.id, [
         { role: 'user', text: input.prompt, at },
         { role: 'assistant', text: result.text, at: Date.now() },

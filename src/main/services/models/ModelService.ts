@@ -117,9 +117,10 @@ export class ModelService {
   }
 
   /** Bytes the scheduler reserves to load this file with the current context settings. */
-  async estimate(file: string): Promise<number> {
-    const { contextSize, sequences } = this.options.loadShape()
-    return estimateMemory(await this.shape(file), contextSize, sequences).total
+  async estimate(file: string, contextSize = this.options.loadShape().contextSize): Promise<number> {
+    const shape = await this.shape(file)
+    const { sequences } = this.options.loadShape()
+    return estimateMemory(shape, Math.min(contextSize, shape.contextLength ?? contextSize), sequences).total
   }
 
   private async factsFor(file: string) {
@@ -203,7 +204,7 @@ export class ModelService {
       out.push({
         id,
         name: name.replace(/\.gguf$/i, ''),
-        source: 'download',
+        source: 'file',
         uri: null,
         path: file,
         installed: true,
@@ -269,8 +270,11 @@ export class ModelService {
     })
   }
 
-  /** Register a local .gguf file (it stays where it is). */
-  async add(file: string): Promise<ModelInfo> {
+  /**
+   * Register a local .gguf file (it stays where it is). `download` marks a file Warden made itself
+   * (the demo's), which `remove` may delete.
+   */
+  async add(file: string, source: 'file' | 'download' = 'file'): Promise<ModelInfo> {
     const abs = path.resolve(file)
     let st: fs.Stats
     try {
@@ -293,8 +297,7 @@ export class ModelService {
       const taken = new Set([...this.rows().map((r) => r.id), ...catalog.map((c) => c.id)])
       for (let i = 2; taken.has(id); i++) id = `${modelIdFromFile(abs)}-${i}`
     }
-    const inModelsDir = path.dirname(abs) === path.resolve(this.modelsDir)
-    this.upsert({ id, name: path.basename(abs).replace(/\.gguf$/i, ''), source: inModelsDir ? 'download' : 'file', uri: existing?.uri ?? null, path: abs, size: st.size, sha256: existing?.sha256 ?? null, added_at: Date.now() })
+    this.upsert({ id, name: path.basename(abs).replace(/\.gguf$/i, ''), source: existing?.source ?? source, uri: existing?.uri ?? null, path: abs, size: st.size, sha256: existing?.sha256 ?? null, added_at: Date.now() })
     this.options.onChange?.()
     return this.info(id)
   }
@@ -335,6 +338,12 @@ export class ModelService {
     const row = this.row(id)
     let deletedFile: string | null = null
     let freedBytes = 0
+    const looseFile = !row && info.source === 'file'
+    if (looseFile) {
+      throw new WardenError('CONFLICT', `${info.path} was put in the models folder by hand; Warden deletes only the models it downloaded`, {
+        hint: 'Delete or move that file yourself if you no longer want it.',
+      })
+    }
     if (info.path && info.source !== 'file' && fs.existsSync(info.path)) {
       freedBytes = fs.statSync(info.path).size
       fs.rmSync(info.path, { force: true })

@@ -22,6 +22,13 @@ export interface PersonaInput {
 
 /** Personas and their conversations, in SQLite. */
 export class PersonaStore {
+  /** Bumped when a conversation is cleared: an answer that was running then is not stored. */
+  private readonly epochs = new Map<string, number>()
+
+  epoch(personaId: string): number {
+    return this.epochs.get(personaId) ?? 0
+  }
+
   constructor(
     private readonly database: WardenDatabase,
     private readonly now: () => number = Date.now,
@@ -99,14 +106,18 @@ export class PersonaStore {
     return (this.db.prepare('SELECT role, text, at FROM persona_messages WHERE persona_id = ? ORDER BY seq').all(personaId) as ChatMessage[]).map((m) => ({ role: m.role, text: m.text, at: m.at }))
   }
 
-  append(personaId: string, messages: ChatMessage[]): void {
+  /** Add to a conversation; false when the persona was deleted meanwhile. */
+  append(personaId: string, messages: ChatMessage[]): boolean {
+    if (!this.db.prepare('SELECT 1 FROM personas WHERE id = ?').get(personaId)) return false
     const insert = this.db.prepare('INSERT INTO persona_messages (persona_id, seq, role, text, at) VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM persona_messages WHERE persona_id = ?), ?, ?, ?)')
     this.db.transaction(() => {
       for (const m of messages) insert.run(personaId, personaId, m.role, m.text, m.at)
     })()
+    return true
   }
 
   clear(personaId: string): number {
+    this.epochs.set(personaId, this.epoch(personaId) + 1)
     return this.db.prepare('DELETE FROM persona_messages WHERE persona_id = ?').run(personaId).changes
   }
 }

@@ -15,6 +15,8 @@ export interface ModelRef {
   path: string
   /** Bytes it takes once loaded with `contextSize` × `sequences` (weights, KV cache, buffers). */
   estimateBytes: number
+  /** Context tokens per sequence to load it with (the persona's setting); the scheduler's default otherwise. */
+  contextSize?: number
 }
 
 type SlotState = WorkerState | 'unloaded'
@@ -427,7 +429,7 @@ export class ModelScheduler {
           modelPath: slot.model.path,
           gpuLayers: settings.gpuLayers,
           sequences: settings.parallelRequestsPerModel,
-          contextSize: this.options.contextSize ?? 1024,
+          contextSize: slot.model.contextSize ?? this.options.contextSize ?? 1024,
           threads: slot.threads,
         })
         if (slot.worker !== worker) return

@@ -52,6 +52,15 @@ describe('requests', () => {
     expect(await h.call('operation.cancel', { callId: 'chat-1' })).toEqual({ cancelled: false })
   }, 60_000)
 
+  it('does not store an answer that was running when the conversation was cleared', async () => {
+    const h = await setup()
+    const chat = h.call('persona.chat', { name: 'Long', prompt: 'talk' })
+    await waitFor(() => h.host.inference.scheduler.slot('tiny-1')?.inFlight === 1, 'running')
+    await h.call('persona.clear', { name: 'Long' })
+    await chat
+    expect((await h.call('persona.history', { name: 'Long' })).messages).toEqual([])
+  }, 60_000)
+
   it('times out a request that waits too long, and one that runs too long', async () => {
     const h = await setup({ parallelRequestsPerModel: 1 })
     const long = h.call('persona.chat', { name: 'Long', prompt: 'go', stateless: true })

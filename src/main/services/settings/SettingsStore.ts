@@ -16,12 +16,16 @@ export interface SettingRow {
 /** The seed's AICapabilities, stored in the database's settings table; read fresh on every use. */
 export class SettingsStore {
   private cache: Settings | null = null
+  /** SQLite's data_version: it changes when another process (a CLI, the app) commits. */
+  private cachedAt = -1
   private readonly listeners = new Set<(key: SettingKey) => void>()
 
   constructor(private readonly database: WardenDatabase) {}
 
   get(): Settings {
-    if (this.cache) return this.cache
+    const version = this.database.db.pragma('data_version', { simple: true }) as number
+    if (this.cache && version === this.cachedAt) return this.cache
+    this.cachedAt = version
     const out: Record<string, unknown> = {}
     for (const key of settingKeys) {
       const stored = this.database.getSetting<unknown>(PREFIX + key)
