@@ -107,6 +107,16 @@ export const formatters: Formatters = {
     ].join('\n\n')
   },
   'model.install': (o) => `✅ ${o.name} installed: ${o.path} (${formatBytes(o.size ?? 0)})`,
+  'model.inspect': (o) =>
+    [
+      `${o.model.name} (${o.model.id}): ${o.model.path}`,
+      o.model.facts
+        ? `  ${o.model.facts.architecture}, ${o.model.facts.parameters ? `${formatCount(o.model.facts.parameters)} parameters, ` : ''}${o.model.facts.layers} layers, ${o.model.facts.fileType ?? ''}, trained context ${o.model.facts.contextLength}, file ${formatBytes(o.model.size ?? 0)}`
+        : '',
+      `  With ${o.estimate.contextSize} tokens of context × ${o.estimate.sequences} sequence(s) and ${o.estimate.gpuLayers} layers on the GPU: ~${formatBytes(o.estimate.vramBytes)} VRAM + ~${formatBytes(o.estimate.ramBytes)} RAM`,
+    ]
+      .filter(Boolean)
+      .join('\n'),
   'model.add': (o) => `✅ Added ${o.id}: ${o.path}${o.facts ? ` (${o.facts.architecture}, needs ~${formatBytes(o.facts.estimatedMemory)})` : ''}`,
   'model.remove': (o) => (o.deletedFile ? `🗑️  Removed ${o.id}: deleted ${o.deletedFile} (${formatBytes(o.freedBytes)} freed)` : `Removed ${o.id} from the list (its file was left where it is)`),
   'worker.list': (o) => {

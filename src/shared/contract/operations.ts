@@ -232,6 +232,21 @@ export const operations = {
     mutates: true,
     cli: { positional: ['uri'] },
   }),
+  'model.inspect': defineOperation({
+    summary: 'A model’s facts from its GGUF header, and the memory it needs for a context size and GPU offload',
+    input: z.object({
+      id: z.string().min(1, 'a model id is required'),
+      contextSize: z.coerce.number().int().min(128).max(1_048_576).default(1024),
+      gpuLayers: z.coerce.number().int().min(0).max(1000).default(0),
+      sequences: z.coerce.number().int().min(1).max(64).default(1),
+    }),
+    output: z.object({
+      model: ModelInfo,
+      estimate: z.object({ vramBytes: z.number(), ramBytes: z.number(), gpuLayers: z.number(), contextSize: z.number(), sequences: z.number() }),
+    }),
+    mutates: false,
+    cli: { positional: ['id'] },
+  }),
   'model.add': defineOperation({
     summary: 'Add a local .gguf file as a model (it stays where it is)',
     input: z.object({ path: z.string().min(1, 'a .gguf file path is required') }),

@@ -2,6 +2,7 @@ import * as path from 'node:path'
 import type { OperationName, OperationOutput, OperationParsedInput } from '../../../shared/contract/operations'
 import { WardenError } from '../../../shared/errors'
 import { formatBytes } from '../../../shared/format'
+import { splitMemory } from '../models/ggufFacts'
 import type { ProgressFn } from '../hibernation/context'
 import type { WardenHost } from './WardenHost'
 
@@ -58,6 +59,13 @@ export function createHandlers(host: WardenHost): Handlers {
         onProgress: (p) =>
           ctx.progress('downloading', `${p.fileName}: ${formatBytes(p.bytesDownloaded)}${p.bytesTotal ? ` of ${formatBytes(p.bytesTotal)}` : ''}`, p.percent === null ? null : p.percent / 100),
       })
+    },
+    'model.inspect': async ({ id, contextSize, gpuLayers, sequences }) => {
+      const ai = host.inference
+      const model = await ai.models.info(id, (x) => ai.scheduler.isLoaded(x))
+      if (!model.path || !model.installed) throw new WardenError('NOT_FOUND', `${model.name} is not installed, so its GGUF cannot be read yet`, { hint: `Install it: warden model install ${model.id}` })
+      const shape = await ai.models.shape(model.path)
+      return { model, estimate: { ...splitMemory(shape, contextSize, sequences, gpuLayers), sequences } }
     },
     'model.add': async ({ path: file }) => host.inference.models.add(file),
     'model.remove': async ({ id }) => host.inference.removeModel(id),

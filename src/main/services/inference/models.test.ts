@@ -98,6 +98,26 @@ describe('models', () => {
     await waitFor(async () => (await call('worker.list', {})).workers.length === 0, 'the worker to stop')
   }, 60_000)
 
+  it('estimates memory for a context size and a GPU offload from the GGUF header', async () => {
+    const { call, home } = await setup()
+    await writeTinyModels(path.join(home, 'models'), 1)
+    const cpu = await call('model.inspect', { id: 'tiny-1', contextSize: 1024 })
+    expect(cpu.model.facts).toMatchObject({ architecture: 'llama', layers: 2, contextLength: 1024 })
+    expect(cpu.estimate).toMatchObject({ vramBytes: 0, gpuLayers: 0, contextSize: 1024 })
+    expect(cpu.estimate.ramBytes).toBeGreaterThan(cpu.model.size!)
+    const gpu = await call('model.inspect', { id: 'tiny-1', contextSize: 1024, gpuLayers: 99 })
+    expect(gpu.estimate.gpuLayers).toBe(3) // 2 blocks + the output layer
+    expect(gpu.estimate.ramBytes).toBe(0)
+    expect(gpu.estimate.vramBytes).toBe(cpu.estimate.ramBytes)
+    const half = await call('model.inspect', { id: 'tiny-1', contextSize: 1024, gpuLayers: 1 })
+    expect(half.estimate.vramBytes).toBeGreaterThan(0)
+    expect(half.estimate.ramBytes).toBeGreaterThan(0)
+    // More context than the model was trained on is capped at what it supports.
+    expect((await call('model.inspect', { id: 'tiny-1', contextSize: 8192 })).estimate.contextSize).toBe(1024)
+    const twoSeq = await call('model.inspect', { id: 'tiny-1', contextSize: 1024, sequences: 2 })
+    expect(twoSeq.estimate.ramBytes).toBeGreaterThan(cpu.estimate.ramBytes)
+  })
+
   it('refuses unknown settings and bad values with the setting’s meaning', async () => {
     const { call } = await setup()
     const unknown = await expectError(call('config.set', { key: 'maxVram', value: 10 }))

@@ -73,6 +73,22 @@ export function estimateMemory(shape: ModelShape, contextSize: number, sequences
   return { total: Math.ceil(total), weights: shape.fileSize, kvPerToken }
 }
 
+/**
+ * Where the memory goes with `gpuLayers` of the model's layers offloaded: the offloaded share of the
+ * weights and of the KV cache, and the compute buffers, on the GPU; the rest in RAM.
+ */
+export function splitMemory(shape: ModelShape, contextSize: number, sequences: number, gpuLayers: number): { vramBytes: number; ramBytes: number; gpuLayers: number; contextSize: number } {
+  const layers = shape.layers ?? 32
+  const offloaded = Math.max(0, Math.min(gpuLayers, layers + 1)) // + 1: the output layer
+  const share = Math.min(1, offloaded / (layers + 1))
+  const ctx = Math.min(contextSize, shape.contextLength ?? contextSize)
+  const est = estimateMemory(shape, ctx, sequences)
+  const kv = est.kvPerToken * ctx * sequences
+  const compute = est.total - est.weights - kv
+  const vram = offloaded > 0 ? Math.ceil(est.weights * share + kv * Math.min(1, offloaded / layers) + compute) : 0
+  return { vramBytes: vram, ramBytes: Math.max(0, est.total - vram), gpuLayers: offloaded, contextSize: ctx }
+}
+
 export function factsOf(shape: ModelShape, contextSize: number, sequences: number): ModelFacts {
   const est = estimateMemory(shape, contextSize, sequences)
   return {
