@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { tempDir } from '../../../test/fixtures'
 import { spawn } from 'node:child_process'
+import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { builtCli, requireBuiltCli, startCli, type CliRun } from '../../../test/cli'
 import { writeTinyModel } from '../services/models/tinyGguf'
@@ -71,6 +72,13 @@ describe('CLI and a running Warden', () => {
     const workers = await cli<never>(['workers'], env)
     expect(workers.stdout).toMatch(/Memory: 0 B of 2(\.0)? GB used — 2(\.0)? GB \(maxVRAM setting\)/)
     expect(workers.stdout).toMatch(/No workers running/)
+
+    // A stale discovery file whose process id now belongs to another live process: nothing listens
+    // on its port, so the command runs here.
+    fs.writeFileSync(path.join(env.WARDEN_HOME, 'server.json'), JSON.stringify({ port: 9, token: 'x', pid: process.pid, url: 'http://127.0.0.1:9/', version: '0.1.0' }))
+    const stale = await cli<OperationOutput<'worker.list'>>(['workers', '--json'], env)
+    expect(stale.code).toBe(0)
+    expect(stale.json().workers).toEqual([])
 
     // A relative model path is the caller's: it keeps working from another folder.
     const here = tempDir('warden-cli-cwd-')

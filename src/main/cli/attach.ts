@@ -46,12 +46,17 @@ export async function attach(home: string, version: string, warn: (line: string)
     return null
   }
   const ws = new WebSocket(`ws://127.0.0.1:${d.port}/ws?token=${encodeURIComponent(d.token)}`)
-  const opened = await new Promise<boolean>((resolve) => {
-    const timer = setTimeout(() => resolve(false), timeoutMs)
-    ws.once('open', () => (clearTimeout(timer), resolve(true)))
-    ws.once('error', () => (clearTimeout(timer), resolve(false)))
+  const opened = await new Promise<'open' | 'refused' | 'silent'>((resolve) => {
+    const timer = setTimeout(() => resolve('silent'), timeoutMs)
+    ws.once('open', () => (clearTimeout(timer), resolve('open')))
+    // Nothing listening there, or someone else is (a stale file whose process id was reused).
+    ws.once('error', () => (clearTimeout(timer), resolve('refused')))
   })
-  if (!opened) {
+  if (opened === 'refused') {
+    ws.terminate()
+    return null
+  }
+  if (opened === 'silent') {
     ws.terminate()
     // It runs (its process is alive) but does not answer: do not start a second scheduler beside it.
     throw new WardenError('UNAVAILABLE', `The Warden running for this home (pid ${d.pid}, ${d.url}) does not answer`, {
