@@ -109,16 +109,6 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void, extra: 
   return program
 }
 
-export async function withHost<T>(global: GlobalOptions, fn: (host: WardenHost) => Promise<T>, needsWorkspace = true): Promise<T> {
-  const host = new WardenHost({ home: global.home ?? resolveWardenHome(), runtime: 'cli', watch: false })
-  try {
-    if (needsWorkspace) await host.openWorkspace(global.workspace ?? process.cwd())
-    return await fn(host)
-  } finally {
-    await host.shutdown()
-  }
-}
-
 /** Operations about models, workers, personas and settings: served by a running Warden when there is one. */
 function attachable(name: OperationName): boolean {
   return /^(model|worker|persona|config|operation)\./.test(name)

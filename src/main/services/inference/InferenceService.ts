@@ -80,16 +80,22 @@ export class InferenceService {
     void this.refreshGpus()
   }
 
-  /** Read the GPUs (systeminformation) at most once a minute. */
-  async refreshGpus(force = false): Promise<void> {
-    if (!force && this.gpuRead) return this.gpuRead
-    if (!force && Date.now() - this.gpusReadAt < 60_000 && this.gpusReadAt) return
+  /**
+   * The GPU reading (systeminformation): waited for only the first time; afterwards a reading older
+   * than a minute is refreshed in the background, never on a request's path.
+   */
+  async refreshGpus(): Promise<void> {
+    if (this.gpuRead) {
+      if (!this.gpusReadAt) return this.gpuRead
+      return
+    }
+    if (this.gpusReadAt && Date.now() - this.gpusReadAt < 60_000) return
     this.gpuRead = (async () => {
       this.gpus = await (this.options.detectGpus ?? detectGpus)()
       this.gpusReadAt = Date.now()
       this.gpuRead = null
     })()
-    return this.gpuRead
+    if (!this.gpusReadAt) return this.gpuRead
   }
 
   async budget(): Promise<MemoryBudget> {

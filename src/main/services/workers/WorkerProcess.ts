@@ -73,10 +73,6 @@ export class WorkerProcess {
     return this.exitInfo !== null
   }
 
-  get inFlight(): number {
-    return [...this.pending.values()].filter((p) => p.type === 'generate' || p.type === 'embed').length
-  }
-
   onExit(listener: (info: { code: number | null; signal: string | null; expected: boolean; description: string }) => void): void {
     this.exitListeners.push(listener)
   }
