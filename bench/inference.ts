@@ -211,21 +211,7 @@ async function responsiveness(base: string, modelsDir: string): Promise<string> 
         const live = new Set<string>()
         const generating =
           phase === 'busy'
-            ? names.map(async (name, i) => {
-                let tokens = 0
-                while (performance.now() < stopAt) {
-                  const id = randomUUID()
-                  live.add(id)
-                  try {
-                    tokens += (await h.call('persona.chat', { name, prompt: PROMPTS[i], stateless: true }, id)).tokens
-                  } catch (e) {
-                    if (WardenError.from(e).code !== 'CANCELLED') throw e
-                  } finally {
-                    live.delete(id)
-                  }
-                }
-                return tokens
-              })
+            ? names.map((name, i) => chatLoop(h, name, PROMPTS[i], live, stopAt, true))
             : []
         // A monitor per window (one re-enabled later would count the gap between windows as a delay);
         // they cannot be merged, so a phase reports the median of its windows' p50 and p99, and the max.
@@ -272,6 +258,26 @@ async function responsiveness(base: string, modelsDir: string): Promise<string> 
   })
 }
 
+/**
+ * Chat with one persona (once, or again and again until `stopAt`); the call ids in flight are in
+ * `live` so the caller can cancel them. Returns the tokens generated (a cancelled answer counts).
+ */
+async function chatLoop(h: BenchHost, name: string, prompt: string, live: Set<string>, stopAt: number, repeat: boolean): Promise<number> {
+  let tokens = 0
+  do {
+    const id = randomUUID()
+    live.add(id)
+    try {
+      tokens += (await h.call('persona.chat', { name, prompt, stateless: true }, id)).tokens
+    } catch (e) {
+      if (WardenError.from(e).code !== 'CANCELLED') throw e
+    } finally {
+      live.delete(id)
+    }
+  } while (repeat && performance.now() < stopAt)
+  return tokens
+}
+
 // ---------------------------------------------------------------------------- 3. thread assignment
 
 /** Generate on every persona at once for `boxMs` (repeating, or once), cancelling what still runs then. */
@@ -283,21 +289,7 @@ async function timeBoxed(h: BenchHost, names: string[], boxMs: number, repeat: b
     for (const id of live) h.host.cancel(id)
   }, boxMs)
   const perPersona = await Promise.all(
-    names.map(async (name, i) => {
-      let tokens = 0
-      do {
-        const id = randomUUID()
-        live.add(id)
-        try {
-          tokens += (await h.call('persona.chat', { name, prompt: PROMPTS[i], stateless: true }, id)).tokens
-        } catch (e) {
-          if (WardenError.from(e).code !== 'CANCELLED') throw e
-        } finally {
-          live.delete(id)
-        }
-      } while (repeat && performance.now() < stopAt)
-      return tokens
-    }),
+    names.map((name, i) => chatLoop(h, name, PROMPTS[i], live, stopAt, repeat)),
   )
   clearTimeout(timer)
   return { tokens: sum(perPersona), ms: performance.now() - start }
