@@ -2,6 +2,11 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { tempDir } from '../../../test/fixtures'
 import { spawn } from 'node:child_process'
 import * as fs from 'node:fs'
+import * as http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { WebSocketServer } from 'ws'
+import { tokenProof } from '../server/requests'
+import { readOwnVersion } from '../services/host/WardenHost'
 import * as path from 'node:path'
 import { builtCli, requireBuiltCli, startCli, type CliRun } from '../../../test/cli'
 import { writeTinyModel } from '../services/models/tinyGguf'
@@ -90,5 +95,86 @@ describe('CLI and a running Warden', () => {
     const chat = await cli<OperationOutput<'persona.chat'>>(['persona', 'chat', 'Mine', 'hi', '--json'], env)
     expect(chat.code).toBe(0)
     expect(chat.json()).toMatchObject({ modelId: 'mine', loaded: true })
+  }, 60_000)
+})
+
+/** A program on the discovery file's port: a Warden that knows the token (but sends hostile text), or an impostor. */
+async function fakeWarden(home: string, opts: { knowsToken: boolean; reply: (call: { id: string; op: string }, send: (msg: unknown) => void, raw: (text: string) => void) => void }) {
+  const token = 'a'.repeat(64)
+  const seen: string[] = []
+  const server = http.createServer((req, res) => {
+    seen.push(`${req.url} ${JSON.stringify(req.headers)}`)
+    const nonce = new URL(req.url ?? '/', 'http://x').searchParams.get('nonce') ?? ''
+    res.end(JSON.stringify({ ok: true, value: { proof: opts.knowsToken ? tokenProof(token, nonce) : 'f'.repeat(64) } }))
+  })
+  const wss = new WebSocketServer({ server })
+  wss.on('connection', (ws, req) => {
+    seen.push(`ws ${req.url} ${JSON.stringify(req.headers)}`)
+    ws.on('message', (d) => {
+      const call = JSON.parse(d.toString()) as { id: string; op: string }
+      seen.push(d.toString())
+      opts.reply(call, (m) => ws.send(JSON.stringify(m)), (t) => ws.send(t))
+    })
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  const port = (server.address() as AddressInfo).port
+  fs.writeFileSync(path.join(home, 'server.json'), JSON.stringify({ port, token, pid: process.pid, url: `http://127.0.0.1:${port}/`, version: readOwnVersion() }), { mode: 0o600 })
+  return { token, seen, close: () => new Promise<void>((r) => (wss.close(), server.close(() => r()))) }
+}
+
+describe('the CLI trusts neither the port nor what comes back', () => {
+  it('sends neither the token nor the prompt to a program that cannot prove it knows the token', async () => {
+    requireBuiltCli()
+    const home = tempDir('warden-impostor-home-')
+    const fake = await fakeWarden(home, { knowsToken: false, reply: () => undefined })
+    try {
+      const r = await cli<OperationOutput<'config.get'>>(['config', 'get', 'maxVRAM', '--json'], { WARDEN_HOME: home })
+      expect(r.code).toBe(0)
+      expect(r.json().settings[0].key).toBe('maxVRAM') // answered here instead
+      expect(r.stderr).toMatch(/cannot prove it knows the token/)
+      expect(fake.seen.join('\n')).not.toContain(fake.token)
+    } finally {
+      await fake.close()
+    }
+  }, 30_000)
+
+  it('strips terminal escape sequences from replies and streamed text, and survives a reply that is not JSON', async () => {
+    requireBuiltCli()
+    const home = tempDir('warden-hostile-home-')
+    const evil = '\x1b]0;owned\x07\x1b[2J\x1b[31mred\x9b1m\u202eevil'
+    const fake = await fakeWarden(home, {
+      knowsToken: true,
+      reply: (call, send, raw) => {
+        if (call.op === 'config.set') return send({ type: 'result', id: call.id, result: { ok: true, value: { key: `maxVRAM${evil}`, value: 1, default: 0, description: evil, isDefault: false } } })
+        if (call.op === 'persona.chat') {
+          send({ type: 'event', event: 'persona.token', payload: { callId: call.id, persona: 'Ada', text: `hi${evil}` } })
+          return send({ type: 'result', id: call.id, result: { ok: false, error: { code: 'NOT_FOUND', message: `gone${evil}`, hint: evil } } })
+        }
+        raw('<html>not json</html>')
+        raw('{"type":"result","id":' + JSON.stringify(call.id) + ',"result":"nonsense"}')
+      },
+    })
+    try {
+      const env = { WARDEN_HOME: home }
+      const set = await cli<never>(['config', 'set', 'maxVRAM', '1'], env)
+      expect(set.code).toBe(0)
+      expect(set.stdout).toContain('maxVRAM')
+      expect(set.stdout).toContain('red')
+      const chat = await cli<never>(['persona', 'chat', 'Ada', 'hello'], env)
+      expect(chat.code).toBe(1)
+      expect(chat.stdout).toContain('hired')
+      expect(chat.stderr).toContain('gone')
+      const json = await cli<never>(['config', 'set', 'maxVRAM', '1', '--json'], env)
+      expect(JSON.parse(json.stdout).key).toBe(`maxVRAM${evil}`) // JSON output stays exact (escaped)
+      for (const out of [set.stdout, set.stderr, chat.stdout, chat.stderr, json.stdout]) {
+        expect([...out].filter((c) => '\x1b\x07\x9b\u202e'.includes(c))).toEqual([])
+      }
+      const weird = await cli<never>(['worker', 'unload', 'x'], env)
+      expect(weird.code).toBe(1)
+      expect(weird.stderr).toMatch(/malformed result/)
+      expect(weird.stderr).not.toMatch(/at .*\.js:\d+/) // no stack trace
+    } finally {
+      await fake.close()
+    }
   }, 60_000)
 })

@@ -1,9 +1,11 @@
-import { randomUUID } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import * as fs from 'node:fs'
+import * as http from 'node:http'
 import * as path from 'node:path'
 import WebSocket from 'ws'
 import type { AnyEvent } from '../../shared/contract/events'
-import { WardenError, type Result } from '../../shared/errors'
+import { WardenError, isSerializedError, type Result } from '../../shared/errors'
+import { sameSecret, tokenProof } from '../server/requests'
 
 /** Where a command runs: in a Warden that is already running for this home, or in this process. */
 export interface Invoker {
@@ -25,7 +27,7 @@ interface Discovery {
 function readDiscovery(home: string): Discovery | null {
   try {
     const d = JSON.parse(fs.readFileSync(path.join(home, 'server.json'), 'utf8')) as Discovery
-    if (typeof d.port !== 'number' || typeof d.token !== 'string' || typeof d.pid !== 'number') return null
+    if (!Number.isInteger(d.port) || d.port < 1 || d.port > 65535 || typeof d.token !== 'string' || !Number.isInteger(d.pid)) return null
     process.kill(d.pid, 0) // throws when that process is gone (a stale file)
     return d
   } catch {
@@ -45,19 +47,27 @@ export async function attach(home: string, version: string, warn: (line: string)
     warn(`⚠️  The Warden running at ${d.url} is version ${d.version ?? 'unknown'}, this CLI is ${version}: running this command here instead.`)
     return null
   }
-  const ws = new WebSocket(`ws://127.0.0.1:${d.port}/ws?token=${encodeURIComponent(d.token)}`)
-  const opened = await new Promise<'open' | 'refused' | 'silent'>((resolve) => {
-    const timer = setTimeout(() => resolve('silent'), timeoutMs)
-    ws.once('open', () => (clearTimeout(timer), resolve('open')))
-    // Nothing listening there, or someone else is (a stale file whose process id was reused).
-    ws.once('error', () => (clearTimeout(timer), resolve('refused')))
-  })
-  if (opened === 'refused') {
-    ws.terminate()
+  const peer = await provesToken(d, timeoutMs)
+  if (peer === 'refused') return null
+  if (peer === 'impostor') {
+    // Something else listens on that port (a reused port, or a program waiting for our token).
+    warn(`⚠️  What listens on port ${d.port} is not the Warden of this home (it cannot prove it knows the token): running this command here instead.`)
     return null
   }
-  if (opened === 'silent') {
-    ws.terminate()
+  const ws = peer === 'ok' ? new WebSocket(`ws://127.0.0.1:${d.port}/ws`, { headers: { authorization: `Bearer ${d.token}` }, maxPayload: 64 * 1024 * 1024 }) : null
+  const opened = !ws
+    ? 'silent'
+    : await new Promise<'open' | 'refused' | 'silent'>((resolve) => {
+        const timer = setTimeout(() => resolve('silent'), timeoutMs)
+        ws.once('open', () => (clearTimeout(timer), resolve('open')))
+        ws.once('error', () => (clearTimeout(timer), resolve('refused')))
+      })
+  if (opened === 'refused') {
+    ws?.terminate()
+    return null
+  }
+  if (opened === 'silent' || !ws) {
+    ws?.terminate()
     // It runs (its process is alive) but does not answer: do not start a second scheduler beside it.
     throw new WardenError('UNAVAILABLE', `The Warden running for this home (pid ${d.pid}, ${d.url}) does not answer`, {
       hint: 'Wait for it, restart it, or run this command in its own process with --local.',
@@ -65,12 +75,21 @@ export async function attach(home: string, version: string, warn: (line: string)
   }
   const pending = new Map<string, (r: Result<unknown>) => void>()
   const listeners: Array<(e: AnyEvent) => void> = []
+  ws.on('error', () => ws.terminate())
   ws.on('message', (data) => {
-    const msg = JSON.parse(data.toString()) as { type: string; id?: string; result?: Result<unknown> } & AnyEvent
-    if (msg.type === 'result' && msg.id) {
-      pending.get(msg.id)?.(msg.result!)
+    let msg: { type?: unknown; id?: unknown; result?: Result<unknown> } & AnyEvent
+    try {
+      msg = JSON.parse(data.toString()) as typeof msg
+    } catch {
+      return // not ours to print; a result that never comes ends as "closed the connection"
+    }
+    if (msg?.type === 'result' && typeof msg.id === 'string') {
+      const r = msg.result
+      const result: Result<unknown> =
+        r && r.ok === true ? r : r && r.ok === false && isSerializedError(r.error) ? r : { ok: false, error: { code: 'INTERNAL', message: 'The running Warden sent a malformed result' } }
+      pending.get(msg.id)?.(result)
       pending.delete(msg.id)
-    } else if (msg.type === 'event') for (const l of listeners) l({ event: msg.event, payload: msg.payload } as AnyEvent)
+    } else if (msg?.type === 'event' && typeof msg.event === 'string') for (const l of listeners) l({ event: msg.event, payload: msg.payload } as AnyEvent)
   })
   ws.on('close', () => {
     for (const resolve of pending.values()) resolve({ ok: false, error: { code: 'UNAVAILABLE', message: `The running Warden (${d.url}) closed the connection`, hint: 'It may have quit; run the command again.' } })
@@ -89,4 +108,36 @@ export async function attach(home: string, version: string, warn: (line: string)
       await new Promise((r) => setTimeout(r, 0))
     },
   }
+}
+
+/**
+ * Before the token (or a prompt) leaves this process: the server must answer a fresh nonce with an
+ * HMAC keyed by the token, which only the Warden that wrote the discovery file can compute.
+ */
+function provesToken(d: Discovery, timeoutMs: number): Promise<'ok' | 'refused' | 'impostor' | 'silent'> {
+  const nonce = randomBytes(16).toString('hex')
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port: d.port, path: `/api/hello?nonce=${nonce}`, timeout: timeoutMs }, (res) => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (c: string) => {
+        body += c
+        if (body.length > 4096) req.destroy()
+      })
+      res.on('end', () => {
+        try {
+          const proof = (JSON.parse(body) as { value?: { proof?: unknown } }).value?.proof
+          resolve(typeof proof === 'string' && sameSecret(proof, tokenProof(d.token, nonce)) ? 'ok' : 'impostor')
+        } catch {
+          resolve('impostor')
+        }
+      })
+      res.on('error', () => resolve('impostor'))
+    })
+    req.on('timeout', () => {
+      req.destroy()
+      resolve('silent')
+    })
+    req.on('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED' ? 'refused' : 'impostor'))
+  })
 }

@@ -7,6 +7,7 @@ import { readOwnVersion, WardenHost } from '../services/host/WardenHost'
 import { resolveWardenHome } from '../services/storage/paths'
 import { attach, type Invoker } from './attach'
 import { chatFooter, exitCodeOf, formatters } from './format'
+import { printable, printableJson } from './printable'
 import { fieldsOf, kebab, type CliField } from './schemaToCli'
 
 interface GlobalOptions {
@@ -50,8 +51,8 @@ function parseValue(field: CliField, raw: string): unknown {
 }
 
 function printError(io: CliIo, error: SerializedError, json: boolean): void {
-  if (json) io.out(JSON.stringify({ ok: false, error }, null, 2))
-  else io.err(`❌ ${error.message}${error.hint ? `\n   ${error.hint}` : ''}`)
+  if (json) io.out(printableJson({ ok: false, error }))
+  else io.err(printable(`❌ ${error.message}${error.hint ? `\n   ${error.hint}` : ''}`))
 }
 
 /** Builds the CLI from the contract: one command per operation, options from its input schema. */
@@ -169,17 +170,17 @@ async function runOperation(io: CliIo, global: GlobalOptions & { local?: boolean
           if (lastLine) process.stderr.write('\r\x1b[2K')
           lastLine = 0
           streamed = true
-          process.stdout.write(e.payload.text)
+          process.stdout.write(printable(e.payload.text))
           return
         }
         if (e.event !== 'operation.progress' || e.payload.callId !== callId) return
         const f = e.payload.fraction
         if (io.isTTY) {
-          process.stderr.write(`\r\x1b[2K${f === null ? '' : progressBar(f) + ' '}${e.payload.message}`.slice(0, 200))
+          process.stderr.write(`\r\x1b[2K${f === null ? '' : progressBar(f) + ' '}${printable(e.payload.message)}`.slice(0, 200))
           lastLine = 1
         } else if (f === null ? e.payload.message.endsWith('…') : Math.floor(f * 10) > lastReported) {
           if (f !== null) lastReported = Math.floor(f * 10)
-          io.err(`${f === null ? '' : `${Math.round(f * 100)}% `}${e.payload.message}`)
+          io.err(`${f === null ? '' : `${Math.round(f * 100)}% `}${printable(e.payload.message)}`)
         }
       })
     }
@@ -200,11 +201,11 @@ async function runOperation(io: CliIo, global: GlobalOptions & { local?: boolean
     if (streamed && name === 'persona.chat' && !json) {
       const r = result.value as OperationOutput<'persona.chat'>
       process.stdout.write('\n')
-      io.err(chatFooter(r))
+      io.err(printable(chatFooter(r)))
       return 0
     }
     const formatter = formatters[name] as ((o: unknown) => string) | undefined
-    io.out(json || !formatter ? JSON.stringify(result.value, null, 2) : formatter(result.value))
+    io.out(json || !formatter ? printableJson(result.value) : printable(formatter(result.value)))
     return exitCodeOf(name, result.value)
   } catch (error) {
     const e = error as SerializedError & Error

@@ -64,7 +64,7 @@ describe('headless server', () => {
     expect(body.error.message).toMatch(/name: a module name is/)
     const unknown = await post(server, 'module.explode', {})
     expect(unknown.status).toBe(404)
-    const notJson = await fetch(`${server.url}api/op/module.list`, { method: 'POST', headers: { authorization: `Bearer ${server.token}` }, body: '{nope' })
+    const notJson = await fetch(`${server.url}api/op/module.list`, { method: 'POST', headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' }, body: '{nope' })
     expect(notJson.status).toBe(400)
     expect((await notJson.json()).error.message).toContain('not valid JSON')
     const missing = await post(server, 'module.wake', { name: 'ghost' })

@@ -1,13 +1,30 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import * as fs from 'node:fs'
 import * as http from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import * as path from 'node:path'
-import { WebSocketServer, type WebSocket } from 'ws'
+import { WebSocketServer } from 'ws'
 import { operationNames } from '../../shared/contract/operations'
-import type { ErrorCode, Result } from '../../shared/errors'
+import { WardenError } from '../../shared/errors'
+import { atomicWriteFile } from '../services/fs/atomic'
 import type { WardenHost } from '../services/host/WardenHost'
 import { handleOpenAi } from './openai'
+import {
+  BodyTooLarge,
+  bearerOf,
+  defaultLimits,
+  hostAllowed,
+  httpStatusOf,
+  isJsonContentType,
+  originAllowed,
+  parseRequestUrl,
+  readBody,
+  sameSecret,
+  sendJson,
+  tokenProof,
+  type RequestLimits,
+} from './requests'
+import { serveSocket } from './socketApi'
 import { CONTENT_SECURITY_POLICY, findRendererDir, resolveStatic } from './staticFiles'
 
 export interface ServerOptions {
@@ -16,8 +33,8 @@ export interface ServerOptions {
   token?: string
   /** The built renderer; found beside the bundle by default. */
   rendererDir?: string | null
-  /** Largest request body accepted. Defaults to 420 MB (uploads of .tgz files as base64). */
-  maxBodyBytes?: number
+  /** Request size limits. Defaults to `defaultLimits` (1 MiB of JSON, 160 MiB uploads, 32 MiB unread per socket). */
+  limits?: Partial<RequestLimits>
 }
 
 export interface RunningServer {
@@ -28,178 +45,165 @@ export interface RunningServer {
   close(): Promise<void>
 }
 
-const STATUS: Record<ErrorCode, number> = {
-  INVALID_INPUT: 400,
-  NOT_FOUND: 404,
-  CONFLICT: 409,
-  HAS_DEPENDENTS: 409,
-  UNSAFE_ARCHIVE: 422,
-  CHECKSUM_MISMATCH: 422,
-  LOCKED: 423,
-  NO_WORKSPACE: 409,
-  UNAVAILABLE: 503,
-  BUSY: 503,
-  DOES_NOT_FIT: 507,
-  NO_SPACE: 507,
-  DOWNLOAD_FAILED: 502,
-  WORKER_CRASHED: 502,
-  QUARANTINED: 503,
-  TIMEOUT: 504,
-  CANCELLED: 499,
-  INTERNAL: 500,
-}
+type Route = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<void> | void
 
-/** Messages on the socket: calls from the client, results and events from us. */
-type ClientMessage = { type: 'call'; id: string; op: string; input: unknown }
-
-function sameToken(given: string | null | undefined, token: string): boolean {
-  if (!given) return false
-  const a = Buffer.from(given)
-  const b = Buffer.from(token)
-  return a.length === b.length && timingSafeEqual(a, b)
-}
-
-function tokenOf(req: http.IncomingMessage, url: URL): string | null {
-  const auth = req.headers.authorization
-  if (auth?.startsWith('Bearer ')) return auth.slice(7)
-  return url.searchParams.get('token')
-}
-
-/** Only loopback host names: a page on another site that rebinds its DNS to 127.0.0.1 is refused. */
-function hostAllowed(req: http.IncomingMessage): boolean {
-  const host = (req.headers.host ?? '').replace(/:\d+$/, '')
-  return host === '127.0.0.1' || host === 'localhost' || host === '[::1]'
-}
-
-function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body)
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' })
-  res.end(text)
-}
-
-function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    req.on('data', (c: Buffer) => {
-      size += c.length
-      if (size > limit) {
-        reject(Object.assign(new Error(`request body is larger than ${limit} bytes`), { status: 413 }))
-        req.destroy()
-        return
-      }
-      chunks.push(c)
-    })
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
-    req.on('error', reject)
-  })
-}
+const apiError = (res: http.ServerResponse, status: number, code: keyof typeof httpStatusOf, message: string, hint?: string) =>
+  sendJson(res, status, { ok: false, error: { code, message, hint } })
 
 /**
  * The headless adapter of the contract: `POST /api/op/<name>` and a WebSocket (`/ws`) carrying calls
- * and pushed events, both behind a random token, on 127.0.0.1 only; plus the built renderer.
- * Writes `$WARDEN_HOME/server.json` (port and token, user-only) so other local tools can find it.
+ * and pushed events, both behind a random token, on 127.0.0.1 only; the OpenAI-compatible `/v1`; and
+ * the built renderer. Every request ends in a response or a closed connection, never in a dead
+ * server (see docs/threat-model.md). Writes `$WARDEN_HOME/server.json` (port and token, user-only)
+ * so the CLI can find it.
  */
 export async function startServer(host: WardenHost, options: ServerOptions): Promise<RunningServer> {
   const token = options.token ?? randomBytes(32).toString('hex')
   const rendererDir = options.rendererDir === undefined ? findRendererDir() : options.rendererDir
-  const maxBody = options.maxBodyBytes ?? 420 * 1024 * 1024
+  const limits: RequestLimits = { ...defaultLimits, ...options.limits }
+  let port = 0
 
-  const server = http.createServer(async (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1')
-    if (!hostAllowed(req)) return sendJson(res, 403, { ok: false, error: { code: 'INVALID_INPUT', message: 'Warden only answers on 127.0.0.1 / localhost' } })
-    if (url.pathname === '/api/health') return sendJson(res, 200, { ok: true, value: { status: 'ok' } })
-    if (url.pathname.startsWith('/v1/')) {
-      if (!sameToken(tokenOf(req, url), token)) {
-        res.writeHead(401, { 'content-type': 'application/json' })
-        return res.end(JSON.stringify({ error: { message: 'Missing or wrong API key: use the token that `warden serve` printed (Authorization: Bearer <token>)', type: 'invalid_request_error', code: 'invalid_api_key' } }))
-      }
-      return handleOpenAi(host, req, res, url, () => readBody(req, maxBody))
+  /** Same-origin (or no Origin), and the admin token in the Authorization header or, for the UI's socket, the query. */
+  const authorized = (req: http.IncomingMessage, url: URL, allowQueryToken: boolean) =>
+    sameSecret(bearerOf(req) ?? (allowQueryToken ? url.searchParams.get('token') : null), token)
+
+  const api: Route = async (req, res, url) => {
+    if (!originAllowed(req, port)) return apiError(res, 403, 'INVALID_INPUT', 'Requests from other web pages are refused', 'The API answers only its own UI, the CLI and tools that send no Origin.')
+    if (!authorized(req, url, false)) {
+      return apiError(res, 401, 'INVALID_INPUT', 'Missing or wrong token', 'Send Authorization: Bearer <token>, with the token that `warden serve` printed.')
     }
-    if (url.pathname.startsWith('/api/')) {
-      if (!sameToken(tokenOf(req, url), token)) {
-        return sendJson(res, 401, { ok: false, error: { code: 'INVALID_INPUT', message: 'Missing or wrong token', hint: 'Use the URL that `warden serve` printed, or send Authorization: Bearer <token>.' } })
-      }
-      if (url.pathname === '/api/ops' && req.method === 'GET') return sendJson(res, 200, { ok: true, value: operationNames })
-      const match = /^\/api\/op\/([\w.]+)$/.exec(url.pathname)
-      if (!match || req.method !== 'POST') return sendJson(res, 404, { ok: false, error: { code: 'NOT_FOUND', message: `No route ${req.method} ${url.pathname}`, hint: 'POST /api/op/<operation> with a JSON body.' } })
-      let input: unknown = {}
-      try {
-        const body = await readBody(req, maxBody)
-        input = body.trim() ? JSON.parse(body) : {}
-      } catch (error) {
-        const status = (error as { status?: number }).status ?? 400
-        return sendJson(res, status, { ok: false, error: { code: 'INVALID_INPUT', message: `The request body is not valid JSON: ${(error as Error).message}` } })
-      }
-      const result = await host.invoke(match[1], input, req.headers['x-call-id']?.toString())
-      return sendJson(res, result.ok ? 200 : STATUS[result.error.code], result)
+    if (url.pathname === '/api/ops' && req.method === 'GET') return sendJson(res, 200, { ok: true, value: operationNames })
+    const match = /^\/api\/op\/([\w.]+)$/.exec(url.pathname)
+    if (!match || req.method !== 'POST') {
+      return apiError(res, 404, 'NOT_FOUND', `No route ${req.method} ${url.pathname.slice(0, 200)}`, 'POST /api/op/<operation> with a JSON body.')
     }
+    if (!isJsonContentType(req)) {
+      req.resume()
+      return apiError(res, 415, 'INVALID_INPUT', 'The request body must be JSON (Content-Type: application/json)')
+    }
+    const op = match[1]
+    let input: unknown = {}
+    try {
+      const body = await readBody(req, op === 'module.wakeUpload' ? limits.uploadBytes : limits.jsonBytes)
+      input = body.trim() ? JSON.parse(body) : {}
+    } catch (error) {
+      if (error instanceof BodyTooLarge) return apiError(res, 413, 'INVALID_INPUT', error.message, `Calls take at most ${limits.jsonBytes} bytes of JSON; uploads at most ${limits.uploadBytes}.`)
+      return apiError(res, 400, 'INVALID_INPUT', `The request body is not valid JSON: ${(error as Error).message}`)
+    }
+    const callId = req.headers['x-call-id']?.toString().slice(0, 200)
+    // A client that goes away cancels its call (a download, a generation).
+    const id = callId || randomBytes(8).toString('hex')
+    res.on('close', () => {
+      if (!res.writableFinished) host.cancel(id)
+    })
+    const result = await host.invoke(op, input, id)
+    return sendJson(res, result.ok ? 200 : httpStatusOf[result.error.code], result)
+  }
+
+  const routes: Array<[test: (pathname: string) => boolean, route: Route]> = [
+    [(p) => p === '/api/health', (_req, res) => sendJson(res, 200, { ok: true, value: { status: 'ok' } })],
+    [
+      (p) => p === '/api/hello',
+      (_req, res, url) => {
+        // Lets the CLI check that this server knows the token before it sends it (or a prompt).
+        const nonce = url.searchParams.get('nonce') ?? ''
+        if (!/^[0-9a-f]{32,128}$/.test(nonce)) return apiError(res, 400, 'INVALID_INPUT', 'nonce: 32 to 128 hex digits')
+        sendJson(res, 200, { ok: true, value: { app: 'warden', pid: process.pid, proof: tokenProof(token, nonce) } })
+      },
+    ],
+    [
+      (p) => p === '/v1' || p.startsWith('/v1/'),
+      (req, res, url) => {
+        if (!sameSecret(bearerOf(req), token)) {
+          req.resume()
+          return sendJson(res, 401, {
+            error: { message: 'Missing or wrong API key: send Authorization: Bearer <key>, with the token that `warden serve` printed', type: 'invalid_request_error', code: 'invalid_api_key' },
+          })
+        }
+        return handleOpenAi(host, req, res, url, () => readBody(req, limits.jsonBytes * 16))
+      },
+    ],
+    [(p) => p === '/api' || p.startsWith('/api/'), api],
+  ]
+
+  const serveStatic: Route = (_req, res, url) => {
     if (!rendererDir) {
       res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' })
-      return res.end('The Warden UI is not built. Run `npm run build`, then reload.')
+      return void res.end('The Warden UI is not built. Run `npm run build`, then reload.')
     }
     const found = resolveStatic(rendererDir, url.pathname)
     if (!found) {
       res.writeHead(404)
-      return res.end()
+      return void res.end()
     }
     res.writeHead(200, {
       'content-type': found.type,
       'content-security-policy': CONTENT_SECURITY_POLICY,
       'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
       'cache-control': found.type.startsWith('text/html') ? 'no-store' : 'public, max-age=3600',
     })
-    fs.createReadStream(found.file).pipe(res)
+    fs.createReadStream(found.file)
+      .on('error', () => res.destroy())
+      .pipe(res)
+  }
+
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const url = parseRequestUrl(req.url)
+    if (!url) return apiError(res, 400, 'INVALID_INPUT', 'The request target must be a path such as /api/health')
+    if (!hostAllowed(req)) return apiError(res, 403, 'INVALID_INPUT', 'Warden only answers on 127.0.0.1 / localhost')
+    const route = routes.find(([test]) => test(url.pathname))?.[1] ?? serveStatic
+    await route(req, res, url)
+  }
+
+  const server = http.createServer({ maxHeaderSize: 32 * 1024, requestTimeout: 10 * 60_000 }, (req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      // The last line of defence: a bug answers 500 for that request; the server stays up.
+      const e = WardenError.from(error)
+      if (!res.headersSent) apiError(res, 500, 'INTERNAL', e.message)
+      else res.destroy()
+    })
+  })
+  // Malformed request lines and headers: answer 400 and close (never an unhandled error).
+  server.on('clientError', (_error, socket: Socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+    socket.destroy()
   })
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: maxBody })
-  const sockets = new Set<WebSocket>()
-  server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1')
-    const origin = req.headers.origin
-    const originOk = !origin || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(origin)
-    if (url.pathname !== '/ws' || !hostAllowed(req) || !originOk || !sameToken(tokenOf(req, url), token)) {
-      socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n')
+  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.uploadBytes })
+  const clients = new Set<{ push(text: string): void }>()
+  server.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
+    socket.on('error', () => socket.destroy())
+    try {
+      const url = parseRequestUrl(req.url)
+      if (!url || url.pathname !== '/ws' || !hostAllowed(req) || !originAllowed(req, port) || !authorized(req, url, true)) {
+        socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+        socket.destroy()
+        return
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        const client = serveSocket(host, ws, limits)
+        clients.add(client)
+        ws.on('close', () => clients.delete(client))
+      })
+    } catch {
       socket.destroy()
-      return
     }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req))
   })
   const unsubscribe = host.onEvent((event) => {
     const text = JSON.stringify({ type: 'event', ...event })
-    for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(text)
-  })
-  wss.on('connection', (ws) => {
-    sockets.add(ws)
-    // A client that goes away (a CLI killed mid-chat) cancels what it was waiting for.
-    const calls = new Set<string>()
-    ws.on('close', () => {
-      sockets.delete(ws)
-      for (const id of calls) host.cancel(id)
-    })
-    ws.on('message', async (data) => {
-      let msg: ClientMessage
-      try {
-        msg = JSON.parse(data.toString()) as ClientMessage
-        if (msg?.type !== 'call' || typeof msg.id !== 'string' || typeof msg.op !== 'string') throw new Error('expected {type:"call", id, op, input}')
-      } catch (error) {
-        ws.send(JSON.stringify({ type: 'error', message: `Bad message: ${(error as Error).message}` }))
-        return
-      }
-      calls.add(msg.id)
-      const result: Result<unknown> = await host.invoke(msg.op, msg.input, msg.id).finally(() => calls.delete(msg.id))
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: 'result', id: msg.id, result }))
-    })
+    for (const client of clients) client.push(text)
   })
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(options.port, '127.0.0.1', () => resolve())
   })
-  const port = (server.address() as AddressInfo).port
+  port = (server.address() as AddressInfo).port
   const url = `http://127.0.0.1:${port}/`
   const discovery = path.join(host.home, 'server.json')
-  fs.writeFileSync(discovery, JSON.stringify({ port, token, pid: process.pid, url, version: host.info().version }), { mode: 0o600 })
+  // A fresh user-only file renamed into place: never an older file's mode, never through a link.
+  await atomicWriteFile(discovery, JSON.stringify({ port, token, pid: process.pid, url, version: host.info().version }), { mode: 0o600, durable: false })
   return {
     url,
     urlWithToken: `${url}?token=${token}`,
@@ -213,7 +217,7 @@ export async function startServer(host: WardenHost, options: ServerOptions): Pro
       } catch {
         // already gone
       }
-      for (const ws of sockets) ws.terminate()
+      for (const ws of wss.clients) ws.terminate()
       wss.close()
       await new Promise<void>((resolve) => server.close(() => resolve()))
       server.closeAllConnections()

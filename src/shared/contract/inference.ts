@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { numberOrNumericText } from './numbers'
 
 /** Request priorities of the seed's AIResourceManager: higher runs first, FIFO within one priority. */
 export const priorities = { system: 100, realtime: 90, default: 70, batch: 50 } as const
@@ -14,12 +15,12 @@ export const PersonaName = z
   .regex(/^[\p{L}\p{N}][\p{L}\p{N} ._-]*$/u, 'a persona name uses letters, digits, spaces, dots, dashes and underscores, and starts with a letter or digit')
 
 export const GenerationSettings = z.object({
-  temperature: z.coerce.number().min(0).max(2).default(0.7),
-  topP: z.coerce.number().gt(0).max(1).default(0.95),
-  maxTokens: z.coerce.number().int().min(1).max(8192).default(256),
+  temperature: z.number().min(0).max(2).default(0.7),
+  topP: z.number().gt(0).max(1).default(0.95),
+  maxTokens: z.number().int().min(1).max(8192).default(256),
   /** Tokens of context the persona's sequence gets. */
-  contextSize: z.coerce.number().int().min(128).max(131072).default(1024),
-  seed: z.coerce.number().int().nonnegative().nullable().default(null),
+  contextSize: z.number().int().min(128).max(131072).default(1024),
+  seed: z.number().int().nonnegative().nullable().default(null),
 })
 export type GenerationSettings = z.infer<typeof GenerationSettings>
 
@@ -142,20 +143,20 @@ export type GenerationResult = z.infer<typeof GenerationResult>
 
 /** Settings (the seed's `AICapabilities` names). */
 export const settingDefs = {
-  maxVRAM: { schema: z.coerce.number().int().min(0), default: 0, description: 'Memory budget for loaded models in MB; 0 = detect (GPU memory, else RAM)' },
-  maxConcurrentWorkers: { schema: z.coerce.number().int().min(1).max(64), default: 4, description: 'Most worker processes running at once' },
-  maxRAMPerWorker: { schema: z.coerce.number().int().min(256), default: 4096, description: 'JavaScript heap limit of each worker process in MB' },
+  maxVRAM: { schema: numberOrNumericText(z.number().int().min(0)), default: 0, description: 'Memory budget for loaded models in MB; 0 = detect (GPU memory, else RAM)' },
+  maxConcurrentWorkers: { schema: numberOrNumericText(z.number().int().min(1).max(64)), default: 4, description: 'Most worker processes running at once' },
+  maxRAMPerWorker: { schema: numberOrNumericText(z.number().int().min(256)), default: 4096, description: 'JavaScript heap limit of each worker process in MB' },
   autoInstallModels: { schema: z.enum(['true', 'false']).transform((v) => v === 'true').or(z.boolean()), default: true, description: 'Download a persona’s missing model on first use' },
   modelStoragePath: {
     schema: z.string().refine((p) => p === '' || /^([a-zA-Z]:[\\/]|[\\/])/.test(p), 'give an absolute folder path (or "" for the default)'),
     default: '', description: 'Folder of downloaded models; empty = $WARDEN_HOME/models' },
-  maxModelCacheSize: { schema: z.coerce.number().int().min(0), default: 0, description: 'Largest total size of downloaded models in MB; 0 = no limit' },
-  parallelRequestsPerModel: { schema: z.coerce.number().int().min(1).max(16), default: 2, description: 'Generations one model runs at once (context sequences)' },
-  maxQueueSize: { schema: z.coerce.number().int().min(1).max(10000), default: 64, description: 'Requests waiting at most; more are refused as busy' },
-  idleUnloadMinutes: { schema: z.coerce.number().min(0), default: 30, description: 'Unload a model idle this long (minutes); 0 = never' },
-  requestTimeoutMs: { schema: z.coerce.number().int().min(1000).max(86_400_000, 'at most 24 hours (86400000 ms)'), default: 300000, description: 'Longest a request may wait and run (ms)' },
-  gpuLayers: { schema: z.union([z.literal('auto'), z.coerce.number().int().min(0)]), default: 'auto' as 'auto' | number, description: 'Layers offloaded to the GPU: auto, or a number (0 = CPU only)' },
-  threadsPerWorker: { schema: z.coerce.number().int().min(0).max(256), default: 0, description: 'Threads per worker; 0 = Warden chooses from the cores and the running workers' },
+  maxModelCacheSize: { schema: numberOrNumericText(z.number().int().min(0)), default: 0, description: 'Largest total size of downloaded models in MB; 0 = no limit' },
+  parallelRequestsPerModel: { schema: numberOrNumericText(z.number().int().min(1).max(16)), default: 2, description: 'Generations one model runs at once (context sequences)' },
+  maxQueueSize: { schema: numberOrNumericText(z.number().int().min(1).max(10000)), default: 64, description: 'Requests waiting at most; more are refused as busy' },
+  idleUnloadMinutes: { schema: numberOrNumericText(z.number().min(0)), default: 30, description: 'Unload a model idle this long (minutes); 0 = never' },
+  requestTimeoutMs: { schema: numberOrNumericText(z.number().int().min(1000).max(86_400_000, 'at most 24 hours (86400000 ms)')), default: 300000, description: 'Longest a request may wait and run (ms)' },
+  gpuLayers: { schema: z.union([z.literal('auto'), numberOrNumericText(z.number().int().min(0))]), default: 'auto' as 'auto' | number, description: 'Layers offloaded to the GPU: auto, or a number (0 = CPU only)' },
+  threadsPerWorker: { schema: numberOrNumericText(z.number().int().min(0).max(256)), default: 0, description: 'Threads per worker; 0 = Warden chooses from the cores and the running workers' },
 } as const
 export type SettingKey = keyof typeof settingDefs
 export const settingKeys = Object.keys(settingDefs) as SettingKey[]

@@ -24,7 +24,7 @@ import {
 } from './inference'
 
 const Empty = z.object({})
-const Days = z.coerce.number().nonnegative('days cannot be negative').max(36500)
+const Days = z.number().nonnegative('days cannot be negative').max(36500)
 
 const HibernatedEntry = z.object({
   archivePath: z.string(),
@@ -140,7 +140,7 @@ export const operations = {
     summary: 'Wake a module from a .tgz sent by the client (a file dropped on the window)',
     input: z.object({
       fileName: z.string().min(1).max(255),
-      dataBase64: z.string().min(1, 'the file is empty').max(400 * 1024 * 1024, 'the file is too large to upload (limit 300 MB)'),
+      dataBase64: z.string().min(1, 'the file is empty').max(160 * 1024 * 1024, 'the file is too large to upload (limit 120 MB)'),
       kind: z.string().optional(),
     }),
     output: z.object({
@@ -164,7 +164,7 @@ export const operations = {
     summary: 'Files added, removed and changed between two versions, or a version and the active module',
     input: z.object({
       name: ModuleName,
-      at: z.array(z.coerce.number().int().nonnegative()).max(2, 'give at most two --at versions').default([]),
+      at: z.array(z.number().int().nonnegative()).max(2, 'give at most two --at versions').default([]),
     }),
     output: z.object({
       name: z.string(),
@@ -194,7 +194,7 @@ export const operations = {
   }),
   'module.recordUsage': defineOperation({
     summary: 'Count calls of a module (reported by the running system)',
-    input: z.object({ name: ModuleName, calls: z.coerce.number().int().positive().max(1e9).default(1), at: EpochMs.optional() }),
+    input: z.object({ name: ModuleName, calls: z.number().int().positive().max(1e9).default(1), at: EpochMs.optional() }),
     output: z.object({ name: z.string(), totalCalls: z.number(), lastUsed: z.number().nullable(), avgCallsPerDay: z.number() }),
     mutates: true,
     cli: { command: ['module', 'record-usage'] },
@@ -236,9 +236,9 @@ export const operations = {
     summary: 'A model’s facts from its GGUF header, and the memory it needs for a context size and GPU offload',
     input: z.object({
       id: z.string().min(1, 'a model id is required'),
-      contextSize: z.coerce.number().int().min(128).max(1_048_576).default(1024),
-      gpuLayers: z.coerce.number().int().min(0).max(1000).default(0),
-      sequences: z.coerce.number().int().min(1).max(64).default(1),
+      contextSize: z.number().int().min(128).max(1_048_576).default(1024),
+      gpuLayers: z.number().int().min(0).max(1000).default(0),
+      sequences: z.number().int().min(1).max(64).default(1),
     }),
     output: z.object({
       model: ModelInfo,
@@ -369,7 +369,7 @@ export const operations = {
       priority: Priority.default('realtime'),
       /** Answer without adding to the conversation. */
       stateless: z.boolean().default(false),
-      timeoutMs: z.coerce.number().int().min(100).max(86_400_000, 'at most 24 hours (86400000 ms)').optional(),
+      timeoutMs: z.number().int().min(100).max(86_400_000, 'at most 24 hours (86400000 ms)').optional(),
     }),
     output: GenerationResult,
     mutates: true,

@@ -12,6 +12,7 @@ import { writeTinyModel } from '../models/tinyGguf'
 import { HibernationService } from '../hibernation/HibernationService'
 import { WardenDatabase } from '../storage/Database'
 import { homePaths, type HomePaths } from '../storage/paths'
+import { ensurePrivateHome } from '../storage/privateHome'
 import { UsageStore } from '../storage/UsageStore'
 import { Workspace } from '../workspace/Workspace'
 import { InferenceService, type InferenceOptions } from '../inference/InferenceService'
@@ -72,7 +73,7 @@ export class WardenHost {
 
   constructor(private readonly options: WardenHostOptions) {
     this.paths = homePaths(options.home)
-    fs.mkdirSync(this.paths.home, { recursive: true })
+    ensurePrivateHome(this.paths.home)
     this.database = new WardenDatabase(this.paths.database, options.sqliteBinding)
     this.usage = new UsageStore(this.database)
     this.handlers = createHandlers(this)

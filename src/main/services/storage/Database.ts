@@ -1,6 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
+import { ensurePrivateFile } from './privateHome'
 
 type Db = BetterSqlite3.Database
 
@@ -68,7 +69,9 @@ export class WardenDatabase {
    *   (the Electron app in development needs one built for Electron). Defaults to node_modules'.
    */
   constructor(file: string, nativeBinding?: string) {
-    fs.mkdirSync(path.dirname(file), { recursive: true })
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 })
+    // Chat history lives here: user-only. SQLite gives its -wal and -shm files the database's mode.
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) if (f === file || fs.existsSync(f)) ensurePrivateFile(f)
     this.db = new BetterSqlite3(file, nativeBinding ? { nativeBinding } : {})
     // Wait for other processes (app, server, CLI) rather than fail; set before anything that locks.
     this.db.pragma('busy_timeout = 10000')
