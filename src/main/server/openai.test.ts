@@ -1,7 +1,11 @@
 import * as path from 'node:path'
 import OpenAI from 'openai'
 import { afterEach, describe, expect, it } from 'vitest'
-import { inferenceHost, writeTinyModels } from '../../../test/inference'
+import { inferenceHost, waitFor, writeTinyModels } from '../../../test/inference'
+import { writeTinyModel } from '../services/models/tinyGguf'
+import type { GenerateCall } from '../services/inference/InferenceService'
+import { WardenError } from '../../shared/errors'
+import { CHAT_LIMITS } from './openai'
 import { startServer } from './startServer'
 
 const cleanups: Array<() => Promise<void>> = []
@@ -9,10 +13,12 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!()
 })
 
-async function serve() {
+async function serve(options: { contextSize?: number } = {}) {
   const h = inferenceHost()
-  await writeTinyModels(path.join(h.home, 'models'), 1)
-  await h.call('persona.create', { name: 'Ada', model: 'tiny-1', systemPrompt: 'You are Ada.', settings: { temperature: 0, maxTokens: 24 } })
+  if (options.contextSize) {
+    await writeTinyModel(path.join(h.home, 'models', 'tiny-1.gguf'), { name: 'tiny-1', seed: 1000, contextLength: options.contextSize })
+  } else await writeTinyModels(path.join(h.home, 'models'), 1)
+  await h.call('persona.create', { name: 'Ada', model: 'tiny-1', systemPrompt: 'You are Ada.', settings: { temperature: 0, maxTokens: 24, contextSize: options.contextSize ?? 1024 } })
   const server = await startServer(h.host, { port: 0, rendererDir: null })
   cleanups.push(() => h.host.shutdown(), () => server.close())
   const client = new OpenAI({ baseURL: `${server.url}v1`, apiKey: server.token, maxRetries: 0 })
@@ -52,5 +58,47 @@ describe('OpenAI-compatible endpoint', () => {
       status: 400,
       message: expect.stringContaining('last message must be from the user'),
     })
+  }, 60_000)
+
+  it('refuses too many messages, a message too long and a body too big, naming the field and the limit', async () => {
+    const { client } = await serve()
+    const many = Array.from({ length: CHAT_LIMITS.maxMessages + 1 }, () => ({ role: 'user' as const, content: 'hi' }))
+    await expect(client.chat.completions.create({ model: 'Ada', messages: many })).rejects.toMatchObject({
+      status: 400,
+      param: 'messages',
+      message: expect.stringContaining('at most 1,000 messages in one request, this one has 1,001'),
+    })
+    const long = 'x'.repeat(CHAT_LIMITS.maxMessageChars + 1)
+    await expect(client.chat.completions.create({ model: 'Ada', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: long }] })).rejects.toMatchObject({
+      status: 400,
+      param: 'messages[1].content',
+      message: expect.stringContaining('messages[1].content: a message holds at most 1,000,000 characters, this one has 1,000,001'),
+    })
+    const half = 'y'.repeat(CHAT_LIMITS.maxMessageChars)
+    await expect(client.chat.completions.create({ model: 'Ada', messages: [{ role: 'user', content: half }, { role: 'assistant', content: half }, { role: 'user', content: 'and?' }] })).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringContaining('all messages together hold at most 2,000,000 characters'),
+    })
+    const huge = 'z'.repeat(CHAT_LIMITS.maxBodyBytes)
+    await expect(client.chat.completions.create({ model: 'Ada', messages: [{ role: 'user', content: huge }] })).rejects.toMatchObject({
+      status: 413,
+      message: expect.stringContaining('larger than 8,388,608 bytes'),
+    })
+    // Still serving.
+    expect((await client.models.list()).data).toHaveLength(1)
+  }, 60_000)
+
+  it('refuses a conversation longer than the persona’s context with 400 context_length_exceeded naming the context size', async () => {
+    const { client } = await serve()
+    const words = Array.from({ length: 600 }, (_, i) => `word${i}`).join(' ')
+    const error = await client.chat.completions.create({ model: 'Ada', messages: [{ role: 'user', content: words }] }).catch((e: unknown) => e)
+    expect(error).toMatchObject({ status: 400, code: 'context_length_exceeded', type: 'invalid_request_error' })
+    expect((error as Error).message).toMatch(/The messages take (at least )?[\d,]+ tokens, but at most 1,022 fit: Ada's context holds 1,024 tokens/)
+    // A long conversation is refused too, not cut short; a short one is answered.
+    const turns = Array.from({ length: 40 }, (_, i) => ({ role: i % 2 ? ('assistant' as const) : ('user' as const), content: `message number ${i} with a few words in it` }))
+    await expect(client.chat.completions.create({ model: 'Ada', messages: [...turns, { role: 'user', content: 'so?' }] })).rejects.toMatchObject({ status: 400, code: 'context_length_exceeded' })
+    const ok = await client.chat.completions.create({ model: 'Ada', messages: [...turns.slice(-4), { role: 'user', content: 'so?' }] })
+    expect(ok.usage?.prompt_tokens).toBeGreaterThan(100)
+    expect(ok.usage?.prompt_tokens).toBeLessThan(1022)
   }, 60_000)
 })

@@ -114,7 +114,7 @@ export async function startServer(host: WardenHost, options: ServerOptions): Pro
         res.writeHead(401, { 'content-type': 'application/json' })
         return res.end(JSON.stringify({ error: { message: 'Missing or wrong API key: use the token that `warden serve` printed (Authorization: Bearer <token>)', type: 'invalid_request_error', code: 'invalid_api_key' } }))
       }
-      return handleOpenAi(host, req, res, url, () => readBody(req, maxBody))
+      return handleOpenAi(host, req, res, url)
     }
     if (url.pathname.startsWith('/api/')) {
       if (!sameToken(tokenOf(req, url), token)) {
