@@ -13,10 +13,10 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!()
 })
 
-async function serve(options: { contextSize?: number } = {}) {
+async function serve(options: { contextSize?: number; shape?: Parameters<typeof writeTinyModel>[1] } = {}) {
   const h = inferenceHost()
   if (options.contextSize) {
-    await writeTinyModel(path.join(h.home, 'models', 'tiny-1.gguf'), { name: 'tiny-1', seed: 1000, contextLength: options.contextSize })
+    await writeTinyModel(path.join(h.home, 'models', 'tiny-1.gguf'), { name: 'tiny-1', seed: 1000, contextLength: options.contextSize, ...options.shape })
   } else await writeTinyModels(path.join(h.home, 'models'), 1)
   await h.call('persona.create', { name: 'Ada', model: 'tiny-1', systemPrompt: 'You are Ada.', settings: { temperature: 0, maxTokens: 24, contextSize: options.contextSize ?? 1024 } })
   const server = await startServer(h.host, { port: 0, rendererDir: null })
@@ -101,4 +101,43 @@ describe('OpenAI-compatible endpoint', () => {
     expect(ok.usage?.prompt_tokens).toBeGreaterThan(100)
     expect(ok.usage?.prompt_tokens).toBeLessThan(1022)
   }, 60_000)
+
+  it('a client that disconnects while its prompt is evaluated frees the worker for the next request at once', async () => {
+    // A context of 8,192 tokens and a wider model, so that evaluating a full prompt takes a while.
+    const { client, call, host } = await serve({ contextSize: 8192, shape: { embd: 128, layers: 4, ff: 256 } })
+    await call('config.set', { key: 'parallelRequestsPerModel', value: 1 }) // the next request waits for the worker
+    // How each request ends, as the (real) inference service reports it.
+    const outcomes = new Map<string, Promise<string>>()
+    const generate = host.inference.generate.bind(host.inference)
+    host.inference.generate = (c: GenerateCall) => {
+      const p = generate(c)
+      outcomes.set(c.prompt.slice(0, 12), p.then((r) => `finished: ${r.finishReason}`, (e: unknown) => WardenError.from(e).message))
+      return p
+    }
+    const big = (tag: string) => `${tag} ${Array.from({ length: 1200 }, (_, i) => `w${(i * 7) % 1000}`).join(' ')}`
+    const small = { model: 'Ada', messages: [{ role: 'user' as const, content: 'Hello' }], max_tokens: 4 }
+    await client.chat.completions.create(small) // the model is loaded
+
+    // The baseline: a big prompt evaluated to the end, then one token.
+    let started = performance.now()
+    const full = await client.chat.completions.create({ model: 'Ada', messages: [{ role: 'user', content: big('first-prompt') }], max_tokens: 1 })
+    const fullMs = performance.now() - started
+    expect(full.usage?.prompt_tokens).toBeGreaterThan(5000)
+
+    // Another big prompt (nothing of it cached); its client goes away while it is evaluated.
+    const leaving = new AbortController()
+    const gone = client.chat.completions.create({ model: 'Ada', messages: [{ role: 'user', content: big('second-promp') }], max_tokens: 1 }, { signal: leaving.signal }).catch((e: unknown) => e)
+    await waitFor(async () => (await call('worker.list', {})).workers.find((w) => w.modelId === 'tiny-1')?.inFlight === 1, 'the big request to reach the worker')
+    await new Promise((r) => setTimeout(r, fullMs * 0.15))
+    leaving.abort()
+    started = performance.now()
+    const next = await client.chat.completions.create(small)
+    const nextMs = performance.now() - started
+    expect(next.choices[0].message.content?.length).toBeGreaterThan(0)
+    expect(await gone).toBeInstanceOf(Error)
+    // The worker stopped evaluating the prompt part-way, and the next request did not wait for the rest
+    // (measured here: about 45 ms after the disconnect, against 2–4 s for the whole prompt).
+    expect(await outcomes.get('second-promp')).toMatch(/cancelled while its prompt was evaluated \(\d+ of \d+ tokens\)/)
+    expect(nextMs).toBeLessThan(fullMs * 0.4)
+  }, 120_000)
 })

@@ -4,12 +4,6 @@ import { WardenError } from '../../shared/errors'
 import { cancelled, evaluatePromptWindow, fitPromptWindow, turnOverhead } from './promptWindow'
 import type { EmbedResult, GenerateRequest, GenerateResult, LoadRequest, LoadResult, StatsResult } from '../services/workers/protocol'
 
-/**
- * Most prompt tokens evaluated between two looks at a cancel: a cancel waits for at most this many
- * (a fraction of a second on a GPU, a few seconds for a large model on a CPU).
- */
-const EVALUATION_CHUNK = 256
-
 interface Slot {
   sequence: LlamaContextSequence
   busy: boolean
@@ -149,7 +143,9 @@ export class InferenceEngine {
         { model: this.model, chatWrapper: this.chatWrapper, contextSize: this.context.contextSize, systemPrompt: req.systemPrompt, history: req.history, prompt: req.prompt, overflow: req.overflow, signal: abort.signal },
         this.overheadPerTurn,
       )
-      await evaluatePromptWindow(slot.sequence, window.tokens, abort.signal, Math.min(this.context.batchSize, EVALUATION_CHUNK))
+      // One batch (512 tokens by default) between looks at a cancel: llama.cpp's own unit of work, so
+      // evaluating in steps costs nothing; smaller steps were slower on a CPU.
+      await evaluatePromptWindow(slot.sequence, window.tokens, abort.signal, this.context.batchSize)
       const { LlamaChatSession } = await import('node-llama-cpp')
       const session = new LlamaChatSession({
         contextSequence: slot.sequence,
