@@ -110,9 +110,10 @@ export async function startServer(host: WardenHost, options: ServerOptions): Pro
     if (!hostAllowed(req)) return sendJson(res, 403, { ok: false, error: { code: 'INVALID_INPUT', message: 'Warden only answers on 127.0.0.1 / localhost' } })
     if (url.pathname === '/api/health') return sendJson(res, 200, { ok: true, value: { status: 'ok' } })
     if (url.pathname.startsWith('/v1/')) {
-      if (!sameToken(tokenOf(req, url), token)) {
+      // An API key (`warden api-key create`) reaches /v1 and nothing else; the token reaches everything.
+      if (!sameToken(tokenOf(req, url), token) && !host.apiKeys.verify(tokenOf(req, url))) {
         res.writeHead(401, { 'content-type': 'application/json' })
-        return res.end(JSON.stringify({ error: { message: 'Missing or wrong API key: use the token that `warden serve` printed (Authorization: Bearer <token>)', type: 'invalid_request_error', code: 'invalid_api_key' } }))
+        return res.end(JSON.stringify({ error: { message: 'Missing, wrong or revoked API key: create one with `warden api-key create --name NAME` (Authorization: Bearer <key>)', type: 'invalid_request_error', code: 'invalid_api_key' } }))
       }
       return handleOpenAi(host, req, res, url)
     }
