@@ -22,6 +22,9 @@ export const CHAT_LIMITS = {
   maxTotalChars: 2_000_000,
 } as const
 
+/** Bytes of an oversized body read and dropped before the connection is cut (so that the 413 reaches the client). */
+const DRAIN_BYTES = 64 * 1024 * 1024
+
 const ChatRequest = z.object({
   model: z.string().min(1, 'model (a persona name) is required'),
   messages: z
@@ -104,15 +107,17 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
     const chunks: Buffer[] = []
     let size = 0
     req.on('data', (c: Buffer) => {
-      if (size > limit) return
       size += c.length
-      if (size > limit) {
-        chunks.length = 0
-        reject(tooLarge())
-      } else chunks.push(c)
+      if (size <= limit) return void chunks.push(c)
+      chunks.length = 0
+      reject(tooLarge())
+      // Dropping what follows is polite up to a point; past it the sender is not listening.
+      if (size > limit + DRAIN_BYTES) req.destroy()
     })
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
     req.on('error', reject)
+    // Closed before the end: the client went away while sending.
+    req.on('close', () => reject(new WardenError('CANCELLED', 'The client closed the connection while sending its request')))
   })
 }
 
