@@ -129,7 +129,7 @@ async function workerOverhead(base: string, modelsDir: string, modelPath: string
       const inProcess = async () => {
         const t = performance.now()
         const r = await engine.generate(
-          { type: 'generate', id: randomUUID(), sessionKey: 'bench', systemPrompt: SYSTEM, history: [], prompt, temperature: 0, topP: 1, maxTokens: OVERHEAD_TOKENS, seed: null },
+          { type: 'generate', id: randomUUID(), sessionKey: 'bench', systemPrompt: SYSTEM, history: [], prompt, temperature: 0, topP: 1, maxTokens: OVERHEAD_TOKENS, seed: null, overflow: 'dropOldest' },
           () => undefined,
         )
         return { tokens: r.tokens, ms: performance.now() - t, text: r.text }

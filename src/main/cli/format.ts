@@ -156,6 +156,24 @@ export const formatters: Formatters = {
   'persona.history': (o) => (o.messages.length ? o.messages.map((m) => `${m.role === 'user' ? '> ' : ''}${m.text}`).join('\n\n') : `No conversation with ${o.name} yet`),
   'persona.clear': (o) => `Cleared ${o.cleared} messages of ${o.name}`,
   'persona.chat': (o) => `${o.text}\n${chatFooter(o)}`,
+  'apiKey.create': (o) =>
+    [
+      `🔑 API key ${JSON.stringify(o.name)} created:`,
+      '',
+      `   ${o.key}`,
+      '',
+      'Copy it now: Warden keeps only its hash and cannot show it again.',
+      'It reaches the OpenAI-compatible API (/v1) only: send it as the API key (Authorization: Bearer <key>).',
+      `Revoke it with: warden api-key revoke --name ${JSON.stringify(o.name)}`,
+    ].join('\n'),
+  'apiKey.list': (o) => {
+    const now = Date.now()
+    const endpoint = o.endpoint ? `OpenAI-compatible API: ${o.endpoint}` : 'OpenAI-compatible API: not served now (start it with: warden serve)'
+    if (!o.keys.length) return `${endpoint}\n\nNo API keys yet. Create one for a tool: warden api-key create --name NAME`
+    const rows = o.keys.map((k) => `  ${k.name.padEnd(24)} ${`${k.prefix}…`.padEnd(16)} created ${formatAge(now - k.createdAt).padEnd(16)} ${k.lastUsedAt ? `used ${formatAge(now - k.lastUsedAt)}` : 'never used'}`)
+    return [endpoint, '', ...rows].join('\n')
+  },
+  'apiKey.revoke': (o) => `🚫 Revoked ${JSON.stringify(o.name)} (${o.prefix}…): requests with it are refused from now on`,
   'config.get': (o) => o.settings.map((r) => `${r.key.padEnd(26)} ${JSON.stringify(r.value).padEnd(12)} ${r.isDefault ? '' : `(default ${JSON.stringify(r.default)}) `}${r.description}`).join('\n'),
   'config.set': (o) => `${o.key} = ${JSON.stringify(o.value)}`,
   'doctor.run': (o) =>

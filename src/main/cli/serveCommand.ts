@@ -37,7 +37,7 @@ export function addServeCommand(program: Command, setExit: (code: number) => voi
       }
       const server = await startServer(host, { port })
       process.stdout.write(`Warden is serving on ${server.url}\nOpen: ${server.urlWithToken}\n`)
-      process.stdout.write(`OpenAI-compatible API: ${server.url}v1 (API key: the token above; model: a persona's name)\n`)
+      process.stdout.write(`OpenAI-compatible API: ${server.url}v1 (model: a persona's name; API key: one per tool, from: warden api-key create --name NAME)\n`)
       const ws = host.workspaceInfo()
       process.stdout.write(ws ? `Workspace: ${ws.path}\n` : 'No workspace open yet: choose one (or the demo) in the UI.\n')
       await new Promise<void>((resolve) => {

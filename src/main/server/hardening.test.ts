@@ -139,7 +139,7 @@ describe('the HTTP API checks who asks and what they send', () => {
     const big = JSON.stringify({ name: 'x'.repeat(100 * 1024) })
     const declared = await call(server, {}, big)
     expect(declared.status).toBe(413)
-    expect((await declared.json()).error.message).toMatch(/larger than 65536 bytes/)
+    expect((await declared.json()).error.message).toMatch(/larger than 65,536 bytes/)
     // Chunked, so the size is only known as it arrives.
     const stream = new ReadableStream({
       start(c) {

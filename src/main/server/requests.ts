@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import type * as http from 'node:http'
-import type { ErrorCode } from '../../shared/errors'
+import { WardenError, type ErrorCode } from '../../shared/errors'
 
 /** How large a request may be. JSON calls are small; only uploads of `.tgz` files (base64) are big. */
 export interface RequestLimits {
@@ -112,7 +112,7 @@ export function sendJson(res: http.ServerResponse, status: number, body: unknown
 
 export class BodyTooLarge extends Error {
   constructor(readonly limit: number) {
-    super(`The request body is larger than ${limit} bytes`)
+    super(`The request body is larger than ${limit.toLocaleString('en-US')} bytes`)
   }
 }
 
@@ -143,6 +143,8 @@ export function readBody(req: http.IncomingMessage, limit: number): Promise<stri
     req.on('data', onData)
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
     req.on('error', reject)
+    // Closed before the end: the client went away while sending (a no-op once resolved).
+    req.on('close', () => reject(new WardenError('CANCELLED', 'The client closed the connection while sending its request')))
   })
 }
 

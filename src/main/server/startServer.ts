@@ -114,13 +114,15 @@ export async function startServer(host: WardenHost, options: ServerOptions): Pro
     [
       (p) => p === '/v1' || p.startsWith('/v1/'),
       (req, res, url) => {
-        if (!sameSecret(bearerOf(req), token)) {
+        // An API key (`warden api-key create`) reaches /v1 and nothing else; the token reaches everything.
+        const key = bearerOf(req)
+        if (!sameSecret(key, token) && !host.apiKeys.verify(key)) {
           req.resume()
           return sendJson(res, 401, {
-            error: { message: 'Missing or wrong API key: send Authorization: Bearer <key>, with the token that `warden serve` printed', type: 'invalid_request_error', code: 'invalid_api_key' },
+            error: { message: 'Missing, wrong or revoked API key: send Authorization: Bearer <key>, with a key from `warden api-key create --name NAME`', type: 'invalid_request_error', code: 'invalid_api_key' },
           })
         }
-        return handleOpenAi(host, req, res, url, () => readBody(req, limits.jsonBytes * 16))
+        return handleOpenAi(host, req, res, url)
       },
     ],
     [(p) => p === '/api' || p.startsWith('/api/'), api],

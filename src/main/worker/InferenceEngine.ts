@@ -1,6 +1,7 @@
 import * as os from 'node:os'
 import type { ChatWrapper, Llama, LlamaContext, LlamaContextSequence, LlamaEmbeddingContext, LlamaModel } from 'node-llama-cpp'
 import { WardenError } from '../../shared/errors'
+import { cancelled, evaluatePromptWindow, fitPromptWindow, turnOverhead } from './promptWindow'
 import type { EmbedResult, GenerateRequest, GenerateResult, LoadRequest, LoadResult, StatsResult } from '../services/workers/protocol'
 
 interface Slot {
@@ -23,6 +24,8 @@ export class InferenceEngine {
   private embedding: LlamaEmbeddingContext | null = null
   /** Resolved once per model: resolving it for each chat session costs ~190 ms. */
   private chatWrapper: ChatWrapper | null = null
+  /** Template tokens per conversation turn (measured on first use). */
+  private overheadPerTurn: number | null = null
   private slots: Slot[] = []
   private waiters: Array<() => void> = []
   private readonly aborts = new Map<string, AbortController>()
@@ -123,7 +126,7 @@ export class InferenceEngine {
   }
 
   async generate(req: GenerateRequest, onText: (text: string) => void): Promise<GenerateResult> {
-    if (!this.model || !this.context) throw new WardenError('UNAVAILABLE', 'No model is loaded in this worker')
+    if (!this.model || !this.context || !this.chatWrapper) throw new WardenError('UNAVAILABLE', 'No model is loaded in this worker')
     const abort = new AbortController()
     this.aborts.set(req.id, abort)
     const started = performance.now()
@@ -135,18 +138,23 @@ export class InferenceEngine {
         await slot.sequence.clearHistory()
         slot.sessionKey = req.sessionKey
       }
+      this.overheadPerTurn ??= turnOverhead(this.model, this.chatWrapper)
+      const window = await fitPromptWindow(
+        { model: this.model, chatWrapper: this.chatWrapper, contextSize: this.context.contextSize, systemPrompt: req.systemPrompt, history: req.history, prompt: req.prompt, overflow: req.overflow, signal: abort.signal },
+        this.overheadPerTurn,
+      )
+      // One batch (512 tokens by default) between looks at a cancel: llama.cpp's own unit of work, so
+      // evaluating in steps costs nothing; smaller steps were slower on a CPU.
+      await evaluatePromptWindow(slot.sequence, window.tokens, abort.signal, this.context.batchSize)
       const { LlamaChatSession } = await import('node-llama-cpp')
       const session = new LlamaChatSession({
         contextSequence: slot.sequence,
         systemPrompt: req.systemPrompt,
         autoDisposeSequence: false,
-        chatWrapper: this.chatWrapper ?? 'auto',
+        chatWrapper: this.chatWrapper,
       })
       try {
-        session.setChatHistory([
-          { type: 'system', text: req.systemPrompt },
-          ...req.history.map((t) => (t.role === 'user' ? { type: 'user' as const, text: t.text } : { type: 'model' as const, response: [t.text] })),
-        ])
+        session.setChatHistory(window.history)
         let tokens = 0
         const out = await session.promptWithMeta(req.prompt, {
           maxTokens: req.maxTokens,
@@ -160,13 +168,15 @@ export class InferenceEngine {
         })
         const text = out.response.filter((r): r is string => typeof r === 'string').join('')
         const finishReason = out.stopReason === 'abort' ? 'cancelled' : out.stopReason === 'maxTokens' ? 'length' : 'stop'
-        return { text, tokens, durationMs: performance.now() - started, finishReason }
+        return { text, tokens, promptTokens: window.tokens.length, durationMs: performance.now() - started, finishReason }
       } finally {
         session.dispose({ disposeSequence: false })
       }
     } catch (error) {
       // A failed generation may leave the cache half-written: the next one starts clean.
       if (slot) slot.sessionKey = null
+      // node-llama-cpp throws the signal's reason when it stops before the first token.
+      if (abort.signal.aborted && !(error instanceof WardenError)) throw cancelled('before its first token')
       throw error
     } finally {
       this.aborts.delete(req.id)

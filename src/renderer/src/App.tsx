@@ -7,6 +7,7 @@ import { ProgressTray } from './components/ProgressTray'
 import { Sidebar } from './components/Sidebar'
 import { Toasts } from './components/Toasts'
 import { useFileDrop } from './hooks/useFileDrop'
+import { ApiKeysPage } from './pages/api/ApiKeysPage'
 import { FirstRunPage } from './pages/firstRun/FirstRunPage'
 import { ModelsPage } from './pages/models/ModelsPage'
 import { ModulesPage } from './pages/modules/ModulesPage'
@@ -16,7 +17,7 @@ import { useModulesStore } from './stores/modulesStore'
 import { useRouteStore, type PageId } from './stores/routeStore'
 import { useSessionStore } from './stores/sessionStore'
 
-const TITLES: Record<PageId, string> = { modules: 'Modules', workers: 'Workers', models: 'Models', personas: 'Personas' }
+const TITLES: Record<PageId, string> = { modules: 'Modules', workers: 'Workers', models: 'Models', personas: 'Personas', api: 'API keys' }
 
 function Page({ page }: { page: PageId }) {
   switch (page) {
@@ -28,6 +29,8 @@ function Page({ page }: { page: PageId }) {
       return <ModelsPage />
     case 'personas':
       return <PersonasPage />
+    case 'api':
+      return <ApiKeysPage />
   }
 }
 

@@ -21,6 +21,7 @@ import './styles/inference.css'
 import './styles/workers.css'
 import './styles/models.css'
 import './styles/personas.css'
+import './styles/apiKeys.css'
 
 const root = createRoot(document.getElementById('root')!)
 

@@ -126,6 +126,8 @@ export type ChatMessage = z.infer<typeof ChatMessage>
 export const GenerationResult = z.object({
   text: z.string(),
   tokens: z.number(),
+  /** Tokens of the context the answer was generated from (system prompt, conversation kept, prompt). */
+  promptTokens: z.number(),
   tokensPerSecond: z.number().nullable(),
   durationMs: z.number(),
   /** Time waiting in the queue and for the model to load (paging in). */

@@ -7,7 +7,9 @@ import { isOperationName, operations, type OperationName } from '../../../shared
 import type { WorkspaceInfo } from '../../../shared/contract/schemas'
 import { parseInput } from '../../../shared/contract/validate'
 import { WardenError, type Result } from '../../../shared/errors'
+import { ApiKeyService } from '../apikeys/ApiKeyService'
 import { createDemoWorkspace } from '../demo/createDemoWorkspace'
+import { processAlive } from '../locking/processAlive'
 import { writeTinyModel } from '../models/tinyGguf'
 import { HibernationService } from '../hibernation/HibernationService'
 import { WardenDatabase } from '../storage/Database'
@@ -63,6 +65,8 @@ export class WardenHost {
   readonly paths: HomePaths
   readonly database: WardenDatabase
   readonly usage: UsageStore
+  /** Keys that reach only the OpenAI-compatible endpoint. */
+  readonly apiKeys: ApiKeyService
   private hibernation: HibernationService | null = null
   private inferenceService: InferenceService | null = null
   private readonly calls = new Map<string, AbortController>()
@@ -76,6 +80,7 @@ export class WardenHost {
     ensurePrivateHome(this.paths.home)
     this.database = new WardenDatabase(this.paths.database, options.sqliteBinding)
     this.usage = new UsageStore(this.database)
+    this.apiKeys = new ApiKeyService(this.database)
     this.handlers = createHandlers(this)
   }
 
@@ -166,6 +171,16 @@ export class WardenHost {
       versions: { warden: this.version, node: process.versions.node, v8: process.versions.v8, ...this.options.versions },
       home: this.home,
       platform: `${process.platform}-${process.arch}`,
+    }
+  }
+
+  /** The OpenAI-compatible API of the Warden server running for this home (its discovery file), or null. */
+  openAiEndpoint(): string | null {
+    try {
+      const found = JSON.parse(fs.readFileSync(path.join(this.home, 'server.json'), 'utf8')) as { url?: unknown; pid?: unknown }
+      return typeof found.url === 'string' && typeof found.pid === 'number' && processAlive(found.pid) ? `${found.url}v1` : null
+    } catch {
+      return null
     }
   }
 

@@ -127,6 +127,10 @@ export function createHandlers(host: WardenHost): Handlers {
         onProgress: ctx.progress,
       }),
 
+    'apiKey.create': async ({ name }) => host.apiKeys.create(name),
+    'apiKey.list': async () => ({ keys: host.apiKeys.list(), endpoint: host.openAiEndpoint() }),
+    'apiKey.revoke': async ({ name }) => host.apiKeys.revoke(name),
+
     'config.get': async ({ key }) => {
       const s = host.inference.settings
       return { settings: key ? [s.row(s.requireKey(key))] : s.rows() }

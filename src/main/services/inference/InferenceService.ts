@@ -11,7 +11,7 @@ import { ModelScheduler, type ModelRef } from '../scheduler/ModelScheduler'
 import { SettingsStore } from '../settings/SettingsStore'
 import type { WardenDatabase } from '../storage/Database'
 import type { WorkerLauncher } from '../workers/launcher'
-import type { ChatTurn } from '../workers/protocol'
+import type { ChatTurn, ContextLengthExceeded, Overflow } from '../workers/protocol'
 
 export interface InferenceEvents {
   workersChanged(reason: string): void
@@ -39,11 +39,23 @@ export interface GenerateCall {
   history: ChatTurn[]
   prompt: string
   settings?: Partial<GenerationSettings>
+  /** A conversation longer than the context: refused, or its oldest turns left out. Defaults to `dropOldest`. */
+  overflow?: Overflow
   priority: Priority
   signal?: AbortSignal
   timeoutMs?: number
   onText?: (text: string) => void
   onProgress?: (phase: string, message: string, fraction: number | null) => void
+}
+
+/** A conversation longer than the context: say which persona's context and how to enlarge it. */
+function withPersonaHint(error: WardenError, persona: Persona): WardenError {
+  const exceeded = (error.details as Partial<ContextLengthExceeded> | undefined)?.contextLengthExceeded
+  if (error.code !== 'INVALID_INPUT' || !exceeded) return error
+  return new WardenError('INVALID_INPUT', error.message.replace('the context holds', `${persona.name}'s context holds`), {
+    hint: `Send fewer or shorter messages, or give ${persona.name} a larger context: warden persona edit ${JSON.stringify(persona.name)} --settings '{"contextSize": ${Math.min(131072, exceeded.contextSize * 2)}}' (up to what the model was trained for).`,
+    details: error.details,
+  })
 }
 
 /**
@@ -157,12 +169,15 @@ export class InferenceService {
             topP: s.topP,
             maxTokens: s.maxTokens,
             seed: s.seed,
+            overflow: call.overflow ?? 'dropOldest',
           },
           (text) => call.onText?.(text),
         )
         slot.tokensGenerated += r.tokens
         if (r.tokens > 0 && r.durationMs > 0) slot.tokensPerSecond = Math.round((r.tokens / r.durationMs) * 1000 * 10) / 10
         return r
+      } catch (error) {
+        throw withPersonaHint(WardenError.from(error), call.persona)
       } finally {
         signal.removeEventListener('abort', onAbort)
       }
@@ -171,6 +186,7 @@ export class InferenceService {
     return {
       text: r.text,
       tokens: r.tokens,
+      promptTokens: r.promptTokens,
       tokensPerSecond: r.tokens > 0 && r.durationMs > 0 ? Math.round((r.tokens / r.durationMs) * 1000 * 10) / 10 : null,
       durationMs: Date.now() - started,
       waitedMs: scheduled.waitedMs,

@@ -52,6 +52,22 @@ describe('requests', () => {
     expect(await h.call('operation.cancel', { callId: 'chat-1' })).toEqual({ cancelled: false })
   }, 60_000)
 
+  it('answers a persona whose conversation outgrew its context, leaving out the oldest turns; refuses a prompt that alone does not fit', async () => {
+    const h = await setup()
+    const persona = h.host.inference.personas.get('Batch')
+    const turns = Array.from({ length: 60 }, (_, i) => ({ role: i % 2 ? ('assistant' as const) : ('user' as const), text: `turn ${i}: ${'some words here '.repeat(20)}`, at: Date.now() }))
+    h.host.inference.personas.append(persona.id, turns)
+    const r = await h.call('persona.chat', { name: 'Batch', prompt: 'and now?' })
+    expect(r.tokens).toBe(8)
+    // As much of the conversation as the context holds (1,024 tokens, less room for the answer).
+    expect(r.promptTokens).toBeGreaterThan(600)
+    expect(r.promptTokens).toBeLessThanOrEqual(1022)
+    const error = await expectError(h.call('persona.chat', { name: 'Batch', prompt: 'many words '.repeat(400) }))
+    expect(error.code).toBe('INVALID_INPUT')
+    expect(error.message).toMatch(/The messages take at least [\d,]+ tokens, but at most 1,022 fit: Batch's context holds 1,024 tokens/)
+    expect(error.hint).toContain('contextSize')
+  }, 60_000)
+
   it('does not store an answer that was running when the conversation was cleared', async () => {
     const h = await setup()
     const chat = h.call('persona.chat', { name: 'Long', prompt: 'talk' })

@@ -46,6 +46,14 @@ const migrations: Array<(db: Db) => void> = [
         PRIMARY KEY (persona_id, seq)
       );
     `),
+  // API keys of the OpenAI-compatible endpoint: only their SHA-256 is kept, never the key.
+  (db) =>
+    db.exec(`
+      CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE COLLATE NOCASE, prefix TEXT NOT NULL,
+        sha256 TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL, last_used_at INTEGER
+      );
+    `),
 ]
 
 function retryWhileBusy(fn: () => void, timeoutMs = 10_000): void {

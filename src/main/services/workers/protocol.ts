@@ -22,6 +22,18 @@ export interface ChatTurn {
   text: string
 }
 
+/**
+ * What a worker does with a conversation longer than the context: `refuse` it (INVALID_INPUT naming
+ * the context size: the OpenAI endpoint, whose caller sent the whole conversation), or `dropOldest`
+ * turns until it fits (a persona's stored conversation, which grows with every turn).
+ */
+export type Overflow = 'refuse' | 'dropOldest'
+
+/** The details of the INVALID_INPUT error for a conversation longer than the context (`refuse`). */
+export interface ContextLengthExceeded {
+  contextLengthExceeded: { contextSize: number; promptTokens: number; exact: boolean }
+}
+
 export interface GenerateRequest {
   type: 'generate'
   id: string
@@ -34,6 +46,7 @@ export interface GenerateRequest {
   topP: number
   maxTokens: number
   seed: number | null
+  overflow: Overflow
 }
 
 export interface EmbedRequest {
@@ -81,6 +94,8 @@ export interface LoadResult {
 export interface GenerateResult {
   text: string
   tokens: number
+  /** Tokens of the context window the answer was generated from (system prompt, conversation, prompt). */
+  promptTokens: number
   durationMs: number
   finishReason: 'stop' | 'length' | 'cancelled'
 }

@@ -6,6 +6,7 @@ const SECTIONS: Array<{ id: PageId | 'health'; label: string; icon: IconName; re
   { id: 'workers', label: 'Workers', icon: 'workers', ready: true },
   { id: 'models', label: 'Models', icon: 'models', ready: true },
   { id: 'personas', label: 'Personas', icon: 'personas', ready: true },
+  { id: 'api', label: 'API keys', icon: 'key', ready: true },
   { id: 'health', label: 'Health', icon: 'health', ready: false },
 ]
 

@@ -9,3 +9,5 @@ export type ModuleDiff = OperationOutput<'module.diff'>
 export type { ActiveModule, HibernatedVersion, FileChange } from '../../../shared/contract/schemas'
 export type { ChatMessage, GenerationResult, MemoryBudget, ModelInfo, Persona, WorkerInfo, WorkerState } from '../../../shared/contract/inference'
 export type WorkerList = OperationOutput<'worker.list'>
+export type { ApiKeyInfo } from '../../../shared/contract/apiKeys'
+export type CreatedApiKey = OperationOutput<'apiKey.create'>

@@ -1,6 +1,6 @@
 import { create } from 'zustand'
 
-export const pages = ['modules', 'workers', 'models', 'personas'] as const
+export const pages = ['modules', 'workers', 'models', 'personas', 'api'] as const
 export type PageId = (typeof pages)[number]
 
 /** The page named by the address's hash (`#personas`); Modules when it names none we have. */

@@ -5,6 +5,7 @@ import { replyNotes, replyStats } from './replyFooter'
 const base: GenerationResult = {
   text: 'hi',
   tokens: 42,
+  promptTokens: 12,
   tokensPerSecond: 1240.2,
   durationMs: 340,
   waitedMs: 0,

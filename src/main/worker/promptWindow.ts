@@ -1,0 +1,176 @@
+/**
+ * The prompt of one generation, fitted to the context and evaluated in steps that a cancel can stop.
+ *
+ * node-llama-cpp's LlamaChat does both on its own, but neither can be interrupted: it shortens an
+ * oversized history with synchronous work that grows with the whole history (seconds for a few MB,
+ * with the worker's event loop blocked so that even an abort message waits), and it evaluates the
+ * whole prompt before it looks at its abort signal. So the worker first fits the conversation here,
+ * counting tokens newest-first and stopping as soon as the context is full, then evaluates exactly
+ * the tokens LlamaChat will ask for, one chunk at a time; LlamaChat then finds them in the sequence's
+ * cache and only generates.
+ */
+import type { ChatHistoryItem, ChatWrapper, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp'
+import { WardenError } from '../../shared/errors'
+import type { ChatTurn, ContextLengthExceeded, Overflow } from '../services/workers/protocol'
+
+/** Characters tokenized between two looks at the event loop (about 2–3 ms of tokenizing). */
+const SLICE_CHARS = 16_384
+
+export interface PromptWindowInput {
+  model: LlamaModel
+  chatWrapper: ChatWrapper
+  /** Tokens of context the sequence holds. */
+  contextSize: number
+  systemPrompt: string
+  history: ChatTurn[]
+  prompt: string
+  overflow: Overflow
+  signal: AbortSignal
+}
+
+export interface PromptWindow {
+  /** The chat history to give the session: the system prompt, then the turns kept (the prompt is not in it). */
+  history: ChatHistoryItem[]
+  /** The context's tokens for the whole request (history, prompt and the start of the answer), as LlamaChat makes them. */
+  tokens: Token[]
+  /** Oldest turns left out to make room (`dropOldest`). */
+  droppedTurns: number
+}
+
+export function cancelled(what: string): WardenError {
+  return new WardenError('CANCELLED', `The request was cancelled ${what}`)
+}
+
+/** Lets the event loop run (an abort message may be waiting), then stops if the request was cancelled. */
+class Breather {
+  private work = 0
+  constructor(private readonly signal: AbortSignal) {}
+
+  async after(chars: number): Promise<void> {
+    this.work += chars
+    if (this.work < SLICE_CHARS) return
+    this.work = 0
+    await new Promise<void>((resolve) => setImmediate(resolve))
+    if (this.signal.aborted) throw cancelled('while its prompt was prepared')
+  }
+}
+
+/**
+ * Tokens of `text` alone, tokenized in slices (cut at a space) with a breath between them; stops
+ * counting once past `limit`. One extra token per slice boundary is taken off, so the count does
+ * not exceed what the whole text gives (the template around a message adds more than that).
+ */
+async function countTokens(model: LlamaModel, text: string, limit: number, breather: Breather): Promise<number> {
+  let count = 0
+  let slices = 0
+  for (let at = 0; at < text.length && count - slices <= limit; slices++) {
+    let end = Math.min(text.length, at + SLICE_CHARS)
+    if (end < text.length) {
+      const space = text.lastIndexOf(' ', end)
+      if (space > at) end = space
+    }
+    count += model.tokenize(text.slice(at, end)).length
+    await breather.after(end - at)
+    at = end
+  }
+  return Math.max(0, count - Math.max(0, slices - 1))
+}
+
+function tooLong(contextSize: number, promptTokens: number, exact: boolean): WardenError {
+  const details: ContextLengthExceeded = { contextLengthExceeded: { contextSize, promptTokens, exact } }
+  const n = (x: number) => x.toLocaleString('en-US')
+  return new WardenError(
+    'INVALID_INPUT',
+    `The messages take ${exact ? '' : 'at least '}${n(promptTokens)} tokens, but at most ${n(contextSize - 2)} fit: the context holds ${n(contextSize)} tokens and the answer needs room`,
+    { hint: 'Send fewer or shorter messages, or give the persona a larger contextSize.', details },
+  )
+}
+
+/** Template tokens one turn adds beyond its text (measured once per model: 3–10 for common templates). */
+export function turnOverhead(model: LlamaModel, chatWrapper: ChatWrapper): number {
+  // Templates leave out empty messages: measure with one-letter ones.
+  const count = (chatHistory: ChatHistoryItem[]) => chatWrapper.generateContextState({ chatHistory }).contextText.tokenize(model.tokenizer).length
+  const one = count([{ type: 'system', text: 'a' }, { type: 'user', text: 'a' }, { type: 'model', response: [] }])
+  const two = count([{ type: 'system', text: 'a' }, { type: 'user', text: 'a' }, { type: 'model', response: ['a'] }, { type: 'user', text: 'a' }, { type: 'model', response: [] }])
+  return Math.max(1, Math.ceil((two - one) / 2) - model.tokenize('a').length)
+}
+
+function toHistoryItem(t: ChatTurn): ChatHistoryItem {
+  return t.role === 'user' ? { type: 'user', text: t.text } : { type: 'model', response: [t.text] }
+}
+
+/**
+ * The conversation that fits the context, and its tokens. `refuse` rejects a conversation that does
+ * not fit (INVALID_INPUT naming the context size); `dropOldest` leaves out the oldest turns, and
+ * rejects only a system prompt and prompt that alone do not fit. The work is bounded by the context
+ * size, not by the length of the conversation, and stops soon after `signal` aborts.
+ */
+export async function fitPromptWindow(input: PromptWindowInput, overheadPerTurn: number): Promise<PromptWindow> {
+  const { model, chatWrapper, contextSize, signal } = input
+  const { appendUserMessageToChatHistory } = await import('node-llama-cpp')
+  const breather = new Breather(signal)
+  if (signal.aborted) throw cancelled('before its prompt was prepared')
+  // LlamaChat wants at least one free cell after the prompt, and generates into the one after that.
+  const budget = contextSize - 2
+
+  // A lower bound first, newest turn first, stopping once the context is full.
+  let used = 2 * overheadPerTurn
+  used += await countTokens(model, input.systemPrompt, budget - used, breather)
+  used += await countTokens(model, input.prompt, budget - used, breather)
+  if (used > budget) throw tooLong(contextSize, used, false)
+  const turnTokens: number[] = []
+  let kept = 0
+  for (let i = input.history.length - 1; i >= 0; i--) {
+    const t = overheadPerTurn + (await countTokens(model, input.history[i].text, budget - used, breather))
+    if (used + t > budget) {
+      if (input.overflow === 'refuse') throw tooLong(contextSize, used + t, false)
+      break
+    }
+    used += t
+    turnTokens.unshift(t)
+    kept++
+  }
+  let turns = input.history.slice(input.history.length - kept)
+
+  // Then the exact tokens, of a conversation now about the size of the context.
+  const contextTokens = (kept: ChatTurn[]): { history: ChatHistoryItem[]; tokens: Token[] } => {
+    const history: ChatHistoryItem[] = [{ type: 'system', text: input.systemPrompt }, ...kept.map(toHistoryItem)]
+    const full = [...appendUserMessageToChatHistory(history, input.prompt), { type: 'model', response: [] } satisfies ChatHistoryItem]
+    return { history, tokens: chatWrapper.generateContextState({ chatHistory: full }).contextText.tokenize(model.tokenizer) }
+  }
+  for (;;) {
+    // A kept conversation starts with the person speaking, not with an answer to something left out.
+    while (input.overflow === 'dropOldest' && turns.length && turns[0].role === 'assistant' && turns.length < input.history.length) {
+      turns = turns.slice(1)
+      turnTokens.shift()
+    }
+    const window = contextTokens(turns)
+    await breather.after(SLICE_CHARS)
+    const excess = window.tokens.length - budget
+    if (excess <= 0) return { ...window, droppedTurns: input.history.length - turns.length }
+    if (input.overflow === 'refuse' || turns.length === 0) throw tooLong(contextSize, window.tokens.length, true)
+    // Leave out the oldest turns that make up the excess (at least one).
+    let dropped = 0
+    let freed = 0
+    while (dropped < turns.length && (dropped === 0 || freed < excess)) freed += turnTokens[dropped++]
+    turns = turns.slice(dropped)
+    turnTokens.splice(0, dropped)
+  }
+}
+
+/**
+ * Evaluate `tokens` (all but the last: LlamaChat evaluates that one to generate) into the sequence,
+ * `chunk` tokens at a time, checking `signal` between chunks. What the sequence already holds of
+ * them (the same session's earlier turns) is kept. Returns the tokens evaluated now.
+ */
+export async function evaluatePromptWindow(sequence: LlamaContextSequence, tokens: Token[], signal: AbortSignal, chunk: number): Promise<number> {
+  const target = tokens.slice(0, -1)
+  await sequence.adaptStateToTokens(target, false)
+  const reused = sequence.nextTokenIndex
+  for (let at = reused; at < target.length; at = sequence.nextTokenIndex) {
+    if (signal.aborted) throw cancelled(`while its prompt was evaluated (${at - reused} of ${target.length - reused} tokens)`)
+    await sequence.evaluateWithoutGeneratingNewTokens(target.slice(at, at + chunk))
+  }
+  if (signal.aborted) throw cancelled('after its prompt was evaluated')
+  return target.length - reused
+}
