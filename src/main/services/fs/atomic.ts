@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import * as fsp from 'node:fs/promises'
 import * as path from 'node:path'
+import { renameNoReplace } from './safePath'
 
 /** Marker in every temporary name Warden creates, so leftovers of a crash can be found and cleaned. */
 export const TEMP_MARKER = '.warden-tmp-'
@@ -38,9 +39,11 @@ export async function fsyncDir(dir: string): Promise<void> {
  * Write a file so that a crash at any moment leaves either the old content or the new one:
  * temp file in the same folder, fsync, read back and compare, rename, fsync the folder.
  * `durable: false` skips the fsyncs, for derived files that are regenerated anyway (still atomic).
+ * `replace: false` refuses (CONFLICT) when the target already exists, for files that are never
+ * rewritten (hibernation metadata). Defaults to `true`.
  */
-export async function atomicWriteFile(target: string, data: string | Uint8Array, options: { mode?: number; durable?: boolean } = {}): Promise<void> {
-  const { mode = 0o644, durable = true } = options
+export async function atomicWriteFile(target: string, data: string | Uint8Array, options: { mode?: number; durable?: boolean; replace?: boolean } = {}): Promise<void> {
+  const { mode = 0o644, durable = true, replace = true } = options
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data)
   const tmp = tempNameFor(target)
   try {
@@ -53,7 +56,8 @@ export async function atomicWriteFile(target: string, data: string | Uint8Array,
     }
     const back = await fsp.readFile(tmp)
     if (!back.equals(bytes)) throw new Error(`read-back of ${target} did not match what was written`)
-    await fsp.rename(tmp, target)
+    if (replace) await fsp.rename(tmp, target)
+    else await renameNoReplace(tmp, target)
     if (durable) await fsyncDir(path.dirname(target))
   } catch (error) {
     await fsp.rm(tmp, { force: true })
