@@ -27,7 +27,7 @@ function effectiveUmask(dir: string): number {
  * as `inspectArchive`) and writing each file with its exact mode and mtime. On any refusal it throws;
  * the caller removes the folder, so nothing reaches the active tree.
  *
- * Each slice of inflated tar (256 KB) is written with synchronous calls before the next one: a few
+ * Each slice of inflated tar (64 KB) is written with synchronous calls before the next one: a few
  * ms of work per slice, and much faster than a thread-pool round trip for each
  * open/write/utimes/close of every small file.
  */

@@ -26,12 +26,13 @@ async function longestStall<T>(work: () => Promise<T>): Promise<{ value: T; long
   }
 }
 
-const FILES = 20_000
+const FILES = 30_000
 
 /**
- * A server answers health checks while it hibernates a big module. Not a speed benchmark: the
- * bound is several times what the fixed code needs on a slow, busy machine, and far below what
- * the synchronous loops took (seconds for 100,000 files).
+ * A server answers health checks while it hibernates a big module. Not a speed benchmark: the bound
+ * is about five times the longest stall measured with the fix on a busy 2-core machine (~100 ms,
+ * ~200 ms under a load of 6), and well below what the synchronous read-back took before it
+ * (~880 ms for these 30,000 files; 3.4 s for 100,000).
  */
 describe('a big module does not block the event loop', () => {
   it(`hibernates and wakes ${FILES} files while timers keep running`, async () => {
@@ -49,8 +50,8 @@ describe('a big module does not block the event loop', () => {
     expect(woken.value.woken[0].fileCount).toBe(FILES + 2)
     expect(fingerprint(path.join(ws, 'commands/huge'))).toEqual(before)
     console.log(`longest event-loop stall: hibernate ${hibernated.longestMs.toFixed(0)} ms, wake ${woken.longestMs.toFixed(0)} ms`)
-    expect(hibernated.longestMs).toBeLessThan(400)
-    expect(woken.longestMs).toBeLessThan(400)
+    expect(hibernated.longestMs).toBeLessThan(500)
+    expect(woken.longestMs).toBeLessThan(500)
     expect(fs.existsSync(dir)).toBe(true)
   })
 })

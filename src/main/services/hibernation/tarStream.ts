@@ -3,6 +3,7 @@ import * as fsp from 'node:fs/promises'
 import * as zlib from 'node:zlib'
 import type * as tar from 'tar'
 import { WardenError } from '../../../shared/errors'
+import { createTimeSlicer } from '../fs/timeSlicer'
 import type { ArchiveLimits } from './entryChecks'
 
 /** Compressed bytes read at a time. */
@@ -11,7 +12,7 @@ const READ_CHUNK = 256 * 1024
  * Inflated bytes handed to the tar parser at a time. Entries are handled synchronously from the
  * parser's callbacks, so this bounds both the memory in flight and how long the event loop is held.
  */
-const INFLATE_CHUNK = 256 * 1024
+const INFLATE_CHUNK = 64 * 1024
 /** Below this many inflated bytes the compression ratio is not judged (tiny, repetitive archives are fine). */
 export const RATIO_FLOOR_BYTES = 16 * 1024 * 1024
 /** No byte read from the file for this long: the read is given up (a hung network share). */
@@ -100,8 +101,10 @@ export async function pumpTarGz(file: string, parser: tar.Parser, options: PumpO
   source.on('error', (e) => gunzip.destroy(e))
   source.pipe(gunzip)
   watch()
+  const breathe = createTimeSlicer()
   try {
     for await (const chunk of gunzip as AsyncIterable<Buffer>) {
+      await breathe()
       inflated += chunk.length
       if (inflated > maxInflated) throw bombError(label, `it inflates to more than ${maxInflated} bytes`)
       if (inflated > RATIO_FLOOR_BYTES && inflated > compressed * maxRatio) throw bombError(label, `it inflates to over ${maxRatio} times its compressed size`)
