@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import * as fsp from 'node:fs/promises'
+import * as path from 'node:path'
 import Arborist from '@npmcli/arborist'
 import packlist from 'npm-packlist'
 import * as tar from 'tar'
@@ -43,7 +44,11 @@ export async function npmPack(m: ScannedModule, outDir: string): Promise<NpmPack
   } catch (error) {
     throw new WardenError('INVALID_INPUT', `Cannot list the files of ${m.name} the way npm would: ${(error as Error).message}`)
   }
-  await fsp.mkdir(outDir, { recursive: true })
+  await fsp.mkdir(outDir, { recursive: true }).catch((error: unknown) => {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'EEXIST' || code === 'ENOTDIR') throw new WardenError('INVALID_INPUT', `outDir: ${path.resolve(outDir)} is not a folder (it, or a folder above it, is a file)`, { hint: 'Pack into a folder.' })
+    throw error
+  })
   const tmp = tempNameFor(target)
   try {
     await tar.create(
