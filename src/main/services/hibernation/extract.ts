@@ -46,6 +46,7 @@ export async function extractInto(
   const dirs: Array<{ target: string; mode: number; mtime: Date | undefined }> = []
   let packageJson: Buffer | null = null
   let writeError: unknown = null
+  const openFds = new Set<number>()
 
   const ensureDir = (dir: string) => {
     if (madeDirs.has(dir)) return
@@ -87,6 +88,7 @@ export async function extractInto(
       guard(() => {
         ensureDir(path.dirname(target))
         fd = fs.openSync(target, 'wx', mode)
+        openFds.add(fd)
       })
       const keep = checked.rel === 'package.json' && (entry.size ?? 0) <= MAX_PACKAGE_JSON_BYTES ? ([] as Buffer[]) : null
       entry.on('data', (c: Buffer) => {
@@ -98,15 +100,16 @@ export async function extractInto(
         if (fd === null) return
         const handle = fd
         fd = null
-        guard(() => {
-          try {
-            // open() applied the umask; set the exact mode only where that changed it.
+        openFds.delete(handle)
+        try {
+          // open() applied the umask; set the exact mode only where that changed it.
+          guard(() => {
             if ((mode & ~umask) !== mode || mode > 0o777) fs.fchmodSync(handle, mode)
             if (entry.mtime) fs.futimesSync(handle, entry.mtime, entry.mtime)
-          } finally {
-            fs.closeSync(handle)
-          }
-        })
+          })
+        } finally {
+          fs.closeSync(handle)
+        }
       })
     },
   })
@@ -121,6 +124,9 @@ export async function extractInto(
     })
   } catch (error) {
     parseError ??= error
+  } finally {
+    // Files cut off mid-way by a refusal (their entry never ended).
+    for (const fd of openFds) fs.closeSync(fd)
   }
   if (checker.problem || (!parseError && !writeError && checker.finish())) throw checker.problem!
   // A write that failed is the real reason the read stopped.

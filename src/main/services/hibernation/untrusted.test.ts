@@ -227,11 +227,17 @@ describe('a gzip bomb is refused while it inflates, in bounded memory', () => {
     expect(written).toBeLessThanOrEqual(16 * 1024 * 1024 + 200 * fs.statSync(file).size)
   })
 
-  it('refuses an archive that inflates past the byte limit even at a modest ratio', async () => {
+  it('counts every inflated byte, not only the sizes entries declare (padding in PAX headers)', async () => {
     const dir = tempDir()
-    const file = tgz(dir, 'big.tgz', [pkg, tarEntry('package/random.bin', { data: randomBytes(3 * 1024 * 1024) })])
-    const err = await expectError(inspectArchive(file, { maxUnpackedBytes: 2 * 1024 * 1024, maxEntries: 1, maxCompressionRatio: 200 }))
+    // Twenty 512 KB extended headers before one empty file: no file is big, the tar stream is.
+    const body = randomBytes(256 * 1024).toString('hex')
+    const record = `${String(body.length + 11).length + body.length + 10} comment=${body}\n`
+    expect(Buffer.byteLength(record)).toBe(Number(record.split(' ')[0]))
+    const padding = Array.from({ length: 20 }, () => tarEntry('package/PaxHeader', { type: 'x', data: Buffer.from(record) }))
+    const file = tgz(dir, 'padded.tgz', [pkg, ...padding, tarEntry('package/empty.txt')])
+    const err = await expectError(inspectArchive(file, { maxUnpackedBytes: 1024 * 1024, maxEntries: 10, maxCompressionRatio: 200 }))
     expect(err.code).toBe('UNSAFE_ARCHIVE')
+    expect(err.message).toMatch(/inflates to more than 1069056 bytes/)
   })
 })
 
