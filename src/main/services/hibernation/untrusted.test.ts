@@ -339,3 +339,24 @@ describe('package names and versions npm would refuse are refused before anythin
     })
   }
 })
+
+describe('metadata is not trusted to name paths (no checksum covers it)', () => {
+  it('a keptAside entry that climbs out is ignored on wake: nothing outside the module is moved', async () => {
+    const ws = tempDir('warden-ws-')
+    writeModule(ws, { name: 'hello', files: { '.git/HEAD': 'ref: refs/heads/main\n' } })
+    const { host, call } = await openHost(ws)
+    hosts.push(host)
+    const { hibernated } = await call('module.hibernate', { name: 'hello', reason: 'test' })
+    const meta = JSON.parse(fs.readFileSync(hibernated[0].metadataPath, 'utf8'))
+    expect(meta.keptAside).toEqual(['.git'])
+    meta.keptAside = ['.git', '../../secret.txt']
+    fs.writeFileSync(hibernated[0].metadataPath, JSON.stringify(meta))
+    // kept/<version>/../../secret.txt is .warden/secret.txt; commands/hello/../../secret.txt is the workspace root.
+    fs.writeFileSync(path.join(ws, '.warden/secret.txt'), 'stays')
+
+    await call('module.wake', { name: 'hello' })
+    expect(fs.readFileSync(path.join(ws, 'commands/hello/.git/HEAD'), 'utf8')).toBe('ref: refs/heads/main\n')
+    expect(fs.readFileSync(path.join(ws, '.warden/secret.txt'), 'utf8')).toBe('stays')
+    expect(fs.existsSync(path.join(ws, 'secret.txt'))).toBe(false)
+  })
+})
