@@ -34,7 +34,9 @@ export interface HibernateOutcome {
 }
 
 export function tempPath(dir: string, label: string): string {
-  return path.join(dir, `${TEMP_MARKER}${shortLabel(label.replace(/[/\\]/g, '_'))}.${process.pid}.${randomBytes(4).toString('hex')}`)
+  // The label is a module or file name: separators and control characters (NUL) never reach the name.
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is replaced
+  return path.join(dir, `${TEMP_MARKER}${shortLabel(label.replace(/[/\\\x00-\x1f]/g, '_'))}.${process.pid}.${randomBytes(4).toString('hex')}`)
 }
 
 /**
