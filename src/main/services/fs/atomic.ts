@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { createReadStream } from 'node:fs'
 import * as fsp from 'node:fs/promises'
 import * as path from 'node:path'
+import { openRegularFile } from './regularFile'
 import { renameNoReplace } from './safePath'
 import { createTimeSlicer } from './timeSlicer'
 
@@ -66,9 +66,11 @@ export async function atomicWriteFile(target: string, data: string | Uint8Array,
   }
 }
 
+/** sha256 of a regular file (a FIFO or a device put in its place is refused, not read forever). */
 export async function sha256File(file: string): Promise<string> {
   const hash = createHash('sha256')
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer)
+  const handle = await openRegularFile(file, 'file')
+  for await (const chunk of handle.createReadStream({ highWaterMark: 1 << 20 })) hash.update(chunk as Buffer)
   return hash.digest('hex')
 }
 

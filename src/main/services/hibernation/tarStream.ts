@@ -1,8 +1,7 @@
-import * as fs from 'node:fs'
-import * as fsp from 'node:fs/promises'
 import * as zlib from 'node:zlib'
 import type * as tar from 'tar'
 import { WardenError } from '../../../shared/errors'
+import { openRegularFile } from '../fs/regularFile'
 import { createTimeSlicer } from '../fs/timeSlicer'
 import type { ArchiveLimits } from './entryChecks'
 
@@ -19,33 +18,6 @@ export const RATIO_FLOOR_BYTES = 16 * 1024 * 1024
 const STALL_MS = 60_000
 /** Tar's own bytes per entry (header, padding, a PAX record): allowed above the files' own sizes. */
 const TAR_OVERHEAD_PER_ENTRY = 2048
-
-/**
- * Open `file` for reading only if it is a regular file: a FIFO, a device or a folder is refused
- * (INVALID_INPUT) instead of blocking forever or reading without end. The open itself cannot block
- * (O_NONBLOCK, which does nothing for regular files); the check is on the opened file (fstat), so a
- * file swapped between a check and the open is caught too.
- */
-export async function openRegularFile(file: string, field: string): Promise<fsp.FileHandle> {
-  let handle: fsp.FileHandle
-  try {
-    handle = await fsp.open(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0))
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    if (code === 'ENOENT') throw new WardenError('NOT_FOUND', `${field}: ${file} does not exist`)
-    throw WardenError.from(error)
-  }
-  const st = await handle.stat().catch(async (error: unknown) => {
-    await handle.close()
-    throw error
-  })
-  if (!st.isFile()) {
-    await handle.close()
-    const what = st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a named pipe (FIFO)' : st.isSocket() ? 'a socket' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : 'not a regular file'
-    throw new WardenError('INVALID_INPUT', `${field}: ${file} is ${what}, not a .tgz file`, { hint: 'Give the path of a .tgz package file. Nothing was read or written.' })
-  }
-  return handle
-}
 
 export interface PumpOptions {
   /** The file's name, for messages. */
@@ -80,7 +52,7 @@ export async function pumpTarGz(file: string, parser: tar.Parser, options: PumpO
   const { limits, label } = options
   const maxInflated = limits ? limits.maxUnpackedBytes + limits.maxEntries * TAR_OVERHEAD_PER_ENTRY : Infinity
   const maxRatio = limits ? limits.maxCompressionRatio : Infinity
-  const handle = await openRegularFile(file, options.field ?? 'file')
+  const handle = await openRegularFile(file, options.field ?? 'file', 'a .tgz file')
   const source = handle.createReadStream({ highWaterMark: READ_CHUNK })
   const gunzip = zlib.createGunzip({ chunkSize: INFLATE_CHUNK })
   let compressed = 0

@@ -360,3 +360,23 @@ describe('metadata is not trusted to name paths (no checksum covers it)', () => 
     expect(fs.existsSync(path.join(ws, 'secret.txt'))).toBe(false)
   })
 })
+
+describe('a FIFO put in place of an archive is reported, not read forever', () => {
+  it('module verify and list-hibernated answer, naming the pipe', async () => {
+    const ws = tempDir('warden-ws-')
+    writeModule(ws, { name: 'hello' })
+    const { host, call } = await openHost(ws)
+    hosts.push(host)
+    const { hibernated } = await call('module.hibernate', { name: 'hello', reason: 'test' })
+    const at = Number(/\.(\d+)\.tgz$/.exec(hibernated[0].archivePath)![1]) + 1
+    const dir = path.dirname(hibernated[0].archivePath)
+    execFileSync('mkfifo', [path.join(dir, `hello.${at}.tgz`)])
+    fs.copyFileSync(hibernated[0].metadataPath, path.join(dir, `hello.${at}.metadata.json`))
+
+    const report = await call('module.verify', {})
+    expect(report.ok).toBe(false)
+    expect(report.problems.map((p) => p.message).join('\n')).toMatch(/named pipe \(FIFO\)/)
+    const { modules } = await call('module.listHibernated', {})
+    expect(modules[0]).toMatchObject({ name: 'hello', restorable: false })
+  }, 30_000)
+})
