@@ -57,8 +57,44 @@ export class WardenError extends Error {
     if (value instanceof WardenError) return value
     if (isSerializedError(value)) return new WardenError(value.code, value.message, { hint: value.hint, details: value.details })
     const message = value instanceof Error ? value.message : String(value)
-    return new WardenError('INTERNAL', message, { cause: value })
+    return fromSystemError(value) ?? new WardenError('INTERNAL', message, { cause: value })
   }
+}
+
+/**
+ * File system errors caused by the path a person gave (a file where a folder is expected, a name
+ * too long, a NUL byte…): what they mean in words, and a 4xx code rather than INTERNAL.
+ */
+const SYSTEM_ERRORS: Record<string, [ErrorCode, string]> = {
+  ENOENT: ['NOT_FOUND', 'it does not exist'],
+  ENOTDIR: ['INVALID_INPUT', 'a part of the path is a file, not a folder'],
+  EISDIR: ['INVALID_INPUT', 'it is a folder, not a file'],
+  ENAMETOOLONG: ['INVALID_INPUT', 'the path, or a name in it, is too long (255 bytes a name at most)'],
+  ELOOP: ['INVALID_INPUT', 'the path goes through too many links (a loop?)'],
+  EEXIST: ['CONFLICT', 'it already exists'],
+  ENOTEMPTY: ['CONFLICT', 'the folder is not empty'],
+  EACCES: ['INVALID_INPUT', 'permission denied'],
+  EPERM: ['INVALID_INPUT', 'the operation is not permitted'],
+  EROFS: ['INVALID_INPUT', 'the file system is read-only'],
+  ENOSPC: ['NO_SPACE', 'the disk is full'],
+  EDQUOT: ['NO_SPACE', 'the disk quota is used up'],
+}
+
+function fromSystemError(value: unknown): WardenError | null {
+  if (!(value instanceof Error)) return null
+  const e = value as Error & { code?: unknown; syscall?: unknown; path?: unknown; dest?: unknown }
+  if (e.code === 'ERR_INVALID_ARG_VALUE' && /null bytes/.test(e.message)) {
+    return new WardenError('INVALID_INPUT', 'A path contains a NUL byte', { hint: 'Paths and names cannot contain NUL (\\0) characters.', cause: value })
+  }
+  const known = typeof e.code === 'string' ? SYSTEM_ERRORS[e.code] : undefined
+  if (!known) return null
+  const [code, meaning] = known
+  const where = typeof e.path === 'string' ? ` ${JSON.stringify(e.path.length > 300 ? `${e.path.slice(0, 297)}...` : e.path)}` : ''
+  const verb = typeof e.syscall === 'string' ? `${e.syscall}` : 'use'
+  return new WardenError(code, `Cannot ${verb}${where}: ${meaning} (${e.code})`, {
+    hint: code === 'NO_SPACE' ? 'Free some disk space and try again.' : 'Check the path and try again.',
+    cause: value,
+  })
 }
 
 export function isSerializedError(value: unknown): value is SerializedError {

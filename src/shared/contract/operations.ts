@@ -25,6 +25,9 @@ import {
 import { ApiKeyInfo, ApiKeyName } from './apiKeys'
 
 const Empty = z.object({})
+/** A file or folder path a person gives: bounded, and without NUL (no file system accepts one). */
+const FsPath = (required: string) =>
+  z.string().min(1, required).max(4096, 'a path is at most 4096 characters').refine((p) => !p.includes('\0'), 'a path cannot contain a NUL byte')
 const Days = z.number().nonnegative('days cannot be negative').max(36500)
 
 const HibernatedEntry = z.object({
@@ -60,14 +63,14 @@ export const operations = {
   }),
   'workspace.open': defineOperation({
     summary: 'Open a folder as the workspace',
-    input: z.object({ path: z.string().min(1, 'a folder path is required') }),
+    input: z.object({ path: FsPath('a folder path is required') }),
     output: WorkspaceInfo,
     mutates: true,
     cli: false,
   }),
   'workspace.createDemo': defineOperation({
     summary: 'Generate a demo workspace (about 20 small modules) and open it',
-    input: z.object({ path: z.string().min(1, 'a folder path is required') }),
+    input: z.object({ path: FsPath('a folder path is required') }),
     output: WorkspaceInfo.extend({ modules: z.number() }),
     mutates: true,
     cli: { command: ['demo', 'create'], positional: ['path'] },
@@ -122,7 +125,7 @@ export const operations = {
       .object({
         name: ModuleName.optional(),
         at: EpochMs.optional(),
-        from: z.string().min(1).optional(),
+        from: FsPath('a .tgz file path is required').optional(),
         fromArchive: z.boolean().default(false),
         /** Where a module from a file goes when its package.json does not say; defaults to the first kind. */
         kind: z.string().optional(),
@@ -189,7 +192,7 @@ export const operations = {
   }),
   'module.pack': defineOperation({
     summary: 'A distributable npm-pack tarball of an active module (honours `files` and .npmignore)',
-    input: z.object({ name: ModuleName, outDir: z.string().optional() }),
+    input: z.object({ name: ModuleName, outDir: FsPath('a folder path is required').optional() }),
     output: z.object({ path: z.string(), size: z.number(), files: z.array(z.string()), sha256: z.string() }),
     mutates: false,
   }),
@@ -250,7 +253,7 @@ export const operations = {
   }),
   'model.add': defineOperation({
     summary: 'Add a local .gguf file as a model (it stays where it is)',
-    input: z.object({ path: z.string().min(1, 'a .gguf file path is required') }),
+    input: z.object({ path: FsPath('a .gguf file path is required') }),
     output: ModelInfo,
     mutates: true,
     cli: { positional: ['path'] },

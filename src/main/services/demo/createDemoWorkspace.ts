@@ -77,13 +77,19 @@ test(${JSON.stringify(`${m.name} answers`)}, () => {
  */
 export async function createDemoWorkspace(folder: string): Promise<{ root: string; modules: number }> {
   const root = path.resolve(folder)
+  let existing: string[] = []
   try {
-    const existing = await fsp.readdir(root)
-    if (existing.length > 0) {
-      throw new WardenError('CONFLICT', `${root} is not empty; the demo goes into a new or empty folder`, { hint: 'Choose another folder, e.g. ~/warden-demo.' })
-    }
+    existing = await fsp.readdir(root)
   } catch (error) {
-    if (error instanceof WardenError) throw error
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOTDIR') {
+      throw new WardenError('INVALID_INPUT', `path: ${root} is not a folder (it, or a folder above it, is a file)`, { hint: 'Choose a new or empty folder, e.g. ~/warden-demo.' })
+    }
+    // A folder that does not exist yet is made below; anything else is the path's problem.
+    if (code !== 'ENOENT') throw WardenError.from(error)
+  }
+  if (existing.length > 0) {
+    throw new WardenError('CONFLICT', `${root} is not empty; the demo goes into a new or empty folder`, { hint: 'Choose another folder, e.g. ~/warden-demo.' })
   }
   for (const m of DEMO_MODULES) {
     const dir = path.join(root, m.kind, ...m.name.split('/'))

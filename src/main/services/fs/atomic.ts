@@ -1,7 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { createReadStream } from 'node:fs'
 import * as fsp from 'node:fs/promises'
 import * as path from 'node:path'
+import { openRegularFile } from './regularFile'
+import { renameNoReplace } from './safePath'
+import { createTimeSlicer } from './timeSlicer'
 
 /** Marker in every temporary name Warden creates, so leftovers of a crash can be found and cleaned. */
 export const TEMP_MARKER = '.warden-tmp-'
@@ -38,9 +40,11 @@ export async function fsyncDir(dir: string): Promise<void> {
  * Write a file so that a crash at any moment leaves either the old content or the new one:
  * temp file in the same folder, fsync, read back and compare, rename, fsync the folder.
  * `durable: false` skips the fsyncs, for derived files that are regenerated anyway (still atomic).
+ * `replace: false` refuses (CONFLICT) when the target already exists, for files that are never
+ * rewritten (hibernation metadata). Defaults to `true`.
  */
-export async function atomicWriteFile(target: string, data: string | Uint8Array, options: { mode?: number; durable?: boolean } = {}): Promise<void> {
-  const { mode = 0o644, durable = true } = options
+export async function atomicWriteFile(target: string, data: string | Uint8Array, options: { mode?: number; durable?: boolean; replace?: boolean } = {}): Promise<void> {
+  const { mode = 0o644, durable = true, replace = true } = options
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data)
   const tmp = tempNameFor(target)
   try {
@@ -53,7 +57,8 @@ export async function atomicWriteFile(target: string, data: string | Uint8Array,
     }
     const back = await fsp.readFile(tmp)
     if (!back.equals(bytes)) throw new Error(`read-back of ${target} did not match what was written`)
-    await fsp.rename(tmp, target)
+    if (replace) await fsp.rename(tmp, target)
+    else await renameNoReplace(tmp, target)
     if (durable) await fsyncDir(path.dirname(target))
   } catch (error) {
     await fsp.rm(tmp, { force: true })
@@ -61,9 +66,11 @@ export async function atomicWriteFile(target: string, data: string | Uint8Array,
   }
 }
 
+/** sha256 of a regular file (a FIFO or a device put in its place is refused, not read forever). */
 export async function sha256File(file: string): Promise<string> {
   const hash = createHash('sha256')
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer)
+  const handle = await openRegularFile(file, 'file')
+  for await (const chunk of handle.createReadStream({ highWaterMark: 1 << 20 })) hash.update(chunk as Buffer)
   return hash.digest('hex')
 }
 
@@ -84,7 +91,7 @@ export async function exists(p: string): Promise<boolean> {
  */
 export async function forceRemove(target: string): Promise<void> {
   try {
-    await fsp.rm(target, { recursive: true, force: true })
+    await removeTree(target)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (code !== 'EACCES' && code !== 'EPERM') throw error
@@ -93,6 +100,39 @@ export async function forceRemove(target: string): Promise<void> {
       for (const d of await fsp.readdir(dir, { withFileTypes: true }).catch(() => [])) if (d.isDirectory()) await open(path.join(dir, d.name))
     }
     if ((await fsp.lstat(target)).isDirectory()) await open(target)
-    await fsp.rm(target, { recursive: true, force: true })
+    await removeTree(target)
   }
+}
+
+/** Removals in flight at once: enough to keep the disk busy, few enough to keep the event loop turning. */
+const REMOVE_BATCH = 16
+
+/**
+ * `rm -rf`, a batch of entries at a time with a turn of the event loop between slices: `fsp.rm` starts
+ * every removal of a folder at once and, for a folder of thousands of files, holds the event loop
+ * for a tenth of a second or more while their completions run.
+ */
+async function removeTree(target: string): Promise<void> {
+  const breathe = createTimeSlicer()
+  const ignoreGone = (error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+  }
+  const remove = async (p: string, isDir: boolean): Promise<void> => {
+    if (!isDir) return fsp.unlink(p).catch(ignoreGone)
+    const children = await fsp.readdir(p, { withFileTypes: true }).catch((error: unknown) => {
+      ignoreGone(error)
+      return null
+    })
+    if (!children) return
+    for (let i = 0; i < children.length; i += REMOVE_BATCH) {
+      await Promise.all(children.slice(i, i + REMOVE_BATCH).map((d) => remove(path.join(p, d.name), d.isDirectory())))
+      await breathe()
+    }
+    await fsp.rmdir(p).catch(ignoreGone)
+  }
+  const st = await fsp.lstat(target).catch((error: unknown) => {
+    ignoreGone(error)
+    return null
+  })
+  if (st) await remove(target, st.isDirectory())
 }

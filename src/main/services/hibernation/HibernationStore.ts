@@ -110,7 +110,12 @@ export class HibernationStore {
   async problemOf(v: StoredVersion, options: { fresh?: boolean } = {}): Promise<string | null> {
     if (!v.metadata) return v.metadataProblem ?? 'metadata missing'
     if (v.archiveSize === null) return 'archive file is missing'
-    const sha = options.fresh ? await sha256File(v.archivePath) : await this.checksumOf(v)
+    let sha: string | null
+    try {
+      sha = options.fresh ? await sha256File(v.archivePath) : await this.checksumOf(v)
+    } catch (error) {
+      return `archive cannot be read: ${(error as Error).message}`
+    }
     if (sha !== v.metadata.checksums.sha256) return `checksum mismatch: archive is ${sha?.slice(0, 12)}…, metadata says ${v.metadata.checksums.sha256.slice(0, 12)}…`
     return null
   }

@@ -3,7 +3,8 @@ import * as path from 'node:path'
 import * as tar from 'tar'
 import { WardenError } from '../../../shared/errors'
 import { walkTree, type Tree, type TreeEntry } from '../workspace/walk'
-import { DEFAULT_LIMITS, EntryChecker, linkProblem, type ArchiveLimits } from './entryChecks'
+import { DEFAULT_LIMITS, EntryChecker, linkProblem, MAX_PACKAGE_JSON_BYTES, type ArchiveLimits } from './entryChecks'
+import { pumpTarGz } from './tarStream'
 
 /** npm's layout: every entry under `package/`. */
 export const PACKAGE_PREFIX = 'package'
@@ -35,11 +36,9 @@ export async function verifyArchive(archive: string, root: string, tree: Tree, f
   const expected = new Map(tree.entries.map((e) => [e.rel, e]))
   const seen = new Set<string>()
   const mismatches: string[] = []
-  await tar.t({
-    file: archive,
+  let parseError: unknown = null
+  const parser = new tar.Parser({
     strict: true,
-    // Our own archive, just written: a very compressible module (a file of zeros) is not a bomb.
-    maxDecompressionRatio: Infinity,
     onReadEntry: (entry) => {
       const rel = entry.path.replace(/\/$/, '').slice(PACKAGE_PREFIX.length + 1)
       const want = expected.get(rel)
@@ -60,6 +59,11 @@ export async function verifyArchive(archive: string, root: string, tree: Tree, f
       })
     },
   })
+  parser.on('error', (e: unknown) => (parseError ??= e))
+  // Streamed a slice at a time (the event loop keeps turning over a module of 100,000 files). Our
+  // own archive, just written: a very compressible module (a file of zeros) is not a bomb.
+  await pumpTarGz(archive, parser, { label: path.basename(archive), limits: null, stop: () => parseError !== null })
+  if (parseError) mismatches.push(`the archive cannot be read back: ${(parseError as Error).message}`)
   for (const rel of expected.keys()) if (!seen.has(rel)) mismatches.push(`${rel}: missing from the archive`)
   if (mismatches.length === 0) {
     const now = await walkTree(root)
@@ -92,24 +96,32 @@ export async function inspectArchive(archive: string, limits: ArchiveLimits = DE
   const label = path.basename(archive)
   const checker = new EntryChecker(label, limits)
   let packageJson: Buffer | null = null
-  try {
-    await tar.t({
-      file: archive,
-      strict: true,
-      onReadEntry: (entry) => {
-        const checked = checker.check(entry)
-        if (checked?.rel === 'package.json' && checked.kind === 'file') {
-          const chunks: Buffer[] = []
-          entry.on('data', (c: Buffer) => chunks.push(c))
-          entry.on('end', () => (packageJson = Buffer.concat(chunks)))
-          return
+  let parseError: unknown = null
+  const parser = new tar.Parser({
+    strict: true,
+    onReadEntry: (entry) => {
+      const checked = checker.check(entry)
+      if (checked?.rel === 'package.json' && checked.kind === 'file') {
+        if ((entry.size ?? 0) > MAX_PACKAGE_JSON_BYTES) {
+          parseError ??= new WardenError('UNSAFE_ARCHIVE', `Refused ${label}: its package.json is over ${MAX_PACKAGE_JSON_BYTES / 1024 / 1024} MB`, { hint: 'Nothing was written.' })
+          return entry.resume()
         }
-        entry.resume()
-      },
-    })
+        const chunks: Buffer[] = []
+        entry.on('data', (c: Buffer) => chunks.push(c))
+        entry.on('end', () => (packageJson = Buffer.concat(chunks)))
+        return
+      }
+      entry.resume()
+    },
+  })
+  parser.on('error', (e: unknown) => (parseError ??= e))
+  try {
+    await pumpTarGz(archive, parser, { label, limits, stop: () => checker.problem !== null || parseError !== null })
   } catch (error) {
     throw checker.problem ?? checker.readError(error)
   }
+  if (checker.problem) throw checker.problem
+  if (parseError) throw checker.readError(parseError)
   if (checker.finish()) throw checker.problem!
   if (checker.topDir === null) throw new WardenError('UNSAFE_ARCHIVE', `${label} is empty`)
   return { topDir: checker.topDir, fileCount: checker.fileCount, unpackedSize: checker.unpackedSize, packageJson: parsePackageJson(label, checker.topDir, packageJson), entries: checker.entries }

@@ -2,6 +2,7 @@ import * as fsp from 'node:fs/promises'
 import * as path from 'node:path'
 import { WardenError } from '../../../shared/errors'
 import { exists, fsyncDir, fsyncPath, sha256File, tempNameFor } from '../fs/atomic'
+import { renameNoReplace, safeChildPath } from '../fs/safePath'
 import type { HibernationContext, ProgressFn } from './context'
 import { recoverInterrupted } from './recovery'
 
@@ -30,7 +31,7 @@ async function copyVerified(source: string, target: string): Promise<void> {
     await fsyncPath(tmp)
     const [a, b] = await Promise.all([sha256File(source), sha256File(tmp)])
     if (a !== b) throw new Error(`the copy of ${source} does not match the original`)
-    await fsp.rename(tmp, target)
+    await renameNoReplace(tmp, target)
   } catch (error) {
     await fsp.rm(tmp, { force: true })
     throw error
@@ -53,7 +54,7 @@ export async function archiveOld(ctx: HibernationContext, olderThanDays: number,
     const archived: ArchiveOutcome['archived'] = []
     for (const [i, v] of old.entries()) {
       progress('moving', `Moving ${v.name} (${v.at}) to ${ctx.archiveDir}`, i / Math.max(1, old.length))
-      const dest = (p: string) => path.join(ctx.archiveDir, path.basename(p))
+      const dest = (p: string) => safeChildPath(ctx.archiveDir, path.basename(p), 'archive file name')
       await copyVerified(v.archivePath, dest(v.archivePath))
       if (v.wokenAt !== null) await copyVerified(v.wokenPath, dest(v.wokenPath))
       await copyVerified(v.metadataPath, dest(v.metadataPath))

@@ -7,9 +7,22 @@ export interface ArchiveLimits {
   maxUnpackedBytes: number
   /** Refuse archives with more entries than this. Defaults to 500,000. */
   maxEntries: number
+  /**
+   * Refuse archives that inflate to more than this many times their compressed size (past the first
+   * 16 MB). Defaults to 200: source packages compress 3 to 20 times; only a bomb, or a module of
+   * mostly empty data, goes past 200.
+   */
+  maxCompressionRatio: number
 }
 
-export const DEFAULT_LIMITS: ArchiveLimits = { maxUnpackedBytes: 4 * 1024 ** 3, maxEntries: 500_000 }
+export const DEFAULT_LIMITS: ArchiveLimits = { maxUnpackedBytes: 4 * 1024 ** 3, maxEntries: 500_000, maxCompressionRatio: 200 }
+/** A package.json bigger than this is not read into memory. */
+export const MAX_PACKAGE_JSON_BYTES = 16 * 1024 * 1024
+
+/** For Warden's own archives (checksum matched): as big as the module was. */
+export const NO_LIMITS: ArchiveLimits = { maxUnpackedBytes: Infinity, maxEntries: Infinity, maxCompressionRatio: Infinity }
+
+const kindName: Record<CheckedEntry['kind'], string> = { file: 'file', dir: 'folder', symlink: 'link' }
 
 const NOTHING_WRITTEN = 'Nothing was written. Only wake archives you trust; npm pack tarballs are accepted.'
 
@@ -80,6 +93,8 @@ export class EntryChecker {
   fileCount = 0
   unpackedSize = 0
   entries = 0
+  /** Every path so far (top folder stripped) and what it is. */
+  private readonly seen = new Map<string, CheckedEntry['kind']>()
   /** Links by folded path: on case-insensitive or normalizing file systems `A` and `a` are one path. */
   private readonly links = new Map<string, string>()
   private readonly isLink = (rel: string) => this.links.has(foldPath(rel))
@@ -112,6 +127,21 @@ export class EntryChecker {
     const rel = parts.slice(1).join('/')
     const through = linkAbove(rel, this.isLink)
     if (through) return this.refuse(`entry ${show} would be written through the link ${through}`)
+    const inFile = linkAbove(rel, (r) => this.seen.get(r) === 'file')
+    if (inFile) return this.refuse(`entry ${show} would be written inside the file ${this.topDir}/${inFile}`)
+    const checked = this.checkType(entry, rel, show)
+    if (!checked) return null
+    // The same path twice: the second would silently replace the first (and `tar -x` and npm would
+    // keep different ones). A folder listed twice is harmless.
+    const earlier = this.seen.get(rel)
+    if (earlier !== undefined && !(earlier === 'dir' && checked.kind === 'dir')) {
+      return this.refuse(`the path ${JSON.stringify(`${this.topDir}/${rel}`)} appears twice in the archive (as a ${kindName[earlier]}, then as a ${kindName[checked.kind]})`)
+    }
+    this.seen.set(rel, checked.kind)
+    return checked
+  }
+
+  private checkType(entry: ReadEntry, rel: string, show: string): CheckedEntry | null {
     switch (entry.type) {
       case 'File':
       case 'OldFile':
@@ -162,9 +192,6 @@ export class EntryChecker {
   readError(error: unknown): WardenError {
     if (error instanceof WardenError) return error
     const message = (error as Error)?.message ?? String(error)
-    if (/decompression ratio/.test(message)) {
-      return new WardenError('UNSAFE_ARCHIVE', `Refused ${this.label}: it decompresses to over 1000 times its size (a gzip bomb)`, { hint: NOTHING_WRITTEN })
-    }
     return new WardenError('UNSAFE_ARCHIVE', `${this.label} is not a readable .tgz: ${message}`, {
       hint: 'Nothing was written. The file may be truncated or not a tar.gz archive.',
     })

@@ -1,20 +1,15 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { pipeline } from 'node:stream/promises'
-import * as zlib from 'node:zlib'
 import * as tar from 'tar'
 import { WardenError } from '../../../shared/errors'
-import { DEFAULT_LIMITS, EntryChecker, type ArchiveLimits } from './entryChecks'
+import { DEFAULT_LIMITS, EntryChecker, MAX_PACKAGE_JSON_BYTES, type ArchiveLimits } from './entryChecks'
+import { pumpTarGz } from './tarStream'
 
 export interface Extracted {
   fileCount: number
   unpackedSize: number
   packageJson: Record<string, unknown> | null
 }
-
-/** Like node-tar: more than 1000x inflation (past the first MBs) is a gzip bomb. */
-const MAX_RATIO = 1000
-const MAX_RATIO_FLOOR = 16 * 1024 * 1024
 
 let cachedUmask: number | null = null
 /** The process umask, found once by creating a file (process.umask() without arguments is deprecated). */
@@ -32,9 +27,9 @@ function effectiveUmask(dir: string): number {
  * as `inspectArchive`) and writing each file with its exact mode and mtime. On any refusal it throws;
  * the caller removes the folder, so nothing reaches the active tree.
  *
- * Each 1 MB of inflated tar is written with synchronous calls before the next chunk: a few ms of
- * work per slice, and much faster than a thread-pool round trip for each open/write/utimes/close of
- * every small file.
+ * Each slice of inflated tar (64 KB) is written with synchronous calls before the next one: a few
+ * ms of work per slice, and much faster than a thread-pool round trip for each
+ * open/write/utimes/close of every small file.
  */
 export async function extractInto(
   archive: string,
@@ -51,6 +46,7 @@ export async function extractInto(
   const dirs: Array<{ target: string; mode: number; mtime: Date | undefined }> = []
   let packageJson: Buffer | null = null
   let writeError: unknown = null
+  const openFds = new Set<number>()
 
   const ensureDir = (dir: string) => {
     if (madeDirs.has(dir)) return
@@ -92,8 +88,9 @@ export async function extractInto(
       guard(() => {
         ensureDir(path.dirname(target))
         fd = fs.openSync(target, 'wx', mode)
+        openFds.add(fd)
       })
-      const keep = checked.rel === 'package.json' ? ([] as Buffer[]) : null
+      const keep = checked.rel === 'package.json' && (entry.size ?? 0) <= MAX_PACKAGE_JSON_BYTES ? ([] as Buffer[]) : null
       entry.on('data', (c: Buffer) => {
         keep?.push(c)
         if (fd !== null) guard(() => fs.writeSync(fd!, c))
@@ -103,47 +100,38 @@ export async function extractInto(
         if (fd === null) return
         const handle = fd
         fd = null
-        guard(() => {
-          try {
-            // open() applied the umask; set the exact mode only where that changed it.
+        openFds.delete(handle)
+        try {
+          // open() applied the umask; set the exact mode only where that changed it.
+          guard(() => {
             if ((mode & ~umask) !== mode || mode > 0o777) fs.fchmodSync(handle, mode)
             if (entry.mtime) fs.futimesSync(handle, entry.mtime, entry.mtime)
-          } finally {
-            fs.closeSync(handle)
-          }
-        })
+          })
+        } finally {
+          fs.closeSync(handle)
+        }
       })
     },
   })
   let parseError: unknown = null
   parser.on('error', (e: unknown) => (parseError ??= e))
-  // gunzip runs on the thread pool, in parallel with parsing and writing here (as `tar -xzf` pipes
-  // gzip into tar); the ratio check stands in for node-tar's own gzip-bomb guard.
-  let compressed = 0
-  let inflated = 0
-  const source = fs.createReadStream(archive, { highWaterMark: 1 << 20 })
-  source.on('data', (c) => (compressed += c.length))
   try {
-    await pipeline(source, zlib.createGunzip({ chunkSize: 1 << 20 }), async (chunks: AsyncIterable<Buffer>) => {
-      for await (const chunk of chunks) {
-        inflated += chunk.length
-        if (!options.trusted && inflated > MAX_RATIO_FLOOR && inflated > compressed * MAX_RATIO) throw (parseError ??= new Error('decompression ratio exceeded'))
-        parser.write(chunk)
-        if (checker.problem || parseError || writeError) return
-      }
+    // Inflated and parsed a slice at a time; inflation counted as it flows (see pumpTarGz).
+    await pumpTarGz(archive, parser, {
+      label: path.basename(archive),
+      limits: options.trusted ? null : limits,
+      stop: () => checker.problem !== null || parseError !== null || writeError !== null,
     })
-    if (!checker.problem && !parseError && !writeError) {
-      await new Promise<void>((resolve) => {
-        parser.once('end', () => resolve())
-        parser.end()
-      })
-    }
   } catch (error) {
     parseError ??= error
+  } finally {
+    // Files cut off mid-way by a refusal (their entry never ended).
+    for (const fd of openFds) fs.closeSync(fd)
   }
-  if (checker.problem || (!parseError && checker.finish())) throw checker.problem!
+  if (checker.problem || (!parseError && !writeError && checker.finish())) throw checker.problem!
+  // A write that failed is the real reason the read stopped.
+  if (writeError) throw describeWriteError(writeError, into, path.basename(archive))
   if (parseError) throw parseError instanceof WardenError ? parseError : checker.readError(parseError)
-  if (writeError) throw writeError
   // Folder modes and times last, deepest first, so writing into them was never blocked.
   dirs.sort((a, b) => b.target.length - a.target.length)
   for (const d of dirs) {
@@ -152,4 +140,19 @@ export async function extractInto(
   }
   const pkg = packageJson as Buffer | null
   return { fileCount: checker.fileCount, unpackedSize: checker.unpackedSize, packageJson: pkg ? (JSON.parse(pkg.toString('utf8')) as Record<string, unknown>) : null }
+}
+
+/**
+ * A failed write, as the person needs it: a name taken twice (on a case-insensitive or normalizing
+ * file system, `A` and `a` are one file) is the archive's fault; anything else is the disk's.
+ */
+function describeWriteError(error: unknown, into: string, label: string): unknown {
+  const e = error as NodeJS.ErrnoException
+  const rel = e.path ? path.relative(into, e.path) : '?'
+  if (e.code === 'EEXIST' || e.code === 'ENOTDIR' || e.code === 'EISDIR') {
+    return new WardenError('UNSAFE_ARCHIVE', `Refused ${label}: two entries end up at the same place (${JSON.stringify(rel)}); on this file system names that differ only in case or accents are one name`, {
+      hint: 'Nothing was written. Wake it on a case-sensitive file system, or ask its author to rename one of the files.',
+    })
+  }
+  return error
 }

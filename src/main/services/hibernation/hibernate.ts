@@ -4,6 +4,7 @@ import * as path from 'node:path'
 import type { HibernationMetadata } from '../../../shared/contract/schemas'
 import { WardenError } from '../../../shared/errors'
 import { atomicWriteFile, exists, fsyncDir, shortLabel, TEMP_MARKER } from '../fs/atomic'
+import { renameNoReplace } from '../fs/safePath'
 import { dependentClosure, type ScannedModule } from '../workspace/Workspace'
 import { treeDigest, walkTree } from '../workspace/walk'
 import { checkLinksStayInside, PACKAGE_PREFIX, verifyArchive } from './archive'
@@ -33,7 +34,9 @@ export interface HibernateOutcome {
 }
 
 export function tempPath(dir: string, label: string): string {
-  return path.join(dir, `${TEMP_MARKER}${shortLabel(label.replace(/[/\\]/g, '_'))}.${process.pid}.${randomBytes(4).toString('hex')}`)
+  // The label is a module or file name: separators and control characters (NUL) never reach the name.
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is replaced
+  return path.join(dir, `${TEMP_MARKER}${shortLabel(label.replace(/[/\\\x00-\x1f]/g, '_'))}.${process.pid}.${randomBytes(4).toString('hex')}`)
 }
 
 /**
@@ -65,7 +68,13 @@ export async function hibernate(ctx: HibernationContext, req: HibernateRequest, 
     await fsp.mkdir(workspace.hibernationDir, { recursive: true })
     await fsp.mkdir(workspace.tmpDir, { recursive: true })
     let at = ctx.now()
-    while ((await Promise.all(members.map((m) => exists(versionFiles(workspace.hibernationDir, m.name, at).metadata)))).some(Boolean)) at++
+    // A millisecond no file of any member's version uses yet (an archive left without its metadata
+    // counts: it may be someone's only copy).
+    const taken = async (m: ScannedModule) => {
+      const f = versionFiles(workspace.hibernationDir, m.name, at)
+      return (await Promise.all([f.archive, f.metadata, f.woken].map(exists))).some(Boolean)
+    }
+    while ((await Promise.all(members.map(taken))).some(Boolean)) at++
 
     const prepared: Array<{ m: ScannedModule; tmpArchive: string; item: HibernateItem; metadata: HibernationMetadata; size: number; fileCount: number }> = []
     try {
@@ -141,9 +150,20 @@ export async function hibernate(ctx: HibernationContext, req: HibernateRequest, 
     const id = ctx.journal.newId()
     await ctx.journal.begin({ id, op: 'hibernate', pid: process.pid, startedAt: ctx.now(), items: prepared.map((p) => p.item) })
     progress('committing', 'Saving archives and metadata…', 0.9)
-    for (const p of prepared) {
-      await fsp.rename(p.tmpArchive, p.item.archive)
-      await atomicWriteFile(p.item.metadata, JSON.stringify(p.metadata, null, 2) + '\n')
+    // Neither an archive nor a metadata file is ever replaced: a name found taken now (a race with
+    // another writer) aborts the whole hibernation, and only what this run placed is taken back.
+    const placed: string[] = []
+    try {
+      for (const p of prepared) {
+        await renameNoReplace(p.tmpArchive, p.item.archive)
+        placed.push(p.item.archive)
+        await atomicWriteFile(p.item.metadata, JSON.stringify(p.metadata, null, 2) + '\n', { replace: false })
+        placed.push(p.item.metadata)
+      }
+    } catch (error) {
+      for (const f of [...placed.reverse(), ...prepared.map((p) => p.tmpArchive)]) await fsp.rm(f, { force: true })
+      await ctx.journal.end(id)
+      throw error
     }
     await fsyncDir(workspace.hibernationDir)
     progress('removing', 'Removing from the active tree…', 0.95)

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import * as fsp from 'node:fs/promises'
 import * as path from 'node:path'
 import { atomicWriteFile, exists, forceRemove, TEMP_MARKER } from '../fs/atomic'
+import { fileNameProblem } from '../fs/safePath'
 import { treeDigest, walkTree } from '../workspace/walk'
 import { processAlive } from '../locking/processAlive'
 
@@ -160,7 +161,8 @@ export async function finishRemoval(item: HibernateItem): Promise<string> {
 
 /** Put `.git` folders kept aside at hibernation back into the woken module (never over existing ones). */
 export async function restoreKept(keptDir: string, rels: string[], target: string): Promise<void> {
-  for (const rel of rels) {
+  // The list comes from the metadata, which no checksum covers: only plain relative paths are used.
+  for (const rel of rels.filter((r) => r.split('/').every((part) => fileNameProblem(part) === null))) {
     const from = path.join(keptDir, ...rel.split('/'))
     const to = path.join(target, ...rel.split('/'))
     if (!(await exists(from)) || (await exists(to))) continue

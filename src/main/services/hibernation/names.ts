@@ -1,4 +1,5 @@
 import * as path from 'node:path'
+import { safeChildPath } from '../fs/safePath'
 
 /**
  * `@scope/name` cannot be a file name: `/`, `%` and what Windows forbids (`\ : * ? " < > |`, control
@@ -23,6 +24,8 @@ export interface VersionFiles {
 /** `<dir>/<name>.<epoch-ms>.tgz` plus `.metadata.json` and, once woken, `.woken.json`. */
 export function versionFiles(dir: string, name: string, at: number): VersionFiles {
   const base = `${encodeModuleName(name)}.${at}`
+  // The name comes from a package.json: checked to stay one file name (the longest of the three).
+  safeChildPath(dir, `${base}.metadata.json`, 'module name')
   return {
     base,
     archive: path.join(dir, `${base}.tgz`),

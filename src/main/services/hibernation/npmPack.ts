@@ -5,9 +5,11 @@ import Arborist from '@npmcli/arborist'
 import packlist from 'npm-packlist'
 import * as tar from 'tar'
 import { WardenError } from '../../../shared/errors'
-import { fsyncPath, tempNameFor } from '../fs/atomic'
+import { fsyncPath, sha256File, tempNameFor } from '../fs/atomic'
+import { renameNoReplace, safeChildPath } from '../fs/safePath'
 import type { ScannedModule } from '../workspace/Workspace'
 import { PACKAGE_PREFIX } from './archive'
+import { packageVersionProblem } from './packageName'
 
 export interface NpmPackOutcome {
   path: string
@@ -27,6 +29,14 @@ export function npmTarballName(name: string, version: string | null): string {
  * npm's fixed mtime so the same sources give the same bytes.
  */
 export async function npmPack(m: ScannedModule, outDir: string): Promise<NpmPackOutcome> {
+  // The version names the tarball; a module woken from someone's .tgz may carry anything there.
+  const versionProblem = m.version === null ? null : packageVersionProblem(m.version)
+  if (versionProblem) {
+    throw new WardenError('INVALID_INPUT', `${m.name} cannot be packed: the version in its package.json (${JSON.stringify(m.version!.slice(0, 120))}) is invalid: ${versionProblem}`, {
+      hint: `Nothing was written. Set a version like 1.0.0 in ${m.relPath}/package.json.`,
+    })
+  }
+  const target = safeChildPath(outDir, npmTarballName(m.name, m.version), 'package name and version')
   let files: string[]
   try {
     const tree = await new Arborist({ path: m.absPath }).loadActual()
@@ -34,8 +44,11 @@ export async function npmPack(m: ScannedModule, outDir: string): Promise<NpmPack
   } catch (error) {
     throw new WardenError('INVALID_INPUT', `Cannot list the files of ${m.name} the way npm would: ${(error as Error).message}`)
   }
-  await fsp.mkdir(outDir, { recursive: true })
-  const target = path.join(path.resolve(outDir), npmTarballName(m.name, m.version))
+  await fsp.mkdir(outDir, { recursive: true }).catch((error: unknown) => {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'EEXIST' || code === 'ENOTDIR') throw new WardenError('INVALID_INPUT', `outDir: ${path.resolve(outDir)} is not a folder (it, or a folder above it, is a file)`, { hint: 'Pack into a folder.' })
+    throw error
+  })
   const tmp = tempNameFor(target)
   try {
     await tar.create(
@@ -44,10 +57,22 @@ export async function npmPack(m: ScannedModule, outDir: string): Promise<NpmPack
     )
     await fsyncPath(tmp)
     const bytes = await fsp.readFile(tmp)
-    await fsp.rename(tmp, target)
-    return { path: target, size: bytes.length, files, sha256: createHash('sha256').update(bytes).digest('hex') }
-  } catch (error) {
+    const sha256 = createHash('sha256').update(bytes).digest('hex')
+    const outcome = { path: target, size: bytes.length, files, sha256 }
+    try {
+      await renameNoReplace(tmp, target)
+    } catch (error) {
+      // Packing the same sources again gives the same bytes (npm's fixed mtime): nothing to replace.
+      if (error instanceof WardenError && error.code === 'CONFLICT' && (await sha256File(target).catch(() => null)) === sha256) return outcome
+      if (error instanceof WardenError && error.code === 'CONFLICT') {
+        throw new WardenError('CONFLICT', `${target} already exists with other content; Warden does not overwrite it`, {
+          hint: 'Nothing was written. Move or delete that file, or pack into another folder (--out-dir).',
+        })
+      }
+      throw error
+    }
+    return outcome
+  } finally {
     await fsp.rm(tmp, { force: true })
-    throw error
   }
 }

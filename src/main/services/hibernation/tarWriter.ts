@@ -5,6 +5,7 @@ import * as path from 'node:path'
 import { once } from 'node:events'
 import * as zlib from 'node:zlib'
 import { fsyncPath } from '../fs/atomic'
+import { createTimeSlicer } from '../fs/timeSlicer'
 import { WardenError } from '../../../shared/errors'
 import type { Tree } from '../workspace/walk'
 
@@ -127,8 +128,10 @@ export async function writeTarGz(
       options.onProgress(written / Math.max(1, tree.totalSize), `packing ${rel}`)
     }
   }
+  const breathe = createTimeSlicer()
   try {
   for (const e of tree.entries) {
+    await breathe()
     const abs = path.join(root, ...e.rel.split('/'))
     const mtimeSec = (e.mtimeMs ?? fs.lstatSync(abs).mtimeMs) / 1000
     const name = `${options.prefix}/${e.rel}`

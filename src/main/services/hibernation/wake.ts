@@ -2,13 +2,16 @@ import * as fsp from 'node:fs/promises'
 import * as path from 'node:path'
 import { WardenError } from '../../../shared/errors'
 import { atomicWriteFile, exists, forceRemove, sha256File } from '../fs/atomic'
+import { fileNameProblem, safeRelativePath } from '../fs/safePath'
 import { inspectArchive, type InspectedArchive } from './archive'
+import { NO_LIMITS } from './entryChecks'
 import { extractInto } from './extract'
 import type { HibernationContext, ProgressFn } from './context'
 import { keptDirOf, tempPath } from './hibernate'
 import type { StoredVersion } from './HibernationStore'
 import { restoreKept, type WakeItem } from './journal'
 import { versionFiles } from './names'
+import { packageNameProblem, packageVersionProblem } from './packageName'
 import { recoverInterrupted } from './recovery'
 import { regenerateStructure } from './structure'
 
@@ -81,9 +84,9 @@ function safeRelPath(ctx: HibernationContext, v: StoredVersion): string {
   const ok =
     ctx.workspace.kinds.includes(parts[0]) &&
     (folder.length === 1 ? !folder[0].startsWith('@') : folder.length === 2 && folder[0].startsWith('@')) &&
-    folder.every((p) => p !== '' && p !== '.' && p !== '..' && !p.startsWith('.') && !/[\\\0]/.test(p))
+    folder.every((p) => fileNameProblem(p) === null && !p.startsWith('.'))
   if (ok) return originalPath
-  if (!ctx.workspace.kinds.includes(kind) || !/^(@[^/]+\/)?[^/@.][^/]*$/.test(v.name) || v.name.includes('\\')) {
+  if (!ctx.workspace.kinds.includes(kind) || !/^(@[^/]+\/)?[^/@.][^/]*$/.test(v.name) || v.name.split('/').some((p) => fileNameProblem(p) !== null)) {
     throw new WardenError('INVALID_INPUT', `${v.name}@${v.at}: its metadata names neither a safe folder (${JSON.stringify(originalPath)}) nor a kind of this workspace (${kind})`, {
       hint: `Wake it from the file instead: warden module wake --from ${JSON.stringify(v.archivePath)} --kind <kind>`,
     })
@@ -93,17 +96,29 @@ function safeRelPath(ctx: HibernationContext, v: StoredVersion): string {
 
 async function planFromFile(ctx: HibernationContext, req: WakeRequest): Promise<Planned[]> {
   const file = path.resolve(req.from!)
-  if (!(await exists(file))) throw new WardenError('NOT_FOUND', `${file} does not exist`)
+  // Only a regular file is read (a FIFO would block here, holding the lock): see openRegularFile.
   const inspected = await inspectArchive(file)
+  const label = path.basename(file)
   const pkgName = typeof inspected.packageJson.name === 'string' ? inspected.packageJson.name : null
-  const name = pkgName ?? path.basename(file).replace(/(\.\d+)?\.tgz$/, '')
+  const name = pkgName ?? label.replace(/(\.\d+)?\.(tgz|tar\.gz)$/, '')
   const wardenMeta = inspected.packageJson.warden as { kind?: unknown } | undefined
   const kind = req.kind ?? (typeof wardenMeta?.kind === 'string' ? wardenMeta.kind : ctx.workspace.kinds[0])
   if (!ctx.workspace.kinds.includes(kind)) {
     throw new WardenError('INVALID_INPUT', `Unknown kind ${kind}; this workspace has ${ctx.workspace.kinds.join(', ')}`)
   }
-  if (!/^(@[^/]+\/)?[^/@.][^/]*$/.test(name) || name.includes('..')) {
-    throw new WardenError('UNSAFE_ARCHIVE', `The package name ${JSON.stringify(name)} cannot be used as a folder name`)
+  // The name becomes a folder and the version a file name (module pack): both are checked first.
+  const nameProblem = packageNameProblem(name)
+  if (nameProblem) {
+    throw new WardenError('INVALID_INPUT', `Refused ${label}: its package name ${JSON.stringify(name.slice(0, 240))} is not a valid npm package name: ${nameProblem}`, {
+      hint: `Nothing was written. ${pkgName === null ? 'It has no name in package.json, so the file name was used: rename the file.' : 'Ask its author for a package with a valid name (npm would refuse this one too).'}`,
+    })
+  }
+  const version = inspected.packageJson.version
+  const versionProblem = version === undefined ? null : packageVersionProblem(version)
+  if (versionProblem) {
+    throw new WardenError('INVALID_INPUT', `Refused ${label}: the version in its package.json (${JSON.stringify(String(version).slice(0, 120))}) is invalid: ${versionProblem}`, {
+      hint: 'Nothing was written. Ask its author for a package with a version like 1.0.0 (npm would refuse this one too).',
+    })
   }
   return [{ name, kind, relPath: `${kind}/${name}`, archive: file, version: null, inspected }]
 }
@@ -127,7 +142,7 @@ export async function wake(ctx: HibernationContext, req: WakeRequest, progress: 
           hint: `Hibernate the active one first, or compare them with \`warden module diff --name ${p.name}\`.`,
         })
       }
-      const target = path.join(ctx.workspace.root, ...p.relPath.split('/'))
+      const target = safeRelativePath(ctx.workspace.root, p.relPath, 'module folder')
       if (await exists(target)) throw new WardenError('CONFLICT', `${p.relPath} already exists; Warden never overwrites it`, { hint: 'Move that folder away first.' })
     }
     await fsp.mkdir(ctx.workspace.tmpDir, { recursive: true })
@@ -146,7 +161,7 @@ export async function wake(ctx: HibernationContext, req: WakeRequest, progress: 
           }
         }
         progress('extracting', `Extracting: ${p.archive}`, share(0.3))
-        const target = path.join(ctx.workspace.root, ...p.relPath.split('/'))
+        const target = safeRelativePath(ctx.workspace.root, p.relPath, 'module folder')
         // Beside the target, so placing it is a rename even when the kind folder is another file system.
         await fsp.mkdir(path.dirname(target), { recursive: true })
         const staging = tempPath(path.dirname(target), `wake-${path.basename(target)}`)
@@ -159,7 +174,7 @@ export async function wake(ctx: HibernationContext, req: WakeRequest, progress: 
         items.push(item)
         // Every entry is checked again as it is extracted (into a temp folder inside the workspace).
         // Our own archives (checksum matched above) may be as big as the module was; others get the limits.
-        const extracted = await extractInto(p.archive, staging, p.version ? { trusted: true, limits: { maxUnpackedBytes: Infinity, maxEntries: Infinity } } : {})
+        const extracted = await extractInto(p.archive, staging, p.version ? { trusted: true, limits: NO_LIMITS } : {})
         if (p.version && extracted.fileCount !== p.version.metadata!.fileCount) {
           throw new WardenError('CHECKSUM_MISMATCH', `Extracted ${extracted.fileCount} files from ${path.basename(p.archive)} but its metadata says ${p.version.metadata!.fileCount}`)
         }

@@ -40,6 +40,7 @@ import * as path from 'node:path'
 import type { ModelDownloader } from 'node-llama-cpp'
 import { WardenError } from '../../../shared/errors'
 import { exists, fsyncDir, fsyncPath, sha256File, shortLabel, TEMP_MARKER } from '../fs/atomic'
+import { safeChildPath } from '../fs/safePath'
 
 export interface InstallSpec {
   /** `hf:user/repo/file.gguf` (or `hf:user/repo:quant`) or an http(s) URL. */
@@ -154,7 +155,7 @@ export class ModelInstaller {
 
   private async findInstalled(s: Normalized): Promise<string | null> {
     let file: string | null = null
-    if (s.fileName != null) file = path.join(this.modelsDir, s.fileName)
+    if (s.fileName != null) file = safeChildPath(this.modelsDir, s.fileName, 'model file name')
     else {
       // node-llama-cpp knows which names an hf: URI gets, without asking the network.
       const { resolveModelFile } = await import('node-llama-cpp')
@@ -185,6 +186,8 @@ export class ModelInstaller {
       resolution = await abortable(this.resolveHf(s.uri), signal, () => cancelled(s.uri))
       fileName = resolution.fileName
     }
+    // The name comes from a URI or a server's answer: it must stay one file in the models folder.
+    safeChildPath(this.modelsDir, fileName, 'model file name')
     for (;;) {
       const job = this.jobs.get(fileName)
       if (job?.cancelled) {

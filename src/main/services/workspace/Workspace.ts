@@ -1,6 +1,7 @@
 import * as fsp from 'node:fs/promises'
 import * as path from 'node:path'
 import { WardenError } from '../../../shared/errors'
+import { fileNameProblem } from '../fs/safePath'
 import { walkTree } from './walk'
 
 export const DEFAULT_KINDS = ['commands', 'daemons', 'widgets']
@@ -47,16 +48,19 @@ export class Workspace {
     let st
     try {
       st = await fsp.stat(root)
-    } catch {
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      if (code === 'ENOTDIR') throw new WardenError('INVALID_INPUT', `path: ${root} is not a folder (a part of it is a file)`, { hint: 'Open a folder of modules.' })
+      if (code !== 'ENOENT') throw WardenError.from(error)
       throw new WardenError('NOT_FOUND', `Workspace folder ${root} does not exist`, {
         hint: 'Pass an existing folder with --workspace, or create a demo with `warden demo create DIR`.',
       })
     }
-    if (!st.isDirectory()) throw new WardenError('INVALID_INPUT', `${root} is not a folder`)
+    if (!st.isDirectory()) throw new WardenError('INVALID_INPUT', `path: ${root} is not a folder`, { hint: 'Open a folder of modules.' })
     let kinds = DEFAULT_KINDS
     try {
       const config = JSON.parse(await fsp.readFile(path.join(root, '.warden', 'config.json'), 'utf8')) as { kinds?: unknown }
-      if (Array.isArray(config.kinds) && config.kinds.every((k) => typeof k === 'string' && /^[^/\\.][^/\\]*$/.test(k))) {
+      if (Array.isArray(config.kinds) && config.kinds.every((k) => typeof k === 'string' && !k.startsWith('.') && fileNameProblem(k) === null)) {
         kinds = config.kinds as string[]
       }
     } catch {
