@@ -13,7 +13,8 @@ export function describeIssues(error: z.ZodError): string {
 }
 
 export function parseInput<K extends OperationName>(name: K, input: unknown): OperationParsedInput<K> {
-  const result = operations[name].input.safeParse(input ?? {})
+  // No input at all is an empty one; `null`, a list or a string is not an input.
+  const result = operations[name].input.safeParse(input === undefined ? {} : input)
   if (!result.success) {
     throw new WardenError('INVALID_INPUT', `Invalid input for ${name}: ${describeIssues(result.error)}`)
   }
