@@ -8,8 +8,8 @@ afterEach(() => {
   while (hosts.length) hosts.pop()!.dispose()
 })
 
-/** The longest time the event loop went without running a 5 ms timer while `work` ran. */
-async function longestStall<T>(work: () => Promise<T>): Promise<{ value: T; longestMs: number }> {
+/** The longest time the event loop went without running a 5 ms timer while `work` ran, and how long `work` took. */
+async function longestStall<T>(work: () => Promise<T>): Promise<{ value: T; longestMs: number; totalMs: number }> {
   let last = performance.now()
   let longestMs = 0
   const timer = setInterval(() => {
@@ -17,10 +17,12 @@ async function longestStall<T>(work: () => Promise<T>): Promise<{ value: T; long
     longestMs = Math.max(longestMs, now - last)
     last = now
   }, 5)
+  const start = performance.now()
   try {
-    last = performance.now()
+    last = start
     const value = await work()
-    return { value, longestMs: Math.max(longestMs, performance.now() - last) }
+    const end = performance.now()
+    return { value, longestMs: Math.max(longestMs, end - last), totalMs: end - start }
   } finally {
     clearInterval(timer)
   }
@@ -29,10 +31,11 @@ async function longestStall<T>(work: () => Promise<T>): Promise<{ value: T; long
 const FILES = 30_000
 
 /**
- * A server answers health checks while it hibernates a big module. Not a speed benchmark: the bound
- * is about five times the longest stall measured with the fix on a busy 2-core machine (~100 ms,
- * ~200 ms under a load of 6), and well below what the synchronous read-back took before it
- * (~880 ms for these 30,000 files; 3.4 s for 100,000).
+ * A server answers health checks while it hibernates a big module. Not a speed benchmark: the
+ * longest stall is compared with the whole operation measured in the same run, so a slow or busy
+ * machine slows both. With time slicing the longest stall is a few percent of the operation (~100 ms
+ * of several seconds); the synchronous read-back before it was a third of it (~880 ms for these
+ * 30,000 files; 3.4 s for 100,000).
  */
 describe('a big module does not block the event loop', () => {
   it(`hibernates and wakes ${FILES} files while timers keep running`, async () => {
@@ -49,9 +52,10 @@ describe('a big module does not block the event loop', () => {
     const woken = await longestStall(() => call('module.wake', { name: 'huge' }))
     expect(woken.value.woken[0].fileCount).toBe(FILES + 2)
     expect(fingerprint(path.join(ws, 'commands/huge'))).toEqual(before)
-    console.log(`longest event-loop stall: hibernate ${hibernated.longestMs.toFixed(0)} ms, wake ${woken.longestMs.toFixed(0)} ms`)
-    expect(hibernated.longestMs).toBeLessThan(500)
-    expect(woken.longestMs).toBeLessThan(500)
+    const share = (r: { longestMs: number; totalMs: number }) => `${r.longestMs.toFixed(0)} of ${r.totalMs.toFixed(0)} ms`
+    console.log(`longest event-loop stall: hibernate ${share(hibernated)}, wake ${share(woken)}`)
+    expect(hibernated.longestMs / hibernated.totalMs).toBeLessThan(0.12)
+    expect(woken.longestMs / woken.totalMs).toBeLessThan(0.12)
     expect(fs.existsSync(dir)).toBe(true)
   })
 })
