@@ -4,7 +4,8 @@ import * as http from 'node:http'
 import * as path from 'node:path'
 import WebSocket from 'ws'
 import type { AnyEvent } from '../../shared/contract/events'
-import { WardenError, isSerializedError, type Result } from '../../shared/errors'
+import { parseServerMessage, encodeMessage } from '../../shared/contract/socket'
+import { WardenError, type Result } from '../../shared/errors'
 import { sameSecret, tokenProof } from '../server/requests'
 
 /** Where a command runs: in a Warden that is already running for this home, or in this process. */
@@ -77,19 +78,12 @@ export async function attach(home: string, version: string, warn: (line: string)
   const listeners: Array<(e: AnyEvent) => void> = []
   ws.on('error', () => ws.terminate())
   ws.on('message', (data) => {
-    let msg: { type?: unknown; id?: unknown; result?: Result<unknown> } & AnyEvent
-    try {
-      msg = JSON.parse(data.toString()) as typeof msg
-    } catch {
-      return // not ours to print; a result that never comes ends as "closed the connection"
-    }
-    if (msg?.type === 'result' && typeof msg.id === 'string') {
-      const r = msg.result
-      const result: Result<unknown> =
-        r && r.ok === true ? r : r && r.ok === false && isSerializedError(r.error) ? r : { ok: false, error: { code: 'INTERNAL', message: 'The running Warden sent a malformed result' } }
-      pending.get(msg.id)?.(result)
+    // Anything that is not a message Warden sends is ignored (a result that never comes ends as "closed").
+    const msg = parseServerMessage(data.toString())
+    if (msg?.type === 'result') {
+      pending.get(msg.id)?.(msg.result)
       pending.delete(msg.id)
-    } else if (msg?.type === 'event' && typeof msg.event === 'string') for (const l of listeners) l({ event: msg.event, payload: msg.payload } as AnyEvent)
+    } else if (msg?.type === 'event') for (const l of listeners) l({ event: msg.event, payload: msg.payload } as AnyEvent)
   })
   ws.on('close', () => {
     for (const resolve of pending.values()) resolve({ ok: false, error: { code: 'UNAVAILABLE', message: `The running Warden (${d.url}) closed the connection`, hint: 'It may have quit; run the command again.' } })
@@ -100,7 +94,7 @@ export async function attach(home: string, version: string, warn: (line: string)
     invoke: (name, input, callId = randomUUID()) =>
       new Promise((resolve) => {
         pending.set(callId, resolve)
-        ws.send(JSON.stringify({ type: 'call', id: callId, op: name, input }))
+        ws.send(encodeMessage({ type: 'call', id: callId, op: name, input }))
       }),
     onEvent: (listener) => void listeners.push(listener),
     close: async () => {

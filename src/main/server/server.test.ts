@@ -127,3 +127,30 @@ describe('headless server', () => {
     }
   })
 })
+
+describe('events go where they are wanted', () => {
+  it("a call's progress goes only to the connection that made it; broadcasts follow each client's subscription", async () => {
+    const { server } = await serve()
+    const open = async () => {
+      const socket = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { headers: { authorization: `Bearer ${server.token}` } })
+      const messages: Array<Record<string, unknown>> = []
+      socket.on('message', (d) => messages.push(JSON.parse(d.toString())))
+      await new Promise((r) => socket.once('open', r))
+      cleanups.push(() => socket.close())
+      return { socket, messages }
+    }
+    const caller = await open()
+    const watcher = await open()
+    const quiet = await open()
+    quiet.socket.send(JSON.stringify({ type: 'subscribe', events: ['workers.changed'] }))
+    await new Promise((r) => setTimeout(r, 50))
+    caller.socket.send(JSON.stringify({ type: 'call', id: 'mine', op: 'module.hibernate', input: { name: 'hello', reason: 'test' } }))
+    for (let i = 0; i < 100 && !caller.messages.some((m) => m.type === 'result'); i++) await new Promise((r) => setTimeout(r, 50))
+    await new Promise((r) => setTimeout(r, 100))
+    const progressOf = (ms: Array<Record<string, unknown>>) => ms.filter((m) => m.event === 'operation.progress')
+    expect(progressOf(caller.messages).length).toBeGreaterThan(0)
+    expect(progressOf(watcher.messages)).toEqual([])
+    expect(watcher.messages.some((m) => m.event === 'modules.changed')).toBe(true)
+    expect(quiet.messages).toEqual([])
+  })
+})

@@ -1,37 +1,34 @@
 import type { WebSocket } from 'ws'
+import { callIdOf, type AnyEvent } from '../../shared/contract/events'
+import { encodeMessage, parseClientMessage, type ServerMessage } from '../../shared/contract/socket'
 import type { Result } from '../../shared/errors'
 import type { WardenHost } from '../services/host/WardenHost'
 import type { RequestLimits } from './requests'
 
-
 /** The only operation whose message may be large: a `.tgz` as base64. */
 const UPLOAD_OPERATIONS = new Set(['module.wakeUpload'])
 
-type ClientMessage = { type: 'call'; id: string; op: string; input: unknown }
-
-function parseCall(text: string): ClientMessage {
-  const msg = JSON.parse(text) as ClientMessage
-  if (msg === null || typeof msg !== 'object' || msg.type !== 'call' || typeof msg.id !== 'string' || typeof msg.op !== 'string') {
-    throw new Error('expected {"type":"call", "id": string, "op": string, "input": {…}}')
-  }
-  if (msg.id.length > 200) throw new Error('a call id is at most 200 characters')
-  return msg
+export interface SocketClient {
+  /** Deliver a host event if this client wants it: its own calls' events, and the broadcasts it subscribed to. */
+  deliver(event: AnyEvent): void
 }
 
 /**
- * One client of the WebSocket API: calls in, results and pushed events out. A malformed frame, a bad
+ * One client of the WebSocket API: calls in, results and events out. A malformed frame, a bad
  * message or a client that stops reading ends that client's connection (or just that call), never
  * the server; a client that goes away (a CLI killed mid-chat) cancels what it was waiting for.
  */
-export function serveSocket(host: WardenHost, ws: WebSocket, limits: RequestLimits): { push(text: string): void } {
+export function serveSocket(host: WardenHost, ws: WebSocket, limits: RequestLimits): SocketClient {
   const maxInFlight = limits.socketInFlightCalls
   // Output waiting for a client that does not read: past it the connection is closed (its calls
   // cancelled), so memory stays bounded whatever a client does.
   const maxBuffered = limits.socketBufferedBytes
   const calls = new Set<string>()
+  let subscribed: '*' | Set<string> = '*'
 
-  const send = (text: string) => {
+  const send = (msg: ServerMessage) => {
     if (ws.readyState !== ws.OPEN) return
+    const text = encodeMessage(msg)
     if (ws.bufferedAmount + text.length > maxBuffered) {
       // It stopped reading; holding more for it would grow the server without bound.
       ws.close(1008, 'too much unread output: this client stopped reading')
@@ -40,7 +37,7 @@ export function serveSocket(host: WardenHost, ws: WebSocket, limits: RequestLimi
     }
     ws.send(text)
   }
-  const reply = (id: string | null, result: Result<unknown>) => send(JSON.stringify({ type: 'result', id, result }))
+  const reply = (id: string, result: Result<unknown>) => send({ type: 'result', id, result })
 
   // Invalid frames (unmasked, bad opcode, bad UTF-8, too long) surface here; ws then closes the socket.
   ws.on('error', () => ws.terminate())
@@ -50,15 +47,13 @@ export function serveSocket(host: WardenHost, ws: WebSocket, limits: RequestLimi
   })
   ws.on('message', async (data, isBinary) => {
     const text = isBinary ? null : data.toString()
-    let msg: ClientMessage
-    try {
-      if (text === null) throw new Error('expected a text message holding JSON')
-      msg = parseCall(text)
-    } catch (error) {
-      send(JSON.stringify({ type: 'error', message: `Bad message: ${(error as Error).message}` }))
+    const msg = text === null ? { problem: 'expected a text message holding JSON' } : parseClientMessage(text)
+    if ('problem' in msg) return send({ type: 'error', message: `Bad message: ${msg.problem}` })
+    if (msg.type === 'subscribe') {
+      subscribed = msg.events === '*' ? '*' : new Set(msg.events)
       return
     }
-    if (text.length > limits.jsonBytes && !UPLOAD_OPERATIONS.has(msg.op)) {
+    if (text!.length > limits.jsonBytes && !UPLOAD_OPERATIONS.has(msg.op)) {
       return reply(msg.id, { ok: false, error: { code: 'INVALID_INPUT', message: `The message for ${msg.op} is larger than ${limits.jsonBytes} bytes` } })
     }
     if (calls.has(msg.id)) {
@@ -71,5 +66,11 @@ export function serveSocket(host: WardenHost, ws: WebSocket, limits: RequestLimi
     const result = await host.invoke(msg.op, msg.input, msg.id).finally(() => calls.delete(msg.id))
     reply(msg.id, result)
   })
-  return { push: send }
+  return {
+    deliver: (event) => {
+      const callId = callIdOf(event)
+      const wanted = callId !== null ? calls.has(callId) : subscribed === '*' || subscribed.has(event.event)
+      if (wanted) send({ type: 'event', ...event })
+    },
+  }
 }

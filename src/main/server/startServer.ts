@@ -24,7 +24,7 @@ import {
   tokenProof,
   type RequestLimits,
 } from './requests'
-import { serveSocket } from './socketApi'
+import { serveSocket, type SocketClient } from './socketApi'
 import { CONTENT_SECURITY_POLICY, findRendererDir, resolveStatic } from './staticFiles'
 
 export interface ServerOptions {
@@ -173,7 +173,7 @@ export async function startServer(host: WardenHost, options: ServerOptions): Pro
   })
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.uploadBytes })
-  const clients = new Set<{ push(text: string): void }>()
+  const clients = new Set<SocketClient>()
   server.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
     socket.on('error', () => socket.destroy())
     try {
@@ -193,8 +193,7 @@ export async function startServer(host: WardenHost, options: ServerOptions): Pro
     }
   })
   const unsubscribe = host.onEvent((event) => {
-    const text = JSON.stringify({ type: 'event', ...event })
-    for (const client of clients) client.push(text)
+    for (const client of clients) client.deliver(event)
   })
 
   await new Promise<void>((resolve, reject) => {

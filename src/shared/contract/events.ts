@@ -29,3 +29,8 @@ export type Events = typeof events
 export type EventName = keyof Events
 export type EventPayload<E extends EventName> = z.output<Events[E]>
 export type AnyEvent = { [E in EventName]: { event: E; payload: EventPayload<E> } }[EventName]
+
+/** Events that belong to one call: sent only to the connection (or window) that made it. */
+export function callIdOf(event: AnyEvent): string | null {
+  return event.event === 'operation.progress' || event.event === 'persona.token' ? event.payload.callId : null
+}

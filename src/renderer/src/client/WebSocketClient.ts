@@ -1,6 +1,7 @@
 import type { AnyEvent } from '../../../shared/contract/events'
 import type { OperationInput, OperationName, OperationOutput, WardenClient } from '../../../shared/contract/client'
-import { WardenError, type Result } from '../../../shared/errors'
+import { encodeMessage, parseServerMessage } from '../../../shared/contract/socket'
+import { WardenError } from '../../../shared/errors'
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: unknown) => void }
 
@@ -47,14 +48,14 @@ export class WebSocketClient implements WardenClient {
   }
 
   private receive(text: string): void {
-    const msg = JSON.parse(text) as { type: string; id?: string; result?: Result<unknown> } & Partial<AnyEvent>
-    if (msg.type === 'result' && msg.id) {
+    const msg = parseServerMessage(text)
+    if (msg?.type === 'result') {
       const p = this.pending.get(msg.id)
       if (!p) return
       this.pending.delete(msg.id)
-      if (msg.result!.ok) p.resolve(msg.result!.value)
-      else p.reject(WardenError.from(msg.result!.error))
-    } else if (msg.type === 'event' && msg.event) {
+      if (msg.result.ok) p.resolve(msg.result.value)
+      else p.reject(WardenError.from(msg.result.error))
+    } else if (msg?.type === 'event') {
       for (const l of this.listeners) l({ event: msg.event, payload: msg.payload } as AnyEvent)
     }
   }
@@ -64,7 +65,7 @@ export class WebSocketClient implements WardenClient {
     const id = options?.callId ?? `c${Date.now().toString(36)}-${++this.counter}`
     return new Promise<OperationOutput<K>>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject })
-      ws.send(JSON.stringify({ type: 'call', id, op: name, input }))
+      ws.send(encodeMessage({ type: 'call', id, op: name, input }))
     })
   }
 
