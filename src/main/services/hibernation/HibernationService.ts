@@ -143,7 +143,7 @@ export class HibernationService {
   }
 
   /** Compare two versions, or a version with the active module (default: newest version vs active). */
-  async diff(name: string, at: number[]): Promise<{ name: string; from: string; to: string; changes: ReturnType<typeof compareFiles>['changes']; unchanged: number }> {
+  async diff(name: string, at: number[]): Promise<{ name: string; from: string; to: string; changes: Awaited<ReturnType<typeof compareFiles>>['changes']; unchanged: number }> {
     const versions = await this.allVersions(name)
     const scan = await this.ctx.workspace.scan({ sizes: false })
     const active = scan.modules.get(name)
@@ -176,7 +176,7 @@ export class HibernationService {
         })
       }
     }
-    const { changes, unchanged } = compareFiles(from.files, to.files, { from: from.label, to: to.label })
+    const { changes, unchanged } = await compareFiles(from.files, to.files, { from: from.label, to: to.label })
     return { name, from: from.label, to: to.label, changes, unchanged }
   }
 

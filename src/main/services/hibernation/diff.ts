@@ -1,6 +1,5 @@
 import * as fsp from 'node:fs/promises'
 import * as path from 'node:path'
-import { createTwoFilesPatch } from 'diff'
 import * as tar from 'tar'
 import type { FileChange } from '../../../shared/contract/schemas'
 import { WardenError } from '../../../shared/errors'
@@ -50,7 +49,9 @@ function isBinary(b: Buffer): boolean {
   return b.subarray(0, 8000).includes(0)
 }
 
-export function compareFiles(before: FileMap, after: FileMap, labels: { from: string; to: string }): { changes: FileChange[]; unchanged: number } {
+export async function compareFiles(before: FileMap, after: FileMap, labels: { from: string; to: string }): Promise<{ changes: FileChange[]; unchanged: number }> {
+  // Loaded on first use: most commands never diff.
+  const { createTwoFilesPatch } = await import('diff')
   const changes: FileChange[] = []
   let unchanged = 0
   const paths = [...new Set([...before.keys(), ...after.keys()])].sort()

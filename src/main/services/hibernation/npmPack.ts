@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto'
 import * as fsp from 'node:fs/promises'
 import * as path from 'node:path'
-import Arborist from '@npmcli/arborist'
-import packlist from 'npm-packlist'
 import * as tar from 'tar'
 import { WardenError } from '../../../shared/errors'
 import { fsyncPath, sha256File, tempNameFor } from '../fs/atomic'
@@ -39,6 +37,8 @@ export async function npmPack(m: ScannedModule, outDir: string): Promise<NpmPack
   const target = safeChildPath(outDir, npmTarballName(m.name, m.version), 'package name and version')
   let files: string[]
   try {
+    // npm's packlist machinery takes most of a second to load: only `module pack` pays for it.
+    const [{ default: Arborist }, { default: packlist }] = await Promise.all([import('@npmcli/arborist'), import('npm-packlist')])
     const tree = await new Arborist({ path: m.absPath }).loadActual()
     files = (await packlist(tree)).sort()
   } catch (error) {
