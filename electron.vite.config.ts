@@ -10,6 +10,10 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
+      // Pure-JS dependencies are bundled: Node then reads a few files instead of hundreds and skips
+      // the CommonJS export scan of each (most of a CLI command's start-up). Native addons
+      // (better-sqlite3, node-llama-cpp) and the packages only `module pack` needs stay external.
+      externalizeDeps: { exclude: ['zod', 'commander', 'ws', 'tar', 'proper-lockfile', 'diff', 'pino'] },
       rollupOptions: {
         input: {
           index: resolve(__dirname, 'src/main/electron/index.ts'),

@@ -1,8 +1,8 @@
 /**
  * `npm run bench`: Warden's hibernate and wake against the seeds' own workflow (`npm pack` + move;
  * `tar -xzf` + move) on the same generated modules, in the same run. Prints times and ratios.
- * Then the inference benchmarks (bench/inference.ts). Only one of them: `npm run bench -- inference`
- * (or `hibernation`), or BENCH=inference.
+ * Then the CLI as whole processes (bench/cli.ts) and the inference benchmarks (bench/inference.ts).
+ * Only one of them: `npm run bench -- cli` (or `hibernation`, `inference`), or BENCH=cli.
  */
 import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
@@ -11,6 +11,7 @@ import * as path from 'node:path'
 import { WardenHost } from '../src/main/services/host/WardenHost'
 import { formatBytes } from '../src/shared/format'
 import { generateModule } from './generateModule'
+import { runCliBench } from './cli'
 import { runInferenceBench } from './inference'
 
 interface Case {
@@ -123,9 +124,11 @@ async function main(): Promise<void> {
 }
 
 const only = process.argv[2] ?? process.env.BENCH
-if (only && only !== 'hibernation' && only !== 'inference') {
-  console.error(`Unknown benchmark ${JSON.stringify(only)}: use hibernation or inference (or nothing, for both)`)
+const benches = ['hibernation', 'cli', 'inference']
+if (only && !benches.includes(only)) {
+  console.error(`Unknown benchmark ${JSON.stringify(only)}: use ${benches.join(', ')} (or nothing, for all)`)
   process.exit(2)
 }
-if (only !== 'inference') await main()
-if (only !== 'hibernation') await runInferenceBench()
+if (!only || only === 'hibernation') await main()
+if (!only || only === 'cli') await runCliBench()
+if (!only || only === 'inference') await runInferenceBench()

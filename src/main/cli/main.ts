@@ -63,6 +63,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void, extra: 
     .option('--json', 'print results as JSON')
     .option('--home <dir>', 'data folder (default: $WARDEN_HOME or the per-user app-data folder)')
     .option('--local', 'run in this process even when a Warden app or server is running for the same home')
+    .version(cliVersion(), '-V, --version', 'print the version')
     .showHelpAfterError()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .exitOverride()

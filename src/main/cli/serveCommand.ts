@@ -1,5 +1,4 @@
 import type { Command } from 'commander'
-import { startServer } from '../server/startServer'
 import { WardenHost } from '../services/host/WardenHost'
 import { resolveWardenHome } from '../services/storage/paths'
 
@@ -35,6 +34,7 @@ export function addServeCommand(program: Command, setExit: (code: number) => voi
         setExit(1)
         return
       }
+      const { startServer } = await import('../server/startServer')
       const server = await startServer(host, { port })
       process.stdout.write(`Warden is serving on ${server.url}\nOpen: ${server.urlWithToken}\n`)
       process.stdout.write(`OpenAI-compatible API: ${server.url}v1 (model: a persona's name; API key: one per tool, from: warden api-key create --name NAME)\n`)
