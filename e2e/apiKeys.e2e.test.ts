@@ -1,35 +1,19 @@
 import OpenAI from 'openai'
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
-import { closePage, openApp } from './appPage'
-import { launchBrowser, screenshot, startServer, type ServerHandle } from './harness'
+import { describe, expect, test } from 'vitest'
+import { useApp } from './fixture'
+import { screenshot } from './harness'
 
-let server: ServerHandle
-let browser: Browser
-let page: Page
-
-beforeAll(async () => {
-  server = await startServer() // the demo's personas: Ada and Brook
-  browser = await launchBrowser()
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-})
-
-afterEach(async () => {
-  if (page) await closePage(page)
-})
+// The demo's personas: Ada and Brook.
+const app = useApp()
 
 describe('API keys page', () => {
   test('create a key (shown once, copied), use it with the OpenAI client, then revoke it', async () => {
-    page = await openApp(browser, server)
-    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(server.url).origin })
+    const page = await app.openPage()
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(app.server.url).origin })
     await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'API keys' }).click()
     const section = page.getByTestId('api-page')
     await section.waitFor()
-    const base = `${new URL(server.url).origin}/v1`
+    const base = `${new URL(app.server.url).origin}/v1`
     await expect.poll(() => section.getByTestId('api-endpoint').textContent()).toContain(base)
     await section.getByText('No API keys yet').waitFor()
 

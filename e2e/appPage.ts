@@ -1,5 +1,6 @@
 import type { Browser, Locator, Page } from 'playwright-core'
-import { runCli, type ServerHandle } from './harness'
+import { runCli, succeeded } from '../test/cli'
+import { sameAs, type ServerHandle } from './harness'
 
 /** A fresh page on the served UI, in the given colour scheme, with the board (or first-run screen) loaded. */
 export async function openApp(browser: Browser, server: ServerHandle, colorScheme: 'light' | 'dark' = 'light'): Promise<Page> {
@@ -36,9 +37,7 @@ export function hibernatedCard(page: Page, name: string): Locator {
 
 /** Run the CLI with --json against the server's home and workspace; fails loudly on a non-zero exit. */
 export async function cliJson<T>(server: ServerHandle, args: string[]): Promise<T> {
-  const out = await runCli(server, [...args, '--json'])
-  if (out.code !== 0) throw new Error(`warden ${args.join(' ')} exited ${out.code}:\n${out.stderr}\n${out.stdout}`)
-  return JSON.parse(out.stdout) as T
+  return succeeded(await runCli([...args, '--json'], sameAs(server))).json<T>()
 }
 
 export interface ListJson {

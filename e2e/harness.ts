@@ -1,11 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
+import { startCli, type CliOptions } from '../test/cli'
 
 export const repoRoot = path.resolve(__dirname, '..')
-export const wardenBin = path.join(repoRoot, 'bin', 'warden.mjs')
 
 /** Debian's Chromium (installed by .ci/run); the tests say so clearly when it is missing. */
 export function chromiumPath(): string | null {
@@ -27,24 +27,12 @@ export async function startServer(options: { demo?: boolean } = {}): Promise<Ser
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'warden-e2e-'))
   const home = path.join(base, 'home')
   const workspace = path.join(base, 'workspace')
-  const args = [wardenBin, 'serve', '--port', '0']
+  const args = ['serve', '--port', '0']
   if (options.demo !== false) args.push('--demo', workspace)
-  const child = spawn(process.execPath, args, { env: { ...process.env, WARDEN_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] })
-  let output = ''
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 30_000)
-    const onData = (d: Buffer) => {
-      output += d.toString()
-      const m = /Open: (\S+)/.exec(output)
-      if (m) {
-        clearTimeout(timer)
-        resolve(m[1])
-      }
-    }
-    child.stdout!.on('data', onData)
-    child.stderr!.on('data', onData)
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)))
-  })
+  const run = startCli(args, { home })
+  // Up to the end of its line: a chunk may end inside the URL.
+  const [, url] = await run.waitForOutput(/Open: (\S+)\n/, 30_000)
+  const child = run.child
   const token = new URL(url).searchParams.get('token')!
   return {
     url,
@@ -53,14 +41,18 @@ export async function startServer(options: { demo?: boolean } = {}): Promise<Ser
     workspace,
     process: child,
     stop: async () => {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r))
+      if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM')
-        await exited
+        await run.done
       }
       fs.rmSync(base, { recursive: true, force: true })
     },
   }
+}
+
+/** CLI options that act on the server's home and workspace. */
+export function sameAs(server: ServerHandle): CliOptions {
+  return { home: server.home, workspace: server.workspace }
 }
 
 export async function launchBrowser(): Promise<Browser> {
@@ -69,18 +61,6 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
-  })
-}
-
-/** Run the built CLI against the same home and workspace as the server. */
-export function runCli(server: ServerHandle, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [wardenBin, '--workspace', server.workspace, ...args], { env: { ...process.env, WARDEN_HOME: server.home } })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    child.on('exit', (code) => resolve({ code: code ?? 1, stdout, stderr }))
   })
 }
 

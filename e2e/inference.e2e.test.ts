@@ -3,35 +3,20 @@ import * as http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
+import type { Page } from 'playwright-core'
+import { describe, expect, test } from 'vitest'
 import type { ModelInfo, Persona, WorkerInfo } from '../src/shared/contract/inference'
 import { tinyModelBuffer, writeTinyModel } from '../src/main/services/models/tinyGguf'
-import { cliJson, closePage, openApp, openSection, setColorScheme } from './appPage'
-import { launchBrowser, screenshot, startServer, type ServerHandle } from './harness'
+import { cliJson, openSection, setColorScheme } from './appPage'
+import { useApp } from './fixture'
+import { screenshot } from './harness'
 
-let server: ServerHandle
-let browser: Browser
-let page: Page
+// --demo also gives tiny local models and two personas (Ada and Brook).
+const app = useApp()
 
-beforeAll(async () => {
-  // --demo also gives tiny local models and two personas (Ada and Brook).
-  server = await startServer()
-  browser = await launchBrowser()
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-})
-
-afterEach(async () => {
-  if (page) await closePage(page)
-})
-
-const personas = async () => (await cliJson<{ personas: Persona[] }>(server, ['persona', 'list'])).personas
-const models = async () => (await cliJson<{ models: ModelInfo[] }>(server, ['model', 'list'])).models
-const workers = async () => (await cliJson<{ workers: WorkerInfo[] }>(server, ['workers'])).workers
+const personas = async () => (await cliJson<{ personas: Persona[] }>(app.server, ['persona', 'list'])).personas
+const models = async () => (await cliJson<{ models: ModelInfo[] }>(app.server, ['model', 'list'])).models
+const workers = async () => (await cliJson<{ workers: WorkerInfo[] }>(app.server, ['workers'])).workers
 
 /** Record every length the streaming reply's text goes through, to see it grow token by token. */
 async function watchStreaming(page: Page): Promise<void> {
@@ -48,7 +33,7 @@ async function watchStreaming(page: Page): Promise<void> {
 
 describe('personas, workers and models', () => {
   test('create a persona on an installed model and chat: the answer streams in, then the footer shows tokens/s', async () => {
-    page = await openApp(browser, server)
+    const page = await app.openPage()
     const section = await openSection(page, 'Personas')
     for (const p of await personas()) await section.getByTestId(`persona-item-${p.name}`).waitFor()
     await screenshot(page, 'personas-light')
@@ -122,7 +107,7 @@ describe('personas, workers and models', () => {
   })
 
   test('workers: a loaded model has a row with its PID; Kill restarts it with a new PID', async () => {
-    page = await openApp(browser, server)
+    const page = await app.openPage()
     const section = await openSection(page, 'Workers')
     await section.getByTestId('memory-bar').waitFor()
     let loaded = await workers()
@@ -166,7 +151,7 @@ describe('personas, workers and models', () => {
   })
 
   test('models: lists the installed models; a local .gguf is added from the field, then removed (the file stays)', async () => {
-    page = await openApp(browser, server)
+    const page = await app.openPage()
     const section = await openSection(page, 'Models')
     const installed = (await models()).filter((m) => m.installed)
     expect(installed.length).toBeGreaterThan(0)
@@ -175,7 +160,7 @@ describe('personas, workers and models', () => {
       await card.waitFor()
       await card.getByText(m.name, { exact: true }).waitFor()
     }
-    expect(await section.getByTestId('model-storage').textContent()).toContain(path.join(server.home))
+    expect(await section.getByTestId('model-storage').textContent()).toContain(path.join(app.server.home))
     await screenshot(page, 'models-light')
     await setColorScheme(page, 'dark')
     await screenshot(page, 'models-dark')
@@ -236,7 +221,7 @@ describe('personas, workers and models', () => {
     await new Promise<void>((resolve) => files.listen(0, '127.0.0.1', resolve))
     const base = `http://127.0.0.1:${(files.address() as AddressInfo).port}`
     try {
-      page = await openApp(browser, server)
+      const page = await app.openPage()
       const section = await openSection(page, 'Models')
       const field = section.getByRole('textbox', { name: 'Add a model' })
       await field.fill(`${base}/slow/e2e-download.gguf`)
@@ -264,7 +249,7 @@ describe('personas, workers and models', () => {
 
   test('a model that keeps crashing is quarantined: an alert, a red row with the error, chats refused with a hint; Restart lifts it', async () => {
     const brook = (await personas()).find((p) => p.name === 'Brook')!
-    page = await openApp(browser, server)
+    const page = await app.openPage()
     const section = await openSection(page, 'Workers')
     const row = section.getByTestId(`worker-row-${brook.model}`)
     if (!(await workers()).some((w) => w.modelId === brook.model)) {
@@ -275,7 +260,7 @@ describe('personas, workers and models', () => {
     for (let crash = 1; crash <= 3; crash++) {
       await expect.poll(() => row.getAttribute('data-state'), { timeout: 30_000 }).toBe('ready')
       if (crash < 3) {
-        await cliJson(server, ['worker', 'kill', brook.model])
+        await cliJson(app.server, ['worker', 'kill', brook.model])
         await expect.poll(() => row.getAttribute('data-state'), { timeout: 10_000 }).not.toBe('ready')
         continue
       }

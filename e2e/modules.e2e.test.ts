@@ -1,38 +1,21 @@
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
-import { activeCard, activeNames, cliJson, closePage, hibernatedCard, hibernatedNames, openApp, setColorScheme, type HibernatedJson, type ListJson } from './appPage'
-import { launchBrowser, runCli, screenshot, startServer, type ServerHandle } from './harness'
+import { describe, expect, test } from 'vitest'
+import { runCli, succeeded } from '../test/cli'
+import { activeCard, activeNames, cliJson, hibernatedCard, hibernatedNames, setColorScheme, type HibernatedJson, type ListJson } from './appPage'
+import { useApp } from './fixture'
+import { sameAs, screenshot } from './harness'
 
-let server: ServerHandle
-let browser: Browser
-let page: Page
+const app = useApp()
 
-beforeAll(async () => {
-  server = await startServer()
-  browser = await launchBrowser()
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-})
-
-afterEach(async () => {
-  if (page) await closePage(page)
-})
-
-async function cli(args: string[]): Promise<void> {
-  const out = await runCli(server, args)
-  if (out.code !== 0) throw new Error(`warden ${args.join(' ')} failed:\n${out.stderr}`)
-}
+/** `warden <args>` on the server's home and workspace; throws when it fails. */
+const cli = async (args: string[]) => succeeded(await runCli(args, sameAs(app.server)))
 
 describe('modules page', () => {
   test('shows the demo workspace: active modules grouped by kind, as many as the CLI lists', async () => {
-    page = await openApp(browser, server)
-    const list = await cliJson<ListJson>(server, ['module', 'list'])
+    const page = await app.openPage()
+    const list = await cliJson<ListJson>(app.server, ['module', 'list'])
     expect(list.kinds.map((k) => k.kind)).toEqual(['commands', 'daemons', 'widgets'])
     for (const { kind, modules } of list.kinds) {
       const group = page.getByTestId(`kind-group-${kind}`)
@@ -41,7 +24,7 @@ describe('modules page', () => {
     }
     const total = list.kinds.reduce((n, k) => n + k.modules.length, 0)
     expect(await page.getByTestId('active-column').locator('[data-testid^="module-card-"]').count()).toBe(total)
-    expect(await page.getByTestId('workspace-path').textContent()).toBe(server.workspace)
+    expect(await page.getByTestId('workspace-path').textContent()).toBe(app.server.workspace)
     await page.getByTestId('hibernated-column').getByText('Nothing is hibernating').waitFor()
     await screenshot(page, 'board-light')
     await setColorScheme(page, 'dark')
@@ -49,7 +32,7 @@ describe('modules page', () => {
   })
 
   test('drag a card to Hibernated asks the reason, hibernates it; dragging it back wakes it', async () => {
-    page = await openApp(browser, server)
+    const page = await app.openPage()
     await activeCard(page, 'old-feature').dragTo(page.getByTestId('hibernated-column'))
     const dialog = page.getByTestId('hibernate-dialog')
     await dialog.waitFor()
@@ -62,19 +45,19 @@ describe('modules page', () => {
     await activeCard(page, 'old-feature').waitFor({ state: 'detached' })
     await hibernatedCard(page, 'old-feature').getByText('nobody calls it since v2').waitFor()
     await page.getByTestId('toast-success').getByText('Hibernated old-feature').waitFor()
-    const hibernated = await cliJson<HibernatedJson>(server, ['module', 'list-hibernated'])
+    const hibernated = await cliJson<HibernatedJson>(app.server, ['module', 'list-hibernated'])
     expect(hibernated.modules.find((m) => m.name === 'old-feature')?.reason).toBe('nobody calls it since v2')
 
     await hibernatedCard(page, 'old-feature').dragTo(page.getByTestId('active-column'))
     await activeCard(page, 'old-feature').waitFor()
     await hibernatedCard(page, 'old-feature').waitFor({ state: 'detached' })
-    expect(await activeNames(server)).toContain('old-feature')
-    expect(await hibernatedNames(server)).not.toContain('old-feature')
+    expect(await activeNames(app.server)).toContain('old-feature')
+    expect(await hibernatedNames(app.server)).not.toContain('old-feature')
   })
 
   test('hibernating a module with dependents lists them and changes nothing unless the whole tree is chosen', async () => {
-    page = await openApp(browser, server)
-    const before = await activeNames(server)
+    const page = await app.openPage()
+    const before = await activeNames(app.server)
     await page.getByRole('button', { name: 'Hibernate data-daemon' }).click()
     const dialog = page.getByTestId('hibernate-dialog')
     const warning = dialog.getByTestId('dependents-warning')
@@ -86,8 +69,8 @@ describe('modules page', () => {
     await screenshot(page, 'hibernate-dependents-dark')
     await dialog.getByRole('button', { name: 'Cancel' }).click()
     await dialog.waitFor({ state: 'detached' })
-    expect(await activeNames(server)).toEqual(before)
-    expect(await hibernatedNames(server)).not.toContain('data-daemon')
+    expect(await activeNames(app.server)).toEqual(before)
+    expect(await hibernatedNames(app.server)).not.toContain('data-daemon')
 
     // Now choose the whole tree: every listed module goes, together.
     await activeCard(page, 'data-daemon').focus()
@@ -96,17 +79,17 @@ describe('modules page', () => {
     await dialog.getByRole('button', { name: `Hibernate all ${listed.length + 1}` }).click()
     await hibernatedCard(page, 'data-daemon').waitFor()
     for (const name of listed) await hibernatedCard(page, name).waitFor()
-    const sleeping = await hibernatedNames(server)
+    const sleeping = await hibernatedNames(app.server)
     expect(sleeping).toEqual(expect.arrayContaining(['data-daemon', ...listed]))
 
     // Waking the root wakes its group.
     await page.getByRole('button', { name: 'Wake data-daemon' }).click()
     for (const name of ['data-daemon', ...listed]) await activeCard(page, name).waitFor()
-    expect(await activeNames(server)).toEqual(expect.arrayContaining(before))
+    expect(await activeNames(app.server)).toEqual(expect.arrayContaining(before))
   })
 
   test('a hibernation made by the CLI shows up without reloading', async () => {
-    page = await openApp(browser, server)
+    const page = await app.openPage()
     await activeCard(page, 'hello').waitFor()
     await cli(['module', 'hibernate', '--name', 'hello', '--reason', 'from the terminal'])
     await hibernatedCard(page, 'hello').waitFor({ timeout: 5000 })
@@ -117,9 +100,9 @@ describe('modules page', () => {
 
   test('a .tgz dropped on the window wakes it; other files are refused with a clear message', async () => {
     const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'warden-pack-'))
-    const packed = await cliJson<{ path: string }>(server, ['module', 'pack', '--name', 'experimental-ui', '--out-dir', outDir])
+    const packed = await cliJson<{ path: string }>(app.server, ['module', 'pack', '--name', 'experimental-ui', '--out-dir', outDir])
     await cli(['module', 'hibernate', '--name', 'experimental-ui', '--reason', 'to be dropped back'])
-    page = await openApp(browser, server)
+    const page = await app.openPage()
     await hibernatedCard(page, 'experimental-ui').waitFor()
 
     const dropFile = async (fileName: string, bytes: Buffer) => {
@@ -165,20 +148,20 @@ describe('modules page', () => {
     ])
     await hibernatedCard(page, 'experimental-ui').waitFor({ state: 'detached' })
     await page.getByTestId('toast-success').getByText('Woke experimental-ui').waitFor()
-    expect(await activeNames(server)).toContain('experimental-ui')
+    expect(await activeNames(app.server)).toContain('experimental-ui')
     fs.rmSync(outDir, { recursive: true, force: true })
   })
 
   test('buttons and the keyboard hibernate and wake without dragging', async () => {
-    page = await openApp(browser, server)
+    const page = await app.openPage()
     // Buttons
     await page.getByRole('button', { name: 'Hibernate metrics-chart' }).click()
     await page.getByTestId('hibernate-dialog').getByRole('button', { name: 'Hibernate', exact: true }).click()
     await hibernatedCard(page, 'metrics-chart').waitFor()
-    expect(await hibernatedNames(server)).toContain('metrics-chart')
+    expect(await hibernatedNames(app.server)).toContain('metrics-chart')
     await page.getByRole('button', { name: 'Wake metrics-chart' }).click()
     await activeCard(page, 'metrics-chart').waitFor()
-    expect(await activeNames(server)).toContain('metrics-chart')
+    expect(await activeNames(app.server)).toContain('metrics-chart')
 
     // Keyboard: h on a focused card, Enter to confirm; w on the hibernated card.
     await activeCard(page, 'clock-widget').focus()
@@ -189,16 +172,16 @@ describe('modules page', () => {
     await hibernatedCard(page, 'clock-widget').focus()
     await page.keyboard.press('w')
     await activeCard(page, 'clock-widget').waitFor()
-    expect(await activeNames(server)).toContain('clock-widget')
+    expect(await activeNames(app.server)).toContain('clock-widget')
   })
 
   test('the detail panel shows metadata, dependencies, versions and a diff', async () => {
     // Give schedule-job a history: hibernated once, woken, then edited in place.
     await cli(['module', 'hibernate', '--name', 'schedule-job', '--reason', 'first nap'])
     await cli(['module', 'wake', '--name', 'schedule-job'])
-    fs.appendFileSync(path.join(server.workspace, 'commands', 'schedule-job', 'index.js'), '\n// a line added after waking\n')
+    fs.appendFileSync(path.join(app.server.workspace, 'commands', 'schedule-job', 'index.js'), '\n// a line added after waking\n')
 
-    page = await openApp(browser, server)
+    const page = await app.openPage()
     await activeCard(page, 'schedule-job').click()
     const panel = page.getByTestId('detail-panel')
     await panel.waitFor()
@@ -236,7 +219,7 @@ describe('modules page', () => {
     await screenshot(page, 'detail-hibernated-light')
     await panel.getByRole('button', { name: 'Wake this version' }).last().click()
     await activeCard(page, 'schedule-job').waitFor()
-    const source = fs.readFileSync(path.join(server.workspace, 'commands', 'schedule-job', 'index.js'), 'utf8')
+    const source = fs.readFileSync(path.join(app.server.workspace, 'commands', 'schedule-job', 'index.js'), 'utf8')
     expect(source).not.toContain('a line added after waking')
   })
 })
@@ -244,7 +227,7 @@ describe('modules page', () => {
 describe('the archive', () => {
   test('old hibernations move to the Archived tab and wake from there', async () => {
     await cli(['module', 'hibernate', '--name', 'user-badge', '--reason', 'for the archive'])
-    page = await openApp(browser, server)
+    const page = await app.openPage()
     await hibernatedCard(page, 'user-badge').waitFor()
     await page.getByRole('button', { name: 'Archive old…' }).click()
     const dialog = page.getByTestId('archive-dialog')
@@ -258,12 +241,12 @@ describe('the archive', () => {
     const row = page.getByTestId('archived-row-user-badge')
     await row.getByText('for the archive').waitFor()
     await screenshot(page, 'archived-light')
-    const archived = await cliJson<HibernatedJson>(server, ['module', 'list-archived'])
+    const archived = await cliJson<HibernatedJson>(app.server, ['module', 'list-archived'])
     expect(archived.modules.map((m) => m.name)).toContain('user-badge')
 
     await row.getByRole('button', { name: 'Wake user-badge from archive' }).click()
     await row.waitFor({ state: 'detached' })
-    expect(await activeNames(server)).toContain('user-badge')
+    expect(await activeNames(app.server)).toContain('user-badge')
     await page.getByRole('tab', { name: /Active/ }).click()
     await activeCard(page, 'user-badge').waitFor()
 
@@ -272,9 +255,9 @@ describe('the archive', () => {
   })
 
   test('Verify reports what an interrupted operation left, and Repair cleans it up', async () => {
-    page = await openApp(browser, server)
+    const page = await app.openPage()
     // What a process killed mid-hibernation leaves: a temp file named with its (dead) pid.
-    const tmp = path.join(server.workspace, '.warden', 'tmp')
+    const tmp = path.join(app.server.workspace, '.warden', 'tmp')
     fs.mkdirSync(tmp, { recursive: true })
     const leftover = path.join(tmp, '.warden-tmp-old-feature.tgz.2147483646.deadbeef')
     fs.writeFileSync(leftover, 'partial archive')

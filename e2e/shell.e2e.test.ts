@@ -1,39 +1,23 @@
 import * as path from 'node:path'
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
-import { closePage, openApp, setColorScheme } from './appPage'
-import { launchBrowser, screenshot, startServer, type ServerHandle } from './harness'
+import { describe, expect, test } from 'vitest'
+import { setColorScheme } from './appPage'
+import { useApp } from './fixture'
+import { screenshot } from './harness'
 
-let server: ServerHandle
-let browser: Browser
-let page: Page
-
-beforeAll(async () => {
-  server = await startServer({ demo: false })
-  browser = await launchBrowser()
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-})
-
-afterEach(async () => {
-  if (page) await closePage(page)
-})
+const app = useApp({ demo: false })
 
 describe('first run and the app shell', () => {
   test('without a workspace: a bad folder gets a clear error, then the demo workspace opens', async () => {
-    page = await openApp(browser, server)
+    const page = await app.openPage()
     const firstRun = page.getByTestId('first-run')
     await firstRun.getByRole('heading', { name: 'Welcome to Warden' }).waitFor()
-    expect(await firstRun.getByLabel('Demo workspace folder', { exact: true }).inputValue()).toBe(path.join(server.home, 'demo-workspace'))
+    expect(await firstRun.getByLabel('Demo workspace folder', { exact: true }).inputValue()).toBe(path.join(app.server.home, 'demo-workspace'))
     await screenshot(page, 'first-run-light')
     await setColorScheme(page, 'dark')
     await screenshot(page, 'first-run-dark')
     await setColorScheme(page, 'light')
 
-    const missing = path.join(server.home, 'no-such-folder')
+    const missing = path.join(app.server.home, 'no-such-folder')
     await firstRun.getByLabel('Workspace folder', { exact: true }).fill(missing)
     await firstRun.getByRole('button', { name: 'Open folder' }).click()
     const error = page.getByTestId('toast-error')
@@ -42,26 +26,26 @@ describe('first run and the app shell', () => {
     await screenshot(page, 'error-toast-light')
     expect(await firstRun.isVisible()).toBe(true)
 
-    await firstRun.getByLabel('Demo workspace folder', { exact: true }).fill(server.workspace)
+    await firstRun.getByLabel('Demo workspace folder', { exact: true }).fill(app.server.workspace)
     await firstRun.getByRole('button', { name: 'Create demo workspace' }).click()
     await page.getByTestId('active-column').waitFor()
     await expect.poll(() => page.getByTestId('active-column').locator('[data-testid^="module-card-"]').count()).toBe(20)
-    expect(await page.getByTestId('workspace-path').textContent()).toBe(server.workspace)
+    expect(await page.getByTestId('workspace-path').textContent()).toBe(app.server.workspace)
   })
 
   test('the About box shows versions and the home folder; unfinished sections say so', async () => {
-    page = await openApp(browser, server)
+    const page = await app.openPage()
     await page.getByRole('navigation', { name: 'Sections' }).getByText('Workers').waitFor()
     expect(await page.getByTitle('Health: coming soon').getAttribute('aria-disabled')).toBe('true')
     await page.getByRole('button', { name: 'About' }).click()
     const about = page.getByTestId('about-dialog')
     await about.waitFor()
-    expect(await about.getByTestId('about-home').textContent()).toBe(server.home)
+    expect(await about.getByTestId('about-home').textContent()).toBe(app.server.home)
     await about.getByText('Node.js').waitFor()
     await about.getByText(process.versions.node).waitFor()
     await about.getByText('headless server').first().waitFor()
     // The token left the address bar (history, bookmarks, screen shares); a reload still works.
-    expect(page.url()).not.toContain(server.token)
+    expect(page.url()).not.toContain(app.server.token)
     expect(page.url()).not.toContain('token=')
     await page.keyboard.press('Escape')
     await page.reload()
@@ -76,7 +60,7 @@ describe('first run and the app shell', () => {
     // The workspace in the header opens another one.
     await page.getByTestId('workspace-path').click()
     const open = page.getByRole('dialog', { name: 'Open workspace' })
-    expect(await open.getByLabel('Folder path').inputValue()).toBe(server.workspace)
+    expect(await open.getByLabel('Folder path').inputValue()).toBe(app.server.workspace)
     await open.getByRole('button', { name: 'Cancel' }).click()
     await open.waitFor({ state: 'detached' })
   })

@@ -2,7 +2,7 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { cliJson, requireBuiltCli, startCli } from './cli'
+import { cliJson, requireBuiltCli, runCli, startCli } from './cli'
 import { fingerprint, tempDir, writeModule } from './fixtures'
 
 interface VerifyOut {
@@ -47,13 +47,12 @@ describe('nothing is lost when the CLI is killed (SIGKILL) mid-operation', () =>
     const random = rng(seed)
     const ws = tempDir('warden-crash-ws-')
     const home = tempDir('warden-crash-home-')
-    const env = { WARDEN_HOME: home }
     const files: Record<string, string | Buffer> = {}
     for (let i = 0; i < 1200; i++) files[`src/part-${Math.floor(i / 100)}/file-${i}.txt`] = `line ${i}\n`.repeat(200 + (i % 50))
     const dir = writeModule(ws, { name: 'big', files })
     writeModule(ws, { name: 'bystander' })
     const original = fingerprint(dir)
-    const run = (args: string[]) => startCli(['--workspace', ws, ...args], env)
+    const run = (args: string[]) => startCli(args, { home, workspace: ws })
 
     // How long an uninterrupted hibernate and wake take, to spread the kills over the whole operation.
     let t = Date.now()
@@ -74,12 +73,12 @@ describe('nothing is lost when the CLI is killed (SIGKILL) mid-operation', () =>
       if (cli.child.kill('SIGKILL')) killed++
       await cli.done
 
-      const verify = await cliJson<VerifyOut>(['--workspace', ws, 'module', 'verify'], env)
+      const verify = await cliJson<VerifyOut>(['module', 'verify'], { home, workspace: ws })
       expect(verify.value.problems.filter((p) => p.severity === 'error'), `run ${i} (${args[1]} killed after ${delay} ms)`).toEqual([])
       expect(verify.code).toBe(0)
       const isActive = fs.existsSync(path.join(dir, 'package.json'))
       expect(fs.existsSync(dir), `run ${i}: a module folder without its package.json (half a module)`).toBe(isActive)
-      const hibernated = (await cliJson<HibernatedOut>(['--workspace', ws, 'module', 'list-hibernated'], env)).value.modules.find((m) => m.name === 'big')
+      const hibernated = (await cliJson<HibernatedOut>(['module', 'list-hibernated'], { home, workspace: ws })).value.modules.find((m) => m.name === 'big')
       expect(isActive || hibernated?.restorable === true, `run ${i}: big is neither active nor restorable`).toBe(true)
       if (isActive) expect(fingerprint(dir), `run ${i}: active module not intact`).toEqual(original)
       expect(fs.existsSync(path.join(ws, 'commands/bystander/package.json'))).toBe(true)
@@ -87,10 +86,10 @@ describe('nothing is lost when the CLI is killed (SIGKILL) mid-operation', () =>
     expect(killed).toBeGreaterThan(runs / 2)
 
     // A later run finishes or undoes what was interrupted and removes every leftover temp file.
-    const repaired = await cliJson<VerifyOut & { repaired: string[] }>(['--workspace', ws, 'module', 'verify', '--repair'], env)
+    const repaired = await cliJson<VerifyOut & { repaired: string[] }>(['module', 'verify', '--repair'], { home, workspace: ws })
     expect(repaired.value.ok).toBe(true)
     expect(leftovers(ws)).toEqual([])
-    const list = (await cliJson<ListOut>(['--workspace', ws, 'module', 'list'], env)).value
+    const list = (await cliJson<ListOut>(['module', 'list'], { home, workspace: ws })).value
     const activeNow = list.kinds.flatMap((k) => k.modules.map((m) => m.name)).includes('big')
     if (!activeNow) {
       const woke = await run(['module', 'wake', '--name', 'big']).done
@@ -102,14 +101,13 @@ describe('nothing is lost when the CLI is killed (SIGKILL) mid-operation', () =>
   it('the app and the CLI acting on one workspace at once never corrupt it (operations are locked)', async () => {
     const ws = tempDir('warden-lock-ws-')
     const home = tempDir('warden-lock-home-')
-    const env = { WARDEN_HOME: home }
     const names = ['a', 'b', 'c', 'd']
     const prints: Record<string, Record<string, string>> = {}
     for (const n of names) prints[n] = fingerprint(writeModule(ws, { name: n, files: { 'data.txt': n.repeat(50000) } }))
     // Start from a lock left by a killed process: all four race to take it over, one at a time.
     fs.mkdirSync(path.join(ws, '.warden', 'lock'), { recursive: true })
     fs.writeFileSync(path.join(ws, '.warden', 'lock.owner.json'), JSON.stringify({ pid: 2147483646, host: os.hostname(), since: 1, what: 'hibernate x' }))
-    const run = (args: string[]) => startCli(['--workspace', ws, ...args], env).done
+    const run = (args: string[]) => runCli(args, { home, workspace: ws })
     // Four processes at once, then four wakes at once.
     const hib = await Promise.all(names.map((n) => run(['module', 'hibernate', '--name', n])))
     expect(hib.map((r) => r.code), hib.map((r) => r.stderr).join('\n')).toEqual([0, 0, 0, 0])
@@ -118,7 +116,7 @@ describe('nothing is lost when the CLI is killed (SIGKILL) mid-operation', () =>
     const wake = await Promise.all(names.map((n) => run(['module', 'wake', '--name', n])))
     expect(wake.map((r) => r.code), wake.map((r) => r.stderr).join('\n')).toEqual([0, 0, 0, 0])
     for (const n of names) expect(fingerprint(path.join(ws, 'commands', n))).toEqual(prints[n])
-    const verify = await cliJson<VerifyOut>(['--workspace', ws, 'module', 'verify'], env)
+    const verify = await cliJson<VerifyOut>(['module', 'verify'], { home, workspace: ws })
     expect(verify.value.ok).toBe(true)
     expect(JSON.parse(fs.readFileSync(path.join(ws, '.warden/structure.json'), 'utf8')).counts.commands).toBe(4)
   }, 120_000)

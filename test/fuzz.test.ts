@@ -9,11 +9,11 @@ import * as path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type WebSocket from 'ws'
 import type { z } from 'zod'
-import { runCli, type CliIo } from '../src/main/cli/main'
 import { fieldsOf, kebab } from '../src/main/cli/schemaToCli'
 import { startServer, type RunningServer } from '../src/main/server/startServer'
 import { WardenHost } from '../src/main/services/host/WardenHost'
 import { operationNames, operations, type OperationName } from '../src/shared/contract/operations'
+import { runCliInProcess } from './cli'
 import { tempDir, writeModule } from './fixtures'
 import { healthStatus, openSocket, rawExchange, rawWebSocket, statusOf, wsFrame, closedWithin } from './sockets'
 
@@ -234,13 +234,11 @@ describe(`fuzz (seed ${seed}, ${RUNS} runs each; FUZZ_SEED=${seed} replays)`, ()
             // a bad one: go on
           }
         }
-        const out: string[] = []
-        const io: CliIo = { out: (s) => out.push(s), err: (s) => out.push(s), isTTY: false }
         const words = operations[name].cli && operations[name].cli.command ? operations[name].cli.command! : name.split('.').map(kebab)
         const positional = (operations[name].cli && operations[name].cli.positional) || []
-        const code = await runCli(['--local', '--home', home, '--workspace', workspace, ...words, ...positional.map(() => 'x'), `--${field.flag}`, value], io)
-        expect(code, out.join('\n')).toBe(2)
-        expect(out.join('\n')).toContain(`--${field.flag}`)
+        const { code, output } = await runCliInProcess(['--local', ...words, ...positional.map(() => 'x'), `--${field.flag}`, value], { home, workspace })
+        expect(code, output).toBe(2)
+        expect(output).toContain(`--${field.flag}`)
       }),
       { ...params, numRuns: Math.min(RUNS, 30) },
     )
@@ -256,17 +254,15 @@ describe(`fuzz (seed ${seed}, ${RUNS} runs each; FUZZ_SEED=${seed} replays)`, ()
       fc.asyncProperty(
         fc.constantFrom(...cases).chain((c) => value.filter((v) => !c.schema.safeParse(v).success).map((v) => ({ ...c, v }))),
         async ({ name, field, v }) => {
-          const out: string[] = []
-          const io: CliIo = { out: (s) => out.push(s), err: (s) => out.push(s), isTTY: false }
           const cli = operations[name].cli || {}
           const words = cli.command ?? name.split('.').map(kebab)
           const positional = cli.positional ?? []
           // `--flag=value` and `--` before the arguments: a value that starts with a dash stays a value.
           const flag = positional.includes(field.key) ? [] : [`--${field.flag}=${v}`]
           const argv = [...words, ...flag, '--', ...positional.map((p) => (p === field.key ? v : 'x'))]
-          const code = await runCli(['--local', '--home', home, '--workspace', workspace, ...argv], io)
-          expect(code, `${name} ${field.key}=${JSON.stringify(v).slice(0, 80)}: ${out.join('\n').slice(0, 300)}`).toBe(2)
-          expect(out.join('\n')).toContain(field.key)
+          const { code, output } = await runCliInProcess(['--local', ...argv], { home, workspace })
+          expect(code, `${name} ${field.key}=${JSON.stringify(v).slice(0, 80)}: ${output.slice(0, 300)}`).toBe(2)
+          expect(output).toContain(field.key)
         },
       ),
       { ...params, numRuns: Math.min(RUNS, 40) },

@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest'
+import { runCliInProcess } from '../../../test/cli'
 import { tempDir } from '../../../test/fixtures'
-import { runCli, type CliIo } from './main'
 
-async function cli(args: string[], home: string) {
-  const out: string[] = []
-  const err: string[] = []
-  const io: CliIo = { out: (s) => out.push(s), err: (s) => err.push(s), isTTY: false }
-  const code = await runCli(['--home', home, ...args], io)
-  return { code, stdout: out.join('\n'), stderr: err.join('\n') }
-}
+const cli = (args: string[], home: string) => runCliInProcess(args, { home })
 
 describe('warden api-key', () => {
   it('creates a key (shown once), lists keys by their first characters, and revokes one', async () => {

@@ -1,17 +1,12 @@
-import { execFileSync, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { runCli, runCliInProcess, succeeded } from '../../../test/cli'
 import { tempDir, writeModule } from '../../../test/fixtures'
-import { runCli, type CliIo } from './main'
 
-async function cli(args: string[], home = tempDir('warden-home-')) {
-  const out: string[] = []
-  const err: string[] = []
-  const io: CliIo = { out: (s) => out.push(s), err: (s) => err.push(s), isTTY: false }
-  const code = await runCli(['--home', home, ...args], io)
-  return { code, stdout: out.join('\n'), stderr: err.join('\n') }
-}
+/** The CLI in this process, with a fresh home unless one is given. */
+const cli = (args: string[], home?: string) => runCliInProcess(args, { home })
 
 describe('warden CLI', () => {
   it('creates the demo workspace and lists its modules by kind, as text and as JSON', async () => {
@@ -85,10 +80,8 @@ describe('warden CLI', () => {
     expect(v.stdout).toMatch(/❌ hello@\d+: checksum mismatch/)
   })
 
-  it('runs as the `warden` bin of the built package', () => {
-    const bin = path.resolve(__dirname, '../../../bin/warden.mjs')
-    if (!fs.existsSync(path.resolve(__dirname, '../../../out/main/cli.js'))) throw new Error('run `npm run build` first (npm test does)')
-    const help = execFileSync(process.execPath, [bin, 'module', '--help'], { encoding: 'utf8' })
+  it('runs as the `warden` bin of the built package', async () => {
+    const help = succeeded(await runCli(['module', '--help'])).stdout
     for (const cmd of ['list', 'hibernate', 'list-hibernated', 'wake', 'archive', 'diff', 'verify', 'pack', 'versions']) expect(help).toMatch(new RegExp(`^\\s+${cmd}\\b`, 'm'))
   })
 })
