@@ -18,9 +18,15 @@ function describeHibernated(m: HibernatedVersion, i: number, now: number): strin
   lines.push(`   Usage: ${m.usage.totalCalls ? `${m.usage.avgCallsPerDay} calls/day, ${m.usage.totalCalls} total` : 'no calls recorded'}`)
   lines.push(`   Hibernated by: ${m.hibernatedBy}${m.hibernatedBy !== 'user' ? ' (automatic)' : ''}`)
   if (m.group) lines.push(`   Group: ${m.group.members.join(', ')} (wake together)`)
-  if (m.archivesInDays !== null) lines.push(m.archivesInDays <= 30 ? `   ⚠️  Will be archived in ${m.archivesInDays} days` : '')
+  if (m.location === 'hibernation') lines.push(willBeArchived(m.archivesInDays))
   lines.push(`   Restorable: ${m.restorable ? '✅' : `❌ ${m.problem}`}`)
   return lines.filter(Boolean).join('\n')
+}
+
+/** The seed's "Will be archived in N days", from the `archiveAfterDays` setting (0: never). */
+function willBeArchived(days: number | null): string {
+  if (days === null) return '   Archived automatically: never (archiveAfterDays is 0)'
+  return days === 0 ? '   ⚠️  Will be archived today' : `   ⚠️  Will be archived in ${days} day${days === 1 ? '' : 's'}`
 }
 
 /** Human output per operation (the seed's reports); operations without one print JSON. */
