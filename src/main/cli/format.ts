@@ -1,4 +1,5 @@
 import type { OperationName, OperationOutput } from '../../shared/contract/operations'
+import type { CacheOverLimit } from '../../shared/contract/modelCache'
 import type { HibernatedVersion } from '../../shared/contract/schemas'
 import { formatAge, formatBytes } from '../../shared/format'
 
@@ -27,6 +28,11 @@ function describeHibernated(m: HibernatedVersion, i: number, now: number): strin
 function willBeArchived(days: number | null): string {
   if (days === null) return '   Archived automatically: never (archiveAfterDays is 0)'
   return days === 0 ? '   ⚠️  Will be archived today' : `   ⚠️  Will be archived in ${days} day${days === 1 ? '' : 's'}`
+}
+
+function overLimitLine(o: CacheOverLimit): string {
+  const kept = o.kept.map((k) => `${k.name} is ${k.reason}`).join(', ')
+  return `⚠️  Downloaded models take ${formatBytes(o.usedBytes)}, more than the ${formatBytes(o.limitBytes)} of maxModelCacheSize${kept ? `: ${kept}, so they stay` : ''}`
 }
 
 /** Human output per operation (the seed's reports); operations without one print JSON. */
@@ -109,10 +115,23 @@ export const formatters: Formatters = {
     ] as const
     return [
       ...groups.filter(([, ms]) => ms.length).map(([title, ms]) => [`${title}:`, ...ms.map(describeModel)].join('\n')),
-      `Models folder: ${o.storagePath}${o.freeBytes !== null ? ` (${formatBytes(o.freeBytes)} free)` : ''}`,
+      [
+        `Models folder: ${o.storagePath}${o.freeBytes !== null ? ` (${formatBytes(o.freeBytes)} free)` : ''}`,
+        o.cache.limitBytes !== null ? `Downloaded models: ${formatBytes(o.cache.usedBytes)} of ${formatBytes(o.cache.limitBytes)} (maxModelCacheSize)` : '',
+        o.cache.overLimit ? overLimitLine(o.cache.overLimit) : '',
+      ]
+        .filter(Boolean)
+        .join('\n'),
     ].join('\n\n')
   },
-  'model.install': (o) => `✅ ${o.name} installed: ${o.path} (${formatBytes(o.size ?? 0)})`,
+  'model.install': (o) =>
+    [
+      `✅ ${o.name} installed: ${o.path} (${formatBytes(o.size ?? 0)})`,
+      ...o.evicted.map((m) => `🗑️  Removed ${m.name} (${formatBytes(m.size)}): ${m.reason}`),
+      o.cacheOverLimit ? overLimitLine(o.cacheOverLimit) : '',
+    ]
+      .filter(Boolean)
+      .join('\n'),
   'model.inspect': (o) =>
     [
       `${o.model.name} (${o.model.id}): ${o.model.path}`,
