@@ -32,7 +32,7 @@ function willBeArchived(days: number | null): string {
 
 function overLimitLine(o: CacheOverLimit): string {
   const kept = o.kept.map((k) => `${k.name} is ${k.reason}`).join(', ')
-  return `⚠️  Downloaded models take ${formatBytes(o.usedBytes)}, more than the ${formatBytes(o.limitBytes)} of maxModelCacheSize${kept ? `: ${kept}, so they stay` : ''}`
+  return `⚠️  Downloaded models take ${formatBytes(o.usedBytes)}, more than the ${formatBytes(o.limitBytes)} of maxModelCacheSize${kept ? `: ${kept}, so ${o.kept.length === 1 ? 'it stays' : 'they stay'}` : ''}`
 }
 
 /** Human output per operation (the seed's reports); operations without one print JSON. */

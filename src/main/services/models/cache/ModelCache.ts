@@ -165,7 +165,7 @@ export function describeEnforcement(e: Enforcement): { level: 'info' | 'warning'
   if (e.overLimit) {
     const kept = e.overLimit.kept.map((k) => `${k.name} is ${k.reason}`).join(', ')
     parts.push(
-      `The downloaded models still take ${formatBytes(e.overLimit.usedBytes)}, more than the ${formatBytes(e.overLimit.limitBytes)} allowed${kept ? `: ${kept}, so they stay` : ''}. Unpin or unload models, or raise maxModelCacheSize.`,
+      `The downloaded models still take ${formatBytes(e.overLimit.usedBytes)}, more than the ${formatBytes(e.overLimit.limitBytes)} allowed${kept ? `: ${kept}, so ${e.overLimit.kept.length === 1 ? 'it stays' : 'they stay'}` : ''}. Unpin or unload models, or raise maxModelCacheSize.`,
     )
   }
   const title = e.overLimit ? 'Models over the cache limit' : `Removed ${e.evicted.length} model${e.evicted.length === 1 ? '' : 's'} to stay under the cache limit`

@@ -104,6 +104,6 @@ describe('maxModelCacheSize', () => {
     const answer = await call('persona.chat', { name: 'D', prompt: 'hi' })
     expect(answer).toMatchObject({ installed: true, modelId: 'delta' })
     expect(fs.existsSync(path.join(modelsDir, 'delta.gguf'))).toBe(true)
-    expect(alerts().at(-1)!.message).toMatch(/delta is in use, so they stay/)
+    expect(alerts().at(-1)!.message).toMatch(/delta is in use, so it stays/)
   }, 90_000)
 })
