@@ -1,5 +1,6 @@
 import type { OperationName, OperationOutput } from '../../shared/contract/operations'
 import type { CacheOverLimit } from '../../shared/contract/modelCache'
+import { describeOverLimit } from '../../shared/modelCacheText'
 import type { HibernatedVersion } from '../../shared/contract/schemas'
 import { formatAge, formatBytes } from '../../shared/format'
 
@@ -31,8 +32,8 @@ function willBeArchived(days: number | null): string {
 }
 
 function overLimitLine(o: CacheOverLimit): string {
-  const kept = o.kept.map((k) => `${k.name} is ${k.reason}`).join(', ')
-  return `⚠️  Downloaded models take ${formatBytes(o.usedBytes)}, more than the ${formatBytes(o.limitBytes)} of maxModelCacheSize${kept ? `: ${kept}, so ${o.kept.length === 1 ? 'it stays' : 'they stay'}` : ''}`
+  const { title, message } = describeOverLimit(o)
+  return `⚠️  ${title}: ${message}`
 }
 
 /** Human output per operation (the seed's reports); operations without one print JSON. */

@@ -311,7 +311,9 @@ export class InferenceService {
 
   async removeModel(id: string) {
     await this.scheduler.unload(id)
-    return this.models.remove(id)
+    const removed = await this.models.remove(id)
+    if (removed.deletedFile) this.cache.usage.forget(removed.deletedFile)
+    return removed
   }
 
   modelsDirFree(): Promise<number | null> {

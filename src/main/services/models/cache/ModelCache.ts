@@ -3,6 +3,7 @@ import * as path from 'node:path'
 import type { ModelInfo } from '../../../../shared/contract/inference'
 import { CacheEviction, type CacheKeepReason, type CacheOverLimit, type EvictedModel, type ModelCacheState } from '../../../../shared/contract/modelCache'
 import { formatAge, formatBytes } from '../../../../shared/format'
+import { describeOverLimit } from '../../../../shared/modelCacheText'
 import type { WardenDatabase } from '../../storage/Database'
 import type { ModelService } from '../ModelService'
 import { ModelUsageStore } from './ModelUsageStore'
@@ -163,10 +164,8 @@ export function describeEnforcement(e: Enforcement): { level: 'info' | 'warning'
     parts.push(`Removed ${e.evicted.map((m) => `${m.name} (${formatBytes(m.size)})`).join(', ')}: the least recently used downloaded models, to stay under maxModelCacheSize. They download again when needed.`)
   }
   if (e.overLimit) {
-    const kept = e.overLimit.kept.map((k) => `${k.name} is ${k.reason}`).join(', ')
-    parts.push(
-      `The downloaded models still take ${formatBytes(e.overLimit.usedBytes)}, more than the ${formatBytes(e.overLimit.limitBytes)} allowed${kept ? `: ${kept}, so ${e.overLimit.kept.length === 1 ? 'it stays' : 'they stay'}` : ''}. Unpin or unload models, or raise maxModelCacheSize.`,
-    )
+    const { title, message } = describeOverLimit(e.overLimit)
+    parts.push(`${title}: ${message}`)
   }
   const title = e.overLimit ? 'Models over the cache limit' : `Removed ${e.evicted.length} model${e.evicted.length === 1 ? '' : 's'} to stay under the cache limit`
   return { level: e.overLimit ? 'warning' : 'info', title, message: parts.join(' ') }

@@ -1,8 +1,9 @@
 import { useState } from 'react'
+import { describeOverLimit } from '../../../../shared/modelCacheText'
 import { Icon } from '../../components/Icon'
 import { useNow } from '../../hooks/useNow'
 import { useModelsStore } from '../../stores/modelsStore'
-import { describeEviction, describeOverLimit, dismissedEvictionAt, evictionToShow, rememberDismissed } from './cacheNotice'
+import { describeEviction, dismissedEvictionAt, evictionToShow, rememberDismissed } from './cacheNotice'
 
 /** What `maxModelCacheSize` removed and why (until dismissed), and what keeps the models over it. */
 export function CacheNotice() {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { ModelCacheState } from '../../../../shared/contract/modelCache'
-import { describeEviction, describeOverLimit, evictionToShow } from './cacheNotice'
+import { describeOverLimit } from '../../../../shared/modelCacheText'
+import { describeEviction, evictionToShow } from './cacheNotice'
 
 const MB = 1024 * 1024
 const DAY = 86_400_000

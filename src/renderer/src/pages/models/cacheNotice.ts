@@ -1,4 +1,4 @@
-import type { CacheEviction, CacheOverLimit, ModelCacheState } from '../../../../shared/contract/modelCache'
+import type { CacheEviction, ModelCacheState } from '../../../../shared/contract/modelCache'
 import { formatAge, formatBytes } from '../../../../shared/format'
 
 /** Where this browser remembers the last eviction notice the person dismissed (by its time). */
@@ -37,14 +37,5 @@ export function describeEviction(e: CacheEviction, now: number): { title: string
       reason: m.reason,
     })),
     when: `${e.trigger === 'install' ? 'After an install' : 'After the limit was lowered'}, ${formatAge(now - e.at)}: the least recently used go first; they download again when a persona needs them.`,
-  }
-}
-
-/** "alpha is pinned, bravo is loaded": why the models stay over the limit. */
-export function describeOverLimit(o: CacheOverLimit): { title: string; message: string } {
-  const kept = o.kept.map((k) => `${k.name} is ${k.reason}`).join(', ')
-  return {
-    title: `Downloaded models take ${formatBytes(o.usedBytes)}, more than the ${formatBytes(o.limitBytes)} of maxModelCacheSize`,
-    message: `${kept ? `${kept}, so ${o.kept.length === 1 ? 'it stays' : 'they stay'}. ` : ''}Unpin or unload models, or raise the limit.`,
   }
 }
