@@ -48,6 +48,22 @@ describe('warden CLI', () => {
     expect(w.stdout).toContain('✅ Restored to: commands/old-feature')
   })
 
+  it('list-hibernated says when each module will be archived, from the archiveAfterDays setting (0: never)', async () => {
+    const ws = tempDir('warden-ws-')
+    const home = tempDir('warden-home-')
+    writeModule(ws, { name: 'old-feature' })
+    expect((await cli(['--workspace', ws, 'module', 'hibernate', '--name', 'old-feature'], home)).code).toBe(0)
+    expect((await cli(['config', 'set', 'archiveAfterDays', '45'], home)).code).toBe(0)
+    expect((await cli(['--workspace', ws, 'module', 'list-hibernated'], home)).stdout).toContain('⚠️  Will be archived in 45 days')
+    expect((await cli(['config', 'set', 'archiveAfterDays', '0'], home)).code).toBe(0)
+    const never = await cli(['--workspace', ws, 'module', 'list-hibernated'], home)
+    expect(never.stdout).toContain('Archived automatically: never (archiveAfterDays is 0)')
+    expect(never.stdout).not.toContain('Will be archived')
+    const bad = await cli(['config', 'set', 'archiveAfterDays', '-1'], home)
+    expect(bad.code).not.toBe(0)
+    expect(bad.stderr).toContain('archiveAfterDays')
+  })
+
   it('rejects bad input with a clear message and exit code 2', async () => {
     const ws = tempDir('warden-ws-')
     const noName = await cli(['--workspace', ws, 'module', 'hibernate'])

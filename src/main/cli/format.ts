@@ -1,4 +1,6 @@
 import type { OperationName, OperationOutput } from '../../shared/contract/operations'
+import type { CacheOverLimit } from '../../shared/contract/modelCache'
+import { describeOverLimit } from '../../shared/modelCacheText'
 import type { HibernatedVersion } from '../../shared/contract/schemas'
 import { formatAge, formatBytes } from '../../shared/format'
 
@@ -18,9 +20,20 @@ function describeHibernated(m: HibernatedVersion, i: number, now: number): strin
   lines.push(`   Usage: ${m.usage.totalCalls ? `${m.usage.avgCallsPerDay} calls/day, ${m.usage.totalCalls} total` : 'no calls recorded'}`)
   lines.push(`   Hibernated by: ${m.hibernatedBy}${m.hibernatedBy !== 'user' ? ' (automatic)' : ''}`)
   if (m.group) lines.push(`   Group: ${m.group.members.join(', ')} (wake together)`)
-  if (m.archivesInDays !== null) lines.push(m.archivesInDays <= 30 ? `   ⚠️  Will be archived in ${m.archivesInDays} days` : '')
+  if (m.location === 'hibernation') lines.push(willBeArchived(m.archivesInDays))
   lines.push(`   Restorable: ${m.restorable ? '✅' : `❌ ${m.problem}`}`)
   return lines.filter(Boolean).join('\n')
+}
+
+/** The seed's "Will be archived in N days", from the `archiveAfterDays` setting (0: never). */
+function willBeArchived(days: number | null): string {
+  if (days === null) return '   Archived automatically: never (archiveAfterDays is 0)'
+  return days === 0 ? '   ⚠️  Will be archived today' : `   ⚠️  Will be archived in ${days} day${days === 1 ? '' : 's'}`
+}
+
+function overLimitLine(o: CacheOverLimit): string {
+  const { title, message } = describeOverLimit(o)
+  return `⚠️  ${title}: ${message}`
 }
 
 /** Human output per operation (the seed's reports); operations without one print JSON. */
@@ -103,10 +116,23 @@ export const formatters: Formatters = {
     ] as const
     return [
       ...groups.filter(([, ms]) => ms.length).map(([title, ms]) => [`${title}:`, ...ms.map(describeModel)].join('\n')),
-      `Models folder: ${o.storagePath}${o.freeBytes !== null ? ` (${formatBytes(o.freeBytes)} free)` : ''}`,
+      [
+        `Models folder: ${o.storagePath}${o.freeBytes !== null ? ` (${formatBytes(o.freeBytes)} free)` : ''}`,
+        o.cache.limitBytes !== null ? `Downloaded models: ${formatBytes(o.cache.usedBytes)} of ${formatBytes(o.cache.limitBytes)} (maxModelCacheSize)` : '',
+        o.cache.overLimit ? overLimitLine(o.cache.overLimit) : '',
+      ]
+        .filter(Boolean)
+        .join('\n'),
     ].join('\n\n')
   },
-  'model.install': (o) => `✅ ${o.name} installed: ${o.path} (${formatBytes(o.size ?? 0)})`,
+  'model.install': (o) =>
+    [
+      `✅ ${o.name} installed: ${o.path} (${formatBytes(o.size ?? 0)})`,
+      ...o.evicted.map((m) => `🗑️  Removed ${m.name} (${formatBytes(m.size)}): ${m.reason}`),
+      o.cacheOverLimit ? overLimitLine(o.cacheOverLimit) : '',
+    ]
+      .filter(Boolean)
+      .join('\n'),
   'model.inspect': (o) =>
     [
       `${o.model.name} (${o.model.id}): ${o.model.path}`,

@@ -159,6 +159,7 @@ export const settingDefs = {
   requestTimeoutMs: { schema: numberOrNumericText(z.number().int().min(1000).max(86_400_000, 'at most 24 hours (86400000 ms)')), default: 300000, description: 'Longest a request may wait and run (ms)' },
   gpuLayers: { schema: z.union([z.literal('auto'), numberOrNumericText(z.number().int().min(0))]), default: 'auto' as 'auto' | number, description: 'Layers offloaded to the GPU: auto, or a number (0 = CPU only)' },
   threadsPerWorker: { schema: numberOrNumericText(z.number().int().min(0).max(256)), default: 0, description: 'Threads per worker; 0 = Warden chooses from the cores and the running workers' },
+  archiveAfterDays: { schema: numberOrNumericText(z.number().min(0).max(36500)), default: 30, description: 'Archive hibernations older than this many days, while the app or server runs; 0 = never' },
 } as const
 export type SettingKey = keyof typeof settingDefs
 export const settingKeys = Object.keys(settingDefs) as SettingKey[]

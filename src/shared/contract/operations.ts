@@ -23,6 +23,7 @@ import {
   WorkerInfo,
 } from './inference'
 import { ApiKeyInfo, ApiKeyName } from './apiKeys'
+import { ModelCacheState, ModelInstallResult } from './modelCache'
 
 const Empty = z.object({})
 /** A file or folder path a person gives: bounded, and without NUL (no file system accepts one). */
@@ -103,7 +104,8 @@ export const operations = {
   }),
   'module.listHibernated': defineOperation({
     summary: 'Hibernated modules (newest version of each), with age, reason, size, usage and checksum state',
-    input: z.object({ archiveAfterDays: Days.default(30), includeWoken: z.boolean().default(false) }),
+    /** `archiveAfterDays` defaults to the setting of that name (0 = never: `archivesInDays` is null). */
+    input: z.object({ archiveAfterDays: Days.optional(), includeWoken: z.boolean().default(false) }),
     output: z.object({ modules: z.array(HibernatedVersion) }),
     mutates: false,
   }),
@@ -223,7 +225,7 @@ export const operations = {
   'model.list': defineOperation({
     summary: 'Recommended models (catalog), installed models and local files, with facts from each GGUF',
     input: Empty,
-    output: z.object({ models: z.array(ModelInfo), storagePath: z.string(), freeBytes: z.number().nullable() }),
+    output: z.object({ models: z.array(ModelInfo), storagePath: z.string(), freeBytes: z.number().nullable(), cache: ModelCacheState }),
     mutates: false,
   }),
   'model.install': defineOperation({
@@ -232,7 +234,7 @@ export const operations = {
       uri: z.string().trim().min(1, 'say which model: a catalog id, an hf: URI or an http(s) URL'),
       sha256: z.string().regex(/^[0-9a-f]{64}$/i, 'sha256 is 64 hex digits').optional(),
     }),
-    output: ModelInfo,
+    output: ModelInstallResult,
     mutates: true,
     cli: { positional: ['uri'] },
   }),

@@ -93,7 +93,7 @@ export const HibernatedVersion = z.object({
   /** When it was woken, if it was; woken versions stay as history. */
   wokenAt: EpochMs.nullable(),
   group: HibernationMetadata.shape.group,
-  /** Days until `module archive` (default 30 days) moves it to the archive; null once archived. */
+  /** Days until it is archived automatically (setting `archiveAfterDays`); null once archived, or when that setting is 0 (never). */
   archivesInDays: z.number().nullable(),
   lastWorkingVersion: z.string().nullable(),
 })

@@ -23,17 +23,22 @@ export interface HibernationServiceOptions {
   now?: () => number
   gzipLevel?: number
   lockWaitMs?: number
+  /** Days after which hibernations are archived automatically (the setting); 0 = never. Defaults to 30. */
+  archiveAfterDays?: () => number
 }
 
 const noProgress: ProgressFn = () => undefined
+const DAY = 24 * 60 * 60 * 1000
 
 /** Module hibernation for one workspace: the seed's hibernate / wake / archive, made trustworthy. */
 export class HibernationService {
   private readonly ctx: HibernationContext
   private readonly listeners = new Set<() => void>()
+  private readonly archiveAfterDays: () => number
 
   constructor(options: HibernationServiceOptions) {
     this.ctx = createContext(options)
+    this.archiveAfterDays = options.archiveAfterDays ?? (() => 30)
   }
 
   get workspace(): Workspace {
@@ -48,6 +53,18 @@ export class HibernationService {
 
   private changed(): void {
     for (const l of this.listeners) l()
+  }
+
+  /** `archiveAfterDays` changed: every "archives in N days" moved, so listeners refetch. */
+  policyChanged(): void {
+    this.changed()
+  }
+
+  /** Whether any stored hibernation is older than `days` (read without the lock: a cheap first look). */
+  async hasOlderThan(days: number): Promise<boolean> {
+    const { versions } = await this.ctx.store.read(this.ctx.workspace.hibernationDir, 'hibernation')
+    const cutoff = this.ctx.now() - days * DAY
+    return versions.some((v) => v.at < cutoff && v.metadata && v.archiveSize !== null)
   }
 
   async list(): Promise<Array<{ kind: string; modules: ActiveModule[] }>> {
@@ -101,8 +118,10 @@ export class HibernationService {
   /**
    * The newest version of each hibernated module. A module that is active again (woken from a file,
    * or re-created) is not hibernated, so its versions show only with `includeWoken` (and in `versions`).
+   * "Archives in N days" follows `archiveAfterDays` (the setting unless given).
    */
-  async listHibernated(archiveAfterDays: number, includeWoken: boolean): Promise<HibernatedVersion[]> {
+  async listHibernated(archiveAfterDays: number | undefined, includeWoken: boolean): Promise<HibernatedVersion[]> {
+    const days = archiveAfterDays ?? this.archiveAfterDays()
     const [{ versions }, scan] = await Promise.all([
       this.ctx.store.read(this.ctx.workspace.hibernationDir, 'hibernation'),
       this.ctx.workspace.scan({ sizes: false }),
@@ -113,12 +132,12 @@ export class HibernationService {
       if (!includeWoken && (v.wokenAt !== null || scan.modules.has(v.name))) continue
       if (!newest.has(v.name)) newest.set(v.name, v)
     }
-    return Promise.all([...newest.values()].map((v) => this.ctx.store.describe(v, archiveAfterDays)))
+    return Promise.all([...newest.values()].map((v) => this.ctx.store.describe(v, days, this.ctx.now())))
   }
 
   async listArchived(): Promise<{ modules: HibernatedVersion[]; totalSize: number }> {
     const { versions } = await this.ctx.store.read(this.ctx.archiveDir, 'archive')
-    const modules = await Promise.all(versions.map((v) => this.ctx.store.describe(v, 0)))
+    const modules = await Promise.all(versions.map((v) => this.ctx.store.describe(v, 0, this.ctx.now())))
     return { modules, totalSize: modules.reduce((s, m) => s + m.size, 0) }
   }
 
@@ -133,7 +152,8 @@ export class HibernationService {
   async versions(name: string): Promise<{ name: string; active: ActiveModule | null; versions: HibernatedVersion[] }> {
     const [kinds, versions] = await Promise.all([this.list(), this.allVersions(name)])
     const active = kinds.flatMap((k) => k.modules).find((m) => m.name === name) ?? null
-    return { name, active, versions: await Promise.all(versions.map((v) => this.ctx.store.describe(v, 30))) }
+    const days = this.archiveAfterDays()
+    return { name, active, versions: await Promise.all(versions.map((v) => this.ctx.store.describe(v, days, this.ctx.now()))) }
   }
 
   async archive(olderThanDays: number, progress: ProgressFn = noProgress): Promise<ArchiveOutcome> {

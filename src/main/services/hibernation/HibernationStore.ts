@@ -120,10 +120,11 @@ export class HibernationStore {
     return null
   }
 
+  /** A stored version for a person; `archiveAfterDays` 0 means never archived automatically (`archivesInDays` null). */
   async describe(v: StoredVersion, archiveAfterDays: number, now = Date.now()): Promise<HibernatedVersion> {
     const m = v.metadata
     const problem = await this.problemOf(v)
-    const archivesInDays = v.location === 'archive' ? null : Math.max(0, Math.ceil((v.at + archiveAfterDays * DAY - now) / DAY))
+    const archivesInDays = v.location === 'archive' || archiveAfterDays <= 0 ? null : Math.max(0, Math.ceil((v.at + archiveAfterDays * DAY - now) / DAY))
     return {
       name: v.name,
       kind: m?.kind ?? '?',

@@ -11,7 +11,9 @@ import { ApiKeyService } from '../apikeys/ApiKeyService'
 import { createDemoWorkspace } from '../demo/createDemoWorkspace'
 import { processAlive } from '../locking/processAlive'
 import { writeTinyModel } from '../models/tinyGguf'
+import { AutoArchiver } from '../hibernation/AutoArchiver'
 import { HibernationService } from '../hibernation/HibernationService'
+import { SettingsStore } from '../settings/SettingsStore'
 import { WardenDatabase } from '../storage/Database'
 import { homePaths, type HomePaths } from '../storage/paths'
 import { ensurePrivateHome } from '../storage/privateHome'
@@ -67,7 +69,9 @@ export class WardenHost {
   readonly usage: UsageStore
   /** Keys that reach only the OpenAI-compatible endpoint. */
   readonly apiKeys: ApiKeyService
+  readonly settings: SettingsStore
   private hibernation: HibernationService | null = null
+  private autoArchiver: AutoArchiver | null = null
   private inferenceService: InferenceService | null = null
   private readonly calls = new Map<string, AbortController>()
   private watcher: WorkspaceWatcher | null = null
@@ -81,6 +85,7 @@ export class WardenHost {
     this.database = new WardenDatabase(this.paths.database, options.sqliteBinding)
     this.usage = new UsageStore(this.database)
     this.apiKeys = new ApiKeyService(this.database)
+    this.settings = new SettingsStore(this.database)
     this.handlers = createHandlers(this)
   }
 
@@ -137,6 +142,7 @@ export class WardenHost {
     this.inferenceService ??= new InferenceService({
       home: this.home,
       database: this.database,
+      settings: this.settings,
       launcher: this.options.launcher ?? new ForkLauncher(),
       events: {
         workersChanged: (reason) => this.emit('workers.changed', { at: Date.now(), reason }),
@@ -203,12 +209,15 @@ export class WardenHost {
       archiveDir: this.paths.moduleArchive,
       gzipLevel: this.options.gzipLevel,
       now: this.options.now,
+      archiveAfterDays: () => this.settings.get().archiveAfterDays,
     })
     this.hibernation.onDidChange(() => this.emit('modules.changed', { workspace: ws.root, source: 'operation', at: Date.now() }))
     if (this.options.watch ?? this.options.runtime !== 'cli') {
       this.watcher = new WorkspaceWatcher(ws, () => this.emit('modules.changed', { workspace: ws.root, source: 'disk', at: Date.now() }))
     }
+    this.autoArchiver?.dispose()
     if (this.options.runtime !== 'cli') {
+      this.autoArchiver = new AutoArchiver({ hibernation: this.hibernation, settings: this.settings, onAlert: (a) => this.emit('alert', { ...a, at: Date.now() }) })
       this.database.setSetting('lastWorkspace', ws.root)
       this.database.db.prepare('INSERT OR REPLACE INTO recent_workspaces (path, opened_at) VALUES (?, ?)').run(ws.root, Date.now())
       this.emit('workspace.changed', { path: ws.root })
@@ -246,6 +255,7 @@ export class WardenHost {
   dispose(): void {
     this.watcher?.dispose()
     this.watcher = null
+    this.autoArchiver?.dispose()
     this.listeners.clear()
     this.database.dispose()
   }

@@ -49,11 +49,12 @@ export function createHandlers(host: WardenHost): Handlers {
 
     'model.list': async () => {
       const ai = host.inference
-      return { models: await ai.models.list((id) => ai.scheduler.isLoaded(id)), storagePath: ai.models.modelsDir, freeBytes: await ai.modelsDirFree() }
+      const models = await ai.models.list((id) => ai.scheduler.isLoaded(id))
+      return { models, storagePath: ai.models.modelsDir, freeBytes: await ai.modelsDirFree(), cache: ai.cache.state(models) }
     },
     'model.install': async ({ uri, sha256 }, ctx) => {
       const ai = host.inference
-      return ai.models.install(uri, {
+      return ai.installModel(uri, {
         sha256,
         signal: ctx.signal,
         onProgress: (p) =>
@@ -136,7 +137,7 @@ export function createHandlers(host: WardenHost): Handlers {
       return { settings: key ? [s.row(s.requireKey(key))] : s.rows() }
     },
     'config.set': async ({ key, value }) => {
-      const row = host.inference.settings.set(key, value)
+      const row = await host.inference.setSetting(key, value)
       host.emit('workers.changed', { at: Date.now(), reason: `setting ${key}` })
       return row
     },

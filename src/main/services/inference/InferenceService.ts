@@ -4,11 +4,14 @@ import * as path from 'node:path'
 import { priorities, type GenerationResult, type GenerationSettings, type MemoryBudget, type Persona, type Priority } from '../../../shared/contract/inference'
 import { WardenError } from '../../../shared/errors'
 import { formatBytes } from '../../../shared/format'
+import type { CacheKeepReason, ModelInstallResult } from '../../../shared/contract/modelCache'
+import { describeEnforcement, ModelCache } from '../models/cache/ModelCache'
+import type { InstallProgress } from '../models/ModelInstaller'
 import { ModelService, type ResolvedModel } from '../models/ModelService'
 import { PersonaStore } from '../personas/PersonaStore'
 import { computeBudget, detectGpus, type GpuReading } from '../scheduler/budget'
 import { ModelScheduler, type ModelRef } from '../scheduler/ModelScheduler'
-import { SettingsStore } from '../settings/SettingsStore'
+import { SettingsStore, type SettingRow } from '../settings/SettingsStore'
 import type { WardenDatabase } from '../storage/Database'
 import type { WorkerLauncher } from '../workers/launcher'
 import type { ChatTurn, ContextLengthExceeded, Overflow } from '../workers/protocol'
@@ -25,6 +28,8 @@ export interface InferenceOptions {
   database: WardenDatabase
   launcher: WorkerLauncher
   events: InferenceEvents
+  /** The settings, shared with the host's other services. Defaults to a store of its own on `database`. */
+  settings?: SettingsStore
   /** GPU readings; defaults to systeminformation (read once, then every minute at most). */
   detectGpus?: () => Promise<GpuReading[]>
   freeSpace?: (dir: string) => Promise<number>
@@ -48,6 +53,8 @@ export interface GenerateCall {
   onProgress?: (phase: string, message: string, fraction: number | null) => void
 }
 
+type ReadyCall = { signal?: AbortSignal; onProgress?: GenerateCall['onProgress']; contextSize?: number }
+
 /** A conversation longer than the context: say which persona's context and how to enlarge it. */
 function withPersonaHint(error: WardenError, persona: Persona): WardenError {
   const exceeded = (error.details as Partial<ContextLengthExceeded> | undefined)?.contextLengthExceeded
@@ -67,12 +74,16 @@ export class InferenceService {
   readonly models: ModelService
   readonly personas: PersonaStore
   readonly scheduler: ModelScheduler
+  /** Downloaded models kept under `maxModelCacheSize`. */
+  readonly cache: ModelCache
+  /** Requests between resolving their model and finishing, by model id: their model stays on disk. */
+  private readonly requestsByModel = new Map<string, number>()
   private gpus: GpuReading[] = []
   private gpusReadAt = 0
   private gpuRead: Promise<void> | null = null
 
   constructor(private readonly options: InferenceOptions) {
-    this.settings = new SettingsStore(options.database)
+    this.settings = options.settings ?? new SettingsStore(options.database)
     this.models = new ModelService({
       database: options.database,
       modelsDir: () => this.settings.get().modelStoragePath || path.join(options.home, 'models'),
@@ -89,7 +100,50 @@ export class InferenceService {
       onAlert: (a) => options.events.alert(a),
       ...options.scheduler,
     })
+    this.cache = new ModelCache({
+      database: options.database,
+      models: this.models,
+      limitMb: () => this.settings.get().maxModelCacheSize,
+      keep: () => this.modelsToKeep(),
+    })
+    this.cache.onDidEnforce((e) => options.events.alert(describeEnforcement(e)))
     void this.refreshGpus()
+  }
+
+  /** Pinned and loaded models (the scheduler's workers), and those with requests running or waiting. */
+  private modelsToKeep(): Map<string, CacheKeepReason> {
+    const keep = new Map<string, CacheKeepReason>()
+    for (const w of this.scheduler.list()) keep.set(w.modelId, w.pinned ? 'pinned' : w.inFlight || w.queued ? 'in use' : 'loaded')
+    for (const id of this.requestsByModel.keys()) if (keep.get(id) !== 'pinned') keep.set(id, 'in use')
+    return keep
+  }
+
+  /** Count a request against its model until `release`, so the cache limit never removes it meanwhile. */
+  private holdModel(id: string): () => void {
+    this.requestsByModel.set(id, (this.requestsByModel.get(id) ?? 0) + 1)
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      const left = (this.requestsByModel.get(id) ?? 1) - 1
+      if (left > 0) this.requestsByModel.set(id, left)
+      else this.requestsByModel.delete(id)
+    }
+  }
+
+  /** Install a model (`model.install`), then keep the downloaded models under the cache limit. */
+  async installModel(ref: string, options: { sha256?: string; onProgress?: (p: InstallProgress) => void; signal?: AbortSignal }): Promise<ModelInstallResult> {
+    const info = await this.models.install(ref, options)
+    if (info.path) this.cache.markUsed(info.path)
+    const { evicted, overLimit } = await this.cache.enforce('install', info.id)
+    return { ...info, evicted, cacheOverLimit: overLimit }
+  }
+
+  /** Change a setting; a lower `maxModelCacheSize` removes models at once (reported as an alert). */
+  async setSetting(key: string, value: unknown): Promise<SettingRow> {
+    const row = this.settings.set(key, value)
+    if (row.key === 'maxModelCacheSize') await this.cache.enforce('setting')
+    return row
   }
 
   /**
@@ -120,10 +174,23 @@ export class InferenceService {
     return { id: resolved.id, name: resolved.name, path: resolved.path, estimateBytes: await this.models.estimate(resolved.path, contextSize), contextSize }
   }
 
-  /** A model ready to schedule: resolved, and installed first when the setting allows. */
-  private async readyModel(ref: string, call: { signal?: AbortSignal; onProgress?: GenerateCall['onProgress']; contextSize?: number }): Promise<{ model: ModelRef; installed: boolean }> {
+  /**
+   * A model ready to schedule: resolved, and installed first when the setting allows. It is held
+   * (the cache limit leaves it on disk) until the caller calls `release`.
+   */
+  private async readyModel(ref: string, call: ReadyCall): Promise<{ model: ModelRef; installed: boolean; release: () => void }> {
     await this.refreshGpus() // the budget needs the first GPU reading
-    let resolved = await this.models.resolve(ref)
+    const resolved = await this.models.resolve(ref)
+    const release = this.holdModel(resolved.id)
+    try {
+      return { ...(await this.readyResolved(ref, resolved, call)), release }
+    } catch (error) {
+      release()
+      throw error
+    }
+  }
+
+  private async readyResolved(ref: string, resolved: ResolvedModel, call: ReadyCall): Promise<{ model: ModelRef; installed: boolean }> {
     let installed = false
     if (!resolved.path) {
       if (!this.settings.get().autoInstallModels) {
@@ -144,13 +211,23 @@ export class InferenceService {
       resolved = await this.models.resolve(ref)
       installed = true
     }
+    if (resolved.path) this.cache.markUsed(resolved.path)
+    if (installed) await this.cache.enforce('install', resolved.id)
     return { model: await this.modelRef(resolved, call.contextSize), installed }
   }
 
   /** Generate an answer from a persona: install and load its model as needed, stream the text. */
   async generate(call: GenerateCall): Promise<GenerationResult> {
     const started = Date.now()
-    const { model, installed } = await this.readyModel(call.persona.model, { ...call, contextSize: call.persona.settings.contextSize })
+    const { model, installed, release } = await this.readyModel(call.persona.model, { ...call, contextSize: call.persona.settings.contextSize })
+    try {
+      return await this.generateOn(model, installed, started, call)
+    } finally {
+      release()
+    }
+  }
+
+  private async generateOn(model: ModelRef, installed: boolean, started: number, call: GenerateCall): Promise<GenerationResult> {
     const overrides = Object.fromEntries(Object.entries(call.settings ?? {}).filter(([, v]) => v !== undefined && v !== null))
     const s = { ...call.persona.settings, ...overrides }
     const scheduled = await this.scheduler.submit(model, { priority: priorities[call.priority], signal: call.signal, timeoutMs: call.timeoutMs }, async ({ worker, slot, signal }) => {
@@ -217,9 +294,12 @@ export class InferenceService {
   }
 
   async loadModel(ref: string, signal?: AbortSignal) {
-    const { model } = await this.readyModel(ref, { signal })
-    const slot = await this.scheduler.load(model)
-    return this.scheduler.info(slot)
+    const { model, release } = await this.readyModel(ref, { signal })
+    try {
+      return this.scheduler.info(await this.scheduler.load(model))
+    } finally {
+      release()
+    }
   }
 
   /** A model id as the scheduler knows it: loaded ones by id, else resolved. */
@@ -231,7 +311,9 @@ export class InferenceService {
 
   async removeModel(id: string) {
     await this.scheduler.unload(id)
-    return this.models.remove(id)
+    const removed = await this.models.remove(id)
+    if (removed.deletedFile) this.cache.usage.forget(removed.deletedFile)
+    return removed
   }
 
   modelsDirFree(): Promise<number | null> {

@@ -345,14 +345,35 @@ export class ModelService {
       })
     }
     if (info.path && info.source !== 'file' && fs.existsSync(info.path)) {
-      freedBytes = fs.statSync(info.path).size
-      fs.rmSync(info.path, { force: true })
+      freedBytes = this.deleteDownloaded(id, info.path) ?? 0
       deletedFile = info.path
+      return { id, deletedFile, freedBytes }
     } else if (!row && info.source === 'catalog') {
       throw new WardenError('NOT_FOUND', `${info.name} is not installed`, { hint: 'Nothing to remove.' })
     }
+    this.forget(id)
+    return { id, deletedFile, freedBytes }
+  }
+
+  /**
+   * Delete a downloaded model's file and forget it, synchronously: a caller's last check (is it in
+   * use?) and the delete happen with nothing in between. Returns the bytes freed, or null when the
+   * file was already gone (it is forgotten all the same).
+   */
+  deleteDownloaded(id: string, file: string): number | null {
+    let size: number | null = null
+    try {
+      size = fs.statSync(file).size
+      fs.rmSync(file)
+    } catch {
+      size = null
+    }
+    this.forget(id)
+    return size
+  }
+
+  private forget(id: string): void {
     this.options.database.db.prepare('DELETE FROM models WHERE id = ?').run(id)
     this.options.onChange?.()
-    return { id, deletedFile, freedBytes }
   }
 }

@@ -54,6 +54,8 @@ const migrations: Array<(db: Db) => void> = [
         sha256 TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL, last_used_at INTEGER
       );
     `),
+  // When each downloaded model file was last used (loaded, or generated with), for maxModelCacheSize.
+  (db) => db.exec(`CREATE TABLE model_usage (path TEXT PRIMARY KEY, last_used_at INTEGER NOT NULL);`),
 ]
 
 function retryWhileBusy(fn: () => void, timeoutMs = 10_000): void {

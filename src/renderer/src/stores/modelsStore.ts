@@ -1,5 +1,6 @@
 import { create } from 'zustand'
 import type { EventPayload } from '../../../shared/contract/events'
+import type { ModelCacheState } from '../../../shared/contract/modelCache'
 import type { WardenError } from '../../../shared/errors'
 import { wardenClient } from '../client/clientInstance'
 import { toWardenError } from '../lib/toWardenError'
@@ -22,6 +23,8 @@ interface ModelsState {
   models: ModelInfo[]
   storagePath: string | null
   freeBytes: number | null
+  /** The downloaded models against maxModelCacheSize, and the last eviction. */
+  cache: ModelCacheState | null
   error: WardenError | null
   installs: InstallJob[]
   refresh(): Promise<void>
@@ -35,7 +38,7 @@ interface ModelsState {
 
 let generation = 0
 
-const initial = { loaded: false, models: [], storagePath: null, freeBytes: null, error: null, installs: [] }
+const initial = { loaded: false, models: [], storagePath: null, freeBytes: null, cache: null, error: null, installs: [] }
 
 /** Models: the catalog, installed ones and local files (`model.list`), and the downloads started here. */
 export const useModelsStore = create<ModelsState>()((set) => ({
@@ -44,7 +47,7 @@ export const useModelsStore = create<ModelsState>()((set) => ({
     const mine = ++generation
     try {
       const out = await wardenClient().call('model.list', {})
-      if (mine === generation) set({ loaded: true, models: out.models, storagePath: out.storagePath, freeBytes: out.freeBytes, error: null })
+      if (mine === generation) set({ loaded: true, models: out.models, storagePath: out.storagePath, freeBytes: out.freeBytes, cache: out.cache, error: null })
     } catch (error) {
       if (mine === generation) set({ loaded: true, error: toWardenError(error) })
     }

@@ -5,6 +5,7 @@ import { Icon } from '../../components/Icon'
 import type { ModelInfo } from '../../lib/types'
 import { installJobFor, useModelsStore, type InstallJob } from '../../stores/modelsStore'
 import { AddModelForm } from './AddModelForm'
+import { CacheNotice } from './CacheNotice'
 import { ModelCard } from './ModelCard'
 import { RemoveModelDialog } from './RemoveModelDialog'
 
@@ -36,6 +37,7 @@ export function ModelsPage() {
   const installs = useModelsStore((s) => s.installs)
   const storagePath = useModelsStore((s) => s.storagePath)
   const freeBytes = useModelsStore((s) => s.freeBytes)
+  const cache = useModelsStore((s) => s.cache)
   const error = useModelsStore((s) => s.error)
   const refresh = useModelsStore((s) => s.refresh)
   const [removing, setRemoving] = useState<ModelInfo | null>(null)
@@ -66,6 +68,11 @@ export function ModelsPage() {
                 {storagePath}
               </span>
               {freeBytes !== null && <span data-testid="free-bytes">· {formatBytes(freeBytes)} free</span>}
+              {cache?.limitBytes != null && (
+                <span data-testid="model-cache" title="Downloaded models, against the maxModelCacheSize setting: beyond it the least recently used are removed">
+                  · {formatBytes(cache.usedBytes)} of {formatBytes(cache.limitBytes)} cache
+                </span>
+              )}
             </>
           ) : (
             '\u00a0'
@@ -73,6 +80,7 @@ export function ModelsPage() {
         </p>
       </div>
       {error && <ErrorCallout error={error} className="page-callout" icon />}
+      <CacheNotice />
       <div className="page-scroll">
         <AddModelForm jobs={orphanJobs} />
         {!loaded ? (

@@ -63,7 +63,11 @@ export const HibernatedModuleCard = memo(function HibernatedModuleCard({ version
         <span>{formatBytes(version.size)}</span>
         <RestorableBadge restorable={version.restorable} problem={version.problem} />
       </div>
-      {version.archivesInDays !== null && <div className="card-foot">archives in {inDays(version.archivesInDays)}</div>}
+      {version.archivesInDays !== null && (
+        <div className="card-foot" title="Hibernations are moved to the module archive after archiveAfterDays (a setting) while the app or server runs">
+          archives in {inDays(version.archivesInDays)}
+        </div>
+      )}
     </article>
   )
 })
