@@ -1,43 +1,36 @@
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
+import type { Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { serveFiles, type FileServer } from '../test/inference'
+import { runCli } from '../test/cli'
 import { tinyModelBuffer } from '../src/main/services/models/tinyGguf'
-import { closePage, hibernatedCard, openApp, openSection } from './appPage'
-import { launchBrowser, runCli, screenshot, startServer, type ServerHandle } from './harness'
+import { hibernatedCard, openSection } from './appPage'
+import { useApp } from './fixture'
+import { sameAs, screenshot } from './harness'
 
 // What two settings do, seen in the UI of a running server: maxModelCacheSize removes downloads
 // (the Models page says what and why), archiveAfterDays sets "archives in N days" on the board.
 
-let server: ServerHandle
+const app = useApp()
 let files: FileServer
-let browser: Browser
 let page: Page
 
 beforeAll(async () => {
-  server = await startServer()
-  browser = await launchBrowser()
   files = await serveFiles(Object.fromEntries(['alpha', 'bravo'].map((name, i) => [`/m/${name}.gguf`, tinyModelBuffer({ name, seed: 70 + i, padBytes: 1024 * 1024 })])))
 })
 
 afterAll(async () => {
-  await browser?.close()
   await files?.close()
-  await server?.stop()
-})
-
-afterEach(async () => {
-  if (page) await closePage(page)
 })
 
 async function cli(args: string[]): Promise<string> {
-  const out = await runCli(server, args)
+  const out = await runCli(args, sameAs(app.server))
   if (out.code !== 0) throw new Error(`warden ${args.join(' ')} exited ${out.code}:\n${out.stderr}\n${out.stdout}`)
   return out.stdout
 }
 
 describe('settings at work', () => {
   test('the Models page says which downloads maxModelCacheSize removed and why, and what keeps the models over it', async () => {
-    page = await openApp(browser, server)
+    page = await app.openPage()
     const models = await openSection(page, 'Models')
     await cli(['config', 'set', 'maxModelCacheSize', '2'])
     await cli(['model', 'install', `${files.base}/m/alpha.gguf`])
@@ -73,7 +66,7 @@ describe('settings at work', () => {
   })
 
   test('a hibernated card says when it will be archived, following archiveAfterDays; at 0 it says nothing', async () => {
-    page = await openApp(browser, server)
+    page = await app.openPage()
     await cli(['config', 'set', 'archiveAfterDays', '45'])
     await cli(['module', 'hibernate', '--name', 'hello', '--reason', 'settings test'])
     const card = hibernatedCard(page, 'hello')
