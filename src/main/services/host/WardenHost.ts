@@ -141,7 +141,7 @@ export class WardenHost {
   }
 
   createDemo(folder: string): Promise<WorkspaceInfo & { modules: number }> {
-    return openDemo(folder, this.workspaces, this.inference)
+    return openDemo(folder, this.workspaces, () => this.inference)
   }
 
   requireHibernation(): HibernationService {

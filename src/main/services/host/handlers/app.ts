@@ -7,6 +7,6 @@ export function appHandlers(s: HostServices) {
     'app.info': async () => s.app.info(),
     'workspace.get': async () => s.workspaces.info(),
     'workspace.open': async ({ path }) => s.workspaces.open(path),
-    'workspace.createDemo': async ({ path }) => openDemo(path, s.workspaces, s.inference),
+    'workspace.createDemo': async ({ path }) => openDemo(path, s.workspaces, () => s.inference),
   } satisfies HandlersOf<typeof appOperations>
 }
