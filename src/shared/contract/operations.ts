@@ -11,7 +11,7 @@ import { workerOperations } from './domains/workers'
 
 /**
  * Every operation Warden offers, once, domain by domain (`domains/`); adapters (IPC,
- * HTTP/WebSocket, CLI) are generated from this. A new domain is one file there and one entry here.
+ * HTTP/WebSocket, CLI) are generated from this. A new domain is one file there, imported and listed here.
  */
 export const operations = composeDomains(
   appOperations,
