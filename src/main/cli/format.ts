@@ -250,6 +250,9 @@ export function chatFooter(r: OperationOutput<'persona.chat'>): string {
   return `— ${notes.filter(Boolean).join(' · ')}`
 }
 
+/** The line printed under text an operation streamed (instead of its formatted result). */
+export const streamedFooters: Formatters = { 'persona.chat': chatFooter }
+
 /** Operations whose result can say "not OK" (exit code 1) without an error. */
 export function exitCodeOf(name: OperationName, out: unknown): number {
   if (name === 'module.verify' && !(out as OperationOutput<'module.verify'>).ok) return 1

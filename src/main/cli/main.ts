@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto'
 import * as path from 'node:path'
 import { Command, CommanderError, Option } from 'commander'
-import { operationNames, operations, type OperationName, type OperationOutput } from '../../shared/contract/operations'
+import { pathFieldsOf, type DomainOperation } from '../../shared/contract/operation'
+import { operations, type OperationName } from '../../shared/contract/operations'
 import type { SerializedError } from '../../shared/errors'
-import { readOwnVersion, WardenHost } from '../services/host/WardenHost'
+import { readOwnVersion } from '../services/app/version'
+import { WardenHost } from '../services/host/WardenHost'
 import { resolveWardenHome } from '../services/storage/paths'
 import { attach, type Invoker } from './attach'
-import { chatFooter, exitCodeOf, formatters } from './format'
+import { exitCodeOf, formatters, streamedFooters } from './format'
 import { printable, printableJson } from './printable'
 import { fieldsOf, kebab, type CliField } from './schemaToCli'
 
@@ -28,9 +30,11 @@ const defaultIo: CliIo = {
   isTTY: Boolean(process.stderr.isTTY),
 }
 
-function commandWords(name: OperationName): string[] {
-  const cli = operations[name].cli
-  if (cli && cli.command) return cli.command
+/** The operations a CLI offers: the contract, or in tests a throwaway one. */
+export type CliContract = Readonly<Record<string, DomainOperation>>
+
+function commandWords(name: string, def: DomainOperation): string[] {
+  if (def.cli && def.cli.command) return def.cli.command
   return name.split('.').map(kebab)
 }
 
@@ -55,8 +59,11 @@ function printError(io: CliIo, error: SerializedError, json: boolean): void {
   else io.err(printable(`❌ ${error.message}${error.hint ? `\n   ${error.hint}` : ''}`))
 }
 
-/** Builds the CLI from the contract: one command per operation, options from its input schema. */
-export function buildProgram(io: CliIo, setExit: (code: number) => void, extra: (program: Command) => void = () => undefined): Command {
+/**
+ * Builds the CLI from the contract: one command per operation, options from its input schema; where
+ * each runs and which of its fields are paths come from the operation's declaration too.
+ */
+export function buildProgram(io: CliIo, setExit: (code: number) => void, extra: (program: Command) => void = () => undefined, contract: CliContract = operations): Command {
   const program = new Command('warden')
     .description('Warden: module hibernation and local AI models, from the command line')
     .option('-w, --workspace <dir>', 'workspace folder (default: the current folder)')
@@ -69,10 +76,9 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void, extra: 
     .exitOverride()
 
   const groups = new Map<string, Command>()
-  for (const name of operationNames) {
-    const def = operations[name]
+  for (const [name, def] of Object.entries(contract)) {
     if (def.cli === false) continue
-    const words = commandWords(name)
+    const words = commandWords(name, def)
     let parent = program
     for (const word of words.slice(0, -1)) {
       const key = `${parent.name()}/${word}`
@@ -104,16 +110,11 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void, extra: 
         const camel = f.flag.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())
         if (opts[camel] !== undefined) input[f.key] = opts[camel]
       }
-      setExit(await runOperation(io, program.opts<GlobalOptions>(), name, input))
+      setExit(await runOperation(io, program.opts<GlobalOptions>(), name, def, input))
     })
   }
   extra(program)
   return program
-}
-
-/** Operations about models, workers, personas and settings: served by a running Warden when there is one. */
-function attachable(name: OperationName): boolean {
-  return /^(model|worker|persona|config|operation)\./.test(name)
 }
 
 async function localInvoker(global: GlobalOptions, needsWorkspace: boolean): Promise<Invoker> {
@@ -132,13 +133,9 @@ async function localInvoker(global: GlobalOptions, needsWorkspace: boolean): Pro
   }
 }
 
-const looksLikePath = (v: unknown): v is string => typeof v === 'string' && !/^(hf:|https?:\/\/)/i.test(v) && (/[\\/]/.test(v) || v.toLowerCase().endsWith('.gguf'))
-
 /** Paths are the caller's: make them absolute here, before a running Warden (another folder) sees them. */
-function absolutizePaths(name: OperationName, input: Record<string, unknown>): void {
-  if (name === 'model.add' && typeof input.path === 'string') input.path = path.resolve(input.path)
-  if ((name === 'persona.create' || name === 'persona.update') && looksLikePath(input.model)) input.model = path.resolve(input.model)
-  if (name === 'config.set' && input.key === 'modelStoragePath' && typeof input.value === 'string' && input.value) input.value = path.resolve(input.value)
+function absolutizePaths(def: DomainOperation, input: Record<string, unknown>): void {
+  for (const key of pathFieldsOf(def, input)) input[key] = path.resolve(input[key] as string)
 }
 
 let ownVersion: string | null = null
@@ -152,9 +149,8 @@ function progressBar(fraction: number, width = 24): string {
   return `[${'█'.repeat(n)}${'░'.repeat(width - n)}] ${String(Math.round(fraction * 100)).padStart(3)}%`
 }
 
-async function runOperation(io: CliIo, global: GlobalOptions & { local?: boolean }, name: OperationName, input: Record<string, unknown>): Promise<number> {
+async function runOperation(io: CliIo, global: GlobalOptions & { local?: boolean }, name: string, def: DomainOperation, input: Record<string, unknown>): Promise<number> {
   const json = Boolean(global.json)
-  const needsWorkspace = name.startsWith('module.') || name === 'doctor.run'
   const callId = randomUUID()
   let lastLine = 0
   let streamed = false
@@ -162,8 +158,10 @@ async function runOperation(io: CliIo, global: GlobalOptions & { local?: boolean
   let invoker: Invoker | null = null
   try {
     const home = global.home ?? resolveWardenHome()
-    absolutizePaths(name, input)
-    invoker = (!global.local && attachable(name) && (await attach(home, cliVersion(), io.err))) || (await localInvoker(global, needsWorkspace))
+    absolutizePaths(def, input)
+    // Live state (workers, downloads, running calls) is the running Warden's: never a second scheduler beside it.
+    const attached = def.runsIn === 'app' && !global.local ? await attach(home, cliVersion(), io.err) : null
+    invoker = attached ?? (await localInvoker(global, def.runsIn === 'workspace'))
     const inv = invoker
     if (!json) {
       inv.onEvent((e) => {
@@ -199,15 +197,15 @@ async function runOperation(io: CliIo, global: GlobalOptions & { local?: boolean
       printError(io, result.error, json)
       return result.error.code === 'INVALID_INPUT' ? 2 : 1
     }
-    if (streamed && name === 'persona.chat' && !json) {
-      const r = result.value as OperationOutput<'persona.chat'>
+    const footer = streamedFooters[name as OperationName] as ((o: unknown) => string) | undefined
+    if (streamed && footer && !json) {
       process.stdout.write('\n')
-      io.err(printable(chatFooter(r)))
+      io.err(printable(footer(result.value)))
       return 0
     }
-    const formatter = formatters[name] as ((o: unknown) => string) | undefined
+    const formatter = formatters[name as OperationName] as ((o: unknown) => string) | undefined
     io.out(json || !formatter ? printableJson(result.value) : printable(formatter(result.value)))
-    return exitCodeOf(name, result.value)
+    return exitCodeOf(name as OperationName, result.value)
   } catch (error) {
     const e = error as SerializedError & Error
     printError(io, { code: e.code ?? 'INTERNAL', message: e.message, hint: e.hint }, json)
@@ -217,11 +215,19 @@ async function runOperation(io: CliIo, global: GlobalOptions & { local?: boolean
   }
 }
 
-/** Run the CLI with these arguments (without `node warden`); resolves to the exit code. */
-export async function runCli(argv: string[], io: CliIo = defaultIo, extra?: (program: Command, setExit: (code: number) => void) => void): Promise<number> {
+/**
+ * Run the CLI with these arguments (without `node warden`); resolves to the exit code. `contract`
+ * defaults to Warden's (tests give a throwaway one).
+ */
+export async function runCli(
+  argv: string[],
+  io: CliIo = defaultIo,
+  extra?: (program: Command, setExit: (code: number) => void) => void,
+  contract: CliContract = operations,
+): Promise<number> {
   let exitCode = 0
   const setExit = (code: number) => (exitCode = code)
-  const program = buildProgram(io, setExit, extra ? (p) => extra(p, setExit) : undefined)
+  const program = buildProgram(io, setExit, extra ? (p) => extra(p, setExit) : undefined, contract)
   try {
     await program.parseAsync(argv, { from: 'user' })
   } catch (error) {

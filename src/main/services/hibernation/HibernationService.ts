@@ -104,6 +104,9 @@ export class HibernationService {
 
   /** Wake from bytes a client sent (a file dropped on the window). */
   async wakeUpload(fileName: string, data: Buffer, kind: string | undefined, progress: ProgressFn = noProgress): Promise<WakeOutcome> {
+    if (!fileName.endsWith('.tgz') && !fileName.endsWith('.tar.gz')) {
+      throw new WardenError('INVALID_INPUT', `${fileName} is not a .tgz package`, { hint: 'Drop a .tgz made by npm pack or by Warden.' })
+    }
     await fsp.mkdir(this.ctx.workspace.tmpDir, { recursive: true })
     // The temp name must end in `.<pid>.<hex>` (tempPath), or recovery would take it for a leftover.
     const file = tempPath(this.ctx.workspace.tmpDir, `upload-${path.basename(fileName).replace(/[^\w.@+-]/g, '_')}`)

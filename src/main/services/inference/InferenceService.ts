@@ -7,8 +7,10 @@ import { formatBytes } from '../../../shared/format'
 import type { CacheKeepReason, ModelInstallResult } from '../../../shared/contract/modelCache'
 import { describeEnforcement, ModelCache } from '../models/cache/ModelCache'
 import type { InstallProgress } from '../models/ModelInstaller'
+import { Emitter } from '../events/Emitter'
+import { splitMemory } from '../models/ggufFacts'
 import { ModelService, type ResolvedModel } from '../models/ModelService'
-import { PersonaStore } from '../personas/PersonaStore'
+import { PersonaStore, type PersonaInput } from '../personas/PersonaStore'
 import { computeBudget, detectGpus, type GpuReading } from '../scheduler/budget'
 import { ModelScheduler, type ModelRef } from '../scheduler/ModelScheduler'
 import { SettingsStore, type SettingRow } from '../settings/SettingsStore'
@@ -16,18 +18,17 @@ import type { WardenDatabase } from '../storage/Database'
 import type { WorkerLauncher } from '../workers/launcher'
 import type { ChatTurn, ContextLengthExceeded, Overflow } from '../workers/protocol'
 
-export interface InferenceEvents {
-  workersChanged(reason: string): void
-  modelsChanged(): void
-  personasChanged(): void
-  alert(alert: { level: 'info' | 'warning' | 'error'; title: string; message: string }): void
+/** Something a person should see now (a worker crashed, or was quarantined). */
+export interface InferenceAlert {
+  level: 'info' | 'warning' | 'error'
+  title: string
+  message: string
 }
 
 export interface InferenceOptions {
   home: string
   database: WardenDatabase
   launcher: WorkerLauncher
-  events: InferenceEvents
   /** The settings, shared with the host's other services. Defaults to a store of its own on `database`. */
   settings?: SettingsStore
   /** GPU readings; defaults to systeminformation (read once, then every minute at most). */
@@ -81,14 +82,26 @@ export class InferenceService {
   private gpus: GpuReading[] = []
   private gpusReadAt = 0
   private gpuRead: Promise<void> | null = null
+  private readonly didChangeWorkers = new Emitter<string>()
+  private readonly didChangeModels = new Emitter<void>()
+  private readonly didChangePersonas = new Emitter<void>()
+  private readonly didAlert = new Emitter<InferenceAlert>()
+  /** Workers started, loaded, crashed, were paged out, or a setting that drives them changed: the reason, in words. */
+  readonly onDidChangeWorkers = this.didChangeWorkers.event
+  /** Models installed, removed, added, or an install made progress. */
+  readonly onDidChangeModels = this.didChangeModels.event
+  /** Personas created, changed or deleted, or a conversation grew or was cleared. */
+  readonly onDidChangePersonas = this.didChangePersonas.event
+  readonly onDidAlert = this.didAlert.event
 
   constructor(private readonly options: InferenceOptions) {
     this.settings = options.settings ?? new SettingsStore(options.database)
+    this.settings.onChange((key) => this.didChangeWorkers.fire(`setting ${key}`))
     this.models = new ModelService({
       database: options.database,
       modelsDir: () => this.settings.get().modelStoragePath || path.join(options.home, 'models'),
       loadShape: () => ({ contextSize: 1024, sequences: this.settings.get().parallelRequestsPerModel }),
-      onChange: () => options.events.modelsChanged(),
+      onChange: () => this.didChangeModels.fire(),
       freeSpace: options.freeSpace,
     })
     this.personas = new PersonaStore(options.database)
@@ -96,8 +109,8 @@ export class InferenceService {
       launcher: options.launcher,
       settings: () => this.settings.get(),
       budget: () => computeBudget(this.settings.get().maxVRAM, this.gpus),
-      onChange: (reason) => options.events.workersChanged(reason),
-      onAlert: (a) => options.events.alert(a),
+      onChange: (reason) => this.didChangeWorkers.fire(reason),
+      onAlert: (a) => this.didAlert.fire(a),
       ...options.scheduler,
     })
     this.cache = new ModelCache({
@@ -106,7 +119,7 @@ export class InferenceService {
       limitMb: () => this.settings.get().maxModelCacheSize,
       keep: () => this.modelsToKeep(),
     })
-    this.cache.onDidEnforce((e) => options.events.alert(describeEnforcement(e)))
+    this.cache.onDidEnforce((e) => this.didAlert.fire(describeEnforcement(e)))
     void this.refreshGpus()
   }
 
@@ -288,9 +301,72 @@ export class InferenceService {
         { role: 'user', text: input.prompt, at },
         { role: 'assistant', text: result.text, at: Date.now() },
       ])
-      this.options.events.personasChanged()
+      this.didChangePersonas.fire()
     }
     return result
+  }
+
+  /** A persona on a model that names something now, not at its first chat; a file is kept as its model id. */
+  async createPersona(input: PersonaInput): Promise<Persona> {
+    const resolved = await this.models.resolve(input.model)
+    const persona = this.personas.create({ ...input, model: resolved.install ? input.model : resolved.id })
+    this.didChangePersonas.fire()
+    return persona
+  }
+
+  async updatePersona(name: string, change: { newName?: string; model?: string; systemPrompt?: string; settings?: Partial<GenerationSettings> }): Promise<Persona> {
+    if (change.model) {
+      const resolved = await this.models.resolve(change.model)
+      if (!resolved.install) change = { ...change, model: resolved.id }
+    }
+    const persona = this.personas.update(name, change)
+    this.didChangePersonas.fire()
+    return persona
+  }
+
+  /** Delete a persona and its conversation. */
+  deletePersona(name: string): Persona {
+    const persona = this.personas.delete(name)
+    this.didChangePersonas.fire()
+    return persona
+  }
+
+  /** Forget a persona's conversation; resolves to the messages forgotten. */
+  clearConversation(name: string): { persona: Persona; cleared: number } {
+    const persona = this.personas.get(name)
+    const cleared = this.personas.clear(persona.id)
+    this.didChangePersonas.fire()
+    return { persona, cleared }
+  }
+
+  /** Every model (catalog, downloaded, local) with whether it is loaded; the models folder and its free space. */
+  async listModels() {
+    const models = await this.models.list((id) => this.scheduler.isLoaded(id))
+    return { models, storagePath: this.models.modelsDir, freeBytes: await this.modelsDirFree(), cache: this.cache.state(models) }
+  }
+
+  /** An installed model's facts and the memory it needs for this context size, sequences and GPU offload. */
+  async inspectModel(id: string, load: { contextSize: number; gpuLayers: number; sequences: number }) {
+    const model = await this.models.info(id, (x) => this.scheduler.isLoaded(x))
+    if (!model.path || !model.installed) throw new WardenError('NOT_FOUND', `${model.name} is not installed, so its GGUF cannot be read yet`, { hint: `Install it: warden model install ${model.id}` })
+    const shape = await this.models.shape(model.path)
+    return { model, estimate: { ...splitMemory(shape, load.contextSize, load.sequences, load.gpuLayers), sequences: load.sequences } }
+  }
+
+  /** The workers (with fresh stats), the memory budget and the queue. */
+  async workers() {
+    await this.scheduler.refreshStats()
+    return { workers: this.scheduler.list(), budget: await this.budget(), queue: { depth: this.scheduler.queueDepth(), max: this.settings.get().maxQueueSize }, cores: this.scheduler.cores }
+  }
+
+  /** Restart a model's worker (also lifts a quarantine). */
+  async restartWorker(id: string) {
+    return this.scheduler.info(await this.scheduler.restart(await this.modelRefById(id)))
+  }
+
+  /** Pin a model (never paged out), or unpin it. */
+  pinModel(id: string, pinned: boolean) {
+    return this.scheduler.info(this.scheduler.pin(id, pinned))
   }
 
   async loadModel(ref: string, signal?: AbortSignal) {
@@ -326,7 +402,8 @@ export class InferenceService {
     )
   }
 
-  dispose(): Promise<void> {
-    return this.scheduler.dispose()
+  async dispose(): Promise<void> {
+    await this.scheduler.dispose()
+    for (const emitter of [this.didChangeWorkers, this.didChangeModels, this.didChangePersonas, this.didAlert]) emitter.dispose()
   }
 }

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import type { ModelInfo } from '../../../shared/contract/inference'
+import { isModelUri, looksLikeModelFile } from '../../../shared/contract/modelRef'
 import { WardenError } from '../../../shared/errors'
 import type { WardenDatabase } from '../storage/Database'
 import { catalog, type CatalogModel } from './catalog'
@@ -54,10 +55,6 @@ function fileNameOfUri(uri: string): string {
   const clean = uri.split(/[?#]/)[0]
   const base = clean.split('/').pop() ?? ''
   return base.toLowerCase().endsWith('.gguf') ? base : `${modelIdFromFile(base || 'model')}.gguf`
-}
-
-function looksLikeUri(ref: string): boolean {
-  return /^(hf:|https?:\/\/)/i.test(ref)
 }
 
 /**
@@ -238,7 +235,7 @@ export class ModelService {
       const file = path.join(dir, c.fileName)
       return { id: c.id, name: c.name, path: fs.existsSync(file) ? file : null, install: { uri: c.uri, fileName: c.fileName } }
     }
-    if (looksLikeUri(trimmed)) {
+    if (isModelUri(trimmed)) {
       const fileName = fileNameOfUri(trimmed)
       const id = modelIdFromFile(fileName)
       const file = path.join(dir, fileName)
@@ -252,7 +249,7 @@ export class ModelService {
       }
       return { id: row.id, name: row.name, path: row.path, install: null }
     }
-    if (/[\\/]/.test(trimmed) || trimmed.toLowerCase().endsWith('.gguf')) {
+    if (looksLikeModelFile(trimmed)) {
       const info = await this.add(trimmed)
       return { id: info.id, name: info.name, path: info.path, install: null }
     }

@@ -1,0 +1,39 @@
+import type { z } from 'zod'
+import type { OperationDef } from '../../../../shared/contract/operation'
+import type { Operations } from '../../../../shared/contract/operations'
+import type { ApiKeyService } from '../../apikeys/ApiKeyService'
+import type { AppService } from '../../app/AppService'
+import type { ProgressFn } from '../../hibernation/context'
+import type { InferenceService } from '../../inference/InferenceService'
+import type { WorkspaceService } from '../../workspace/WorkspaceService'
+
+/** One call as its handler sees it. */
+export interface CallContext {
+  callId: string
+  /** Aborted by `operation.cancel` with this call's id, or when the host shuts down. */
+  signal: AbortSignal
+  /** Progress of this call (an `operation.progress` event for its caller). */
+  progress: ProgressFn
+  /** Text this call's generation streams (a `persona.token` event for its caller). */
+  streamText(persona: string, text: string): void
+}
+
+/** What handlers reach: the services, never the host that holds them. */
+export interface HostServices {
+  readonly home: string
+  readonly app: AppService
+  readonly workspaces: WorkspaceService
+  /** Started on first use: a command about modules never starts workers. */
+  readonly inference: InferenceService
+  readonly apiKeys: ApiKeyService
+  /** Cancel a running call by its id; false when no such call runs. */
+  cancelCall(callId: string): boolean
+}
+
+/** The handlers of a domain's operations: the compiler checks each takes its input and returns its output. */
+export type HandlersOf<D extends Record<string, OperationDef>> = {
+  [K in keyof D]: (input: z.output<D[K]['input']>, ctx: CallContext) => Promise<z.output<D[K]['output']>>
+}
+
+/** One handler per operation of the contract. */
+export type Handlers = HandlersOf<Operations>
