@@ -5,9 +5,8 @@ import { pathFieldsOf, type DomainOperation } from '../../shared/contract/operat
 import { operations, type OperationName } from '../../shared/contract/operations'
 import type { SerializedError } from '../../shared/errors'
 import { readOwnVersion } from '../services/app/version'
-import { WardenHost } from '../services/host/WardenHost'
 import { resolveWardenHome } from '../services/storage/paths'
-import { attach, type Invoker } from './attach'
+import type { Invoker } from './attach'
 import { exitCodeOf, formatters, streamedFooters } from './format'
 import { printable, printableJson } from './printable'
 import { fieldsOf, kebab, type CliField } from './schemaToCli'
@@ -118,6 +117,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void, extra: 
 }
 
 async function localInvoker(global: GlobalOptions, needsWorkspace: boolean): Promise<Invoker> {
+  // Loaded here, not at start-up: `--help` and commands served by a running Warden never need the services.
+  const { WardenHost } = await import('../services/host/WardenHost')
   const host = new WardenHost({ home: global.home ?? resolveWardenHome(), runtime: 'cli', watch: false })
   try {
     if (needsWorkspace) await host.openWorkspace(global.workspace ?? process.cwd())
@@ -160,7 +161,7 @@ async function runOperation(io: CliIo, global: GlobalOptions & { local?: boolean
     const home = global.home ?? resolveWardenHome()
     absolutizePaths(def, input)
     // Live state (workers, downloads, running calls) is the running Warden's: never a second scheduler beside it.
-    const attached = def.runsIn === 'app' && !global.local ? await attach(home, cliVersion(), io.err) : null
+    const attached = def.runsIn === 'app' && !global.local ? await (await import('./attach')).attach(home, cliVersion(), io.err) : null
     invoker = attached ?? (await localInvoker(global, def.runsIn === 'workspace'))
     const inv = invoker
     if (!json) {
