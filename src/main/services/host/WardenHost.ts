@@ -71,6 +71,7 @@ export class WardenHost {
   private inferenceService: InferenceService | null = null
   private readonly calls = new Map<string, AbortController>()
   private watcher: WorkspaceWatcher | null = null
+  private stopSettingsWatch: (() => void) | null = null
   private readonly handlers: Handlers
   private readonly listeners = new Set<(event: AnyEvent) => void>()
   private readonly version = readOwnVersion()
@@ -134,7 +135,12 @@ export class WardenHost {
 
   /** Models, workers and personas; started on first use (a CLI command about modules never starts it). */
   get inference(): InferenceService {
-    this.inferenceService ??= new InferenceService({
+    if (!this.inferenceService) this.inferenceService = this.startInference()
+    return this.inferenceService
+  }
+
+  private startInference(): InferenceService {
+    const service = new InferenceService({
       home: this.home,
       database: this.database,
       launcher: this.options.launcher ?? new ForkLauncher(),
@@ -147,7 +153,10 @@ export class WardenHost {
       ...this.options.inference,
       scheduler: { spareWorker: this.options.runtime !== 'cli', ...this.options.inference?.scheduler },
     })
-    return this.inferenceService
+    service.settings.onDidChange(({ keys, source }) => this.emit('settings.changed', { keys, source, at: Date.now() }))
+    // The app and the server show changes other processes make (`warden config set --local`); a CLI command ends first.
+    if (this.options.runtime !== 'cli') this.stopSettingsWatch = service.settings.watch()
+    return service
   }
 
   /** Stop the workers (grace period, then kill), then close everything. */
@@ -246,6 +255,8 @@ export class WardenHost {
   dispose(): void {
     this.watcher?.dispose()
     this.watcher = null
+    this.stopSettingsWatch?.()
+    this.stopSettingsWatch = null
     this.listeners.clear()
     this.database.dispose()
   }
