@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
+import type { AnyEvent } from '../../../../shared/contract/events'
 import { settingDefs } from '../../../../shared/contract/inference'
 import { numberOrNumericText } from '../../../../shared/contract/numbers'
 import type { SettingDefinition } from '../../../../shared/contract/settingDefinition'
@@ -128,7 +129,7 @@ describe('applying a setting', () => {
     const fake = fakeClient({ 'config.get': () => ({ settings: rowsOf(settingDefs).map((r) => (r.key === 'maxQueueSize' ? { ...r, value: queue, isDefault: queue === 64 } : r)) }) })
     provideClient(fake.client)
     const stop = startLiveUpdates(fake.client)
-    const changed = { event: 'settings.changed', payload: { keys: ['maxQueueSize'], source: 'elsewhere', at: 1 } } as const
+    const changed: AnyEvent = { event: 'settings.changed', payload: { keys: ['maxQueueSize'], source: 'elsewhere', at: 1 } }
     fake.emit(changed)
     expect(fake.calls).toEqual([]) // never opened: nothing to keep current
     await useSettingsStore.getState().refresh()
