@@ -22,7 +22,7 @@ function TextControl({ field, editor, id, describedBy, inputRef, onEmptyBlur }: 
     }
   }
   return (
-    <div className={`input-group${editor.problem ? ' invalid' : ''}${path ? ' wide' : ''}`}>
+    <div className={`input-group${editor.problem ? ' invalid' : ''}`}>
       <input
         ref={inputRef}
         id={id}
@@ -117,7 +117,7 @@ export function SettingRowView({ field }: { field: SettingField }) {
   const zeroNote = def.zero && def.input !== 'toggle' && editor.text.trim() === '0' ? `0 = ${def.zero}` : null
 
   return (
-    <div className={`setting-row${row.isDefault ? '' : ' modified'}`} data-testid={`setting-${key}`}>
+    <div className={`setting-row${row.isDefault ? '' : ' modified'}${def.input === 'path' ? ' stacked' : ''}`} data-testid={`setting-${key}`}>
       <div className="setting-text">
         <div className="setting-title">
           <label id={labelId} htmlFor={id} className="setting-label">
@@ -155,18 +155,18 @@ export function SettingRowView({ field }: { field: SettingField }) {
           ) : (
             <TextControl field={field} editor={editor} id={id} describedBy={describedBy} />
           )}
-          {!row.isDefault && (
-            <button
-              type="button"
-              className="button small ghost setting-reset"
-              onClick={() => void editor.choose(row.default)}
-              disabled={editor.busy}
-              title={`Back to the default: ${formatSetting(def, row.default)}`}
-              aria-label={`Reset ${def.label} to its default`}
-            >
-              <Icon name="reset" size={13} /> Reset
-            </button>
-          )}
+          {/* Always laid out (hidden at the default) so that every field in a column has one width. */}
+          <button
+            type="button"
+            className={`button small ghost setting-reset${row.isDefault ? ' at-default' : ''}`}
+            onClick={() => void editor.choose(row.default)}
+            disabled={editor.busy || row.isDefault}
+            aria-hidden={row.isDefault}
+            title={`Back to the default: ${formatSetting(def, row.default)}`}
+            aria-label={`Reset ${def.label} to its default`}
+          >
+            <Icon name="reset" size={13} /> Reset
+          </button>
         </div>
         <div className="setting-status" aria-live="polite">
           {editor.problem ? (

@@ -26,7 +26,9 @@ export function SettingsPage() {
       <div className="page-toolbar">
         <p className="muted toolbar-summary">
           <Icon name="settings" size={15} />
-          Changes apply at once, in every open window and in the CLI (<span className="mono">warden config get</span>).
+          <span>
+            Changes apply at once and show in every open window and in the CLI: <span className="mono">warden config get</span>
+          </span>
         </p>
       </div>
       {error && <ErrorCallout error={error} className="page-callout" icon />}
