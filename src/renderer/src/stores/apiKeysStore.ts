@@ -2,7 +2,7 @@ import { create } from 'zustand'
 import type { WardenError } from '../../../shared/errors'
 import { wardenClient } from '../client/clientInstance'
 import type { ApiKeyInfo } from '../lib/types'
-import { refetchGuard } from './refetchGuard'
+import { guardedList } from './refetchGuard'
 
 interface ApiKeysState {
   loaded: boolean
@@ -17,17 +17,7 @@ interface ApiKeysState {
 const initial = { loaded: false, keys: [], endpoint: null, error: null }
 
 /** The OpenAI endpoint's API keys (`apiKey.list`): names and first characters, never the keys. */
-export const useApiKeysStore = create<ApiKeysState>()((set) => {
-  const refetch = refetchGuard(() => wardenClient().call('apiKey.list', {}), {
-    value: ({ keys, endpoint }) => set({ loaded: true, keys, endpoint, error: null }),
-    error: (error) => set({ loaded: true, error }),
-  })
-  return {
-    ...initial,
-    refresh: refetch.run,
-    reset: () => {
-      refetch.reset()
-      set(initial)
-    },
-  }
-})
+export const useApiKeysStore = create<ApiKeysState>()((set) => ({
+  ...initial,
+  ...guardedList(set, initial, () => wardenClient().call('apiKey.list', {}), ({ keys, endpoint }) => ({ keys, endpoint })),
+}))

@@ -3,7 +3,7 @@ import type { EventPayload } from '../../../shared/contract/events'
 import type { WardenError } from '../../../shared/errors'
 import { wardenClient } from '../client/clientInstance'
 import type { ModelInfo } from '../lib/types'
-import { refetchGuard } from './refetchGuard'
+import { guardedList } from './refetchGuard'
 
 /** A download this window started: it can be followed and cancelled by its call id. */
 export interface InstallJob {
@@ -36,29 +36,19 @@ interface ModelsState {
 const initial = { loaded: false, models: [], storagePath: null, freeBytes: null, error: null, installs: [] }
 
 /** Models: the catalog, installed ones and local files (`model.list`), and the downloads started here. */
-export const useModelsStore = create<ModelsState>()((set) => {
-  const refetch = refetchGuard(() => wardenClient().call('model.list', {}), {
-    value: (out) => set({ loaded: true, models: out.models, storagePath: out.storagePath, freeBytes: out.freeBytes, error: null }),
-    error: (error) => set({ loaded: true, error }),
-  })
-  return {
-    ...initial,
-    refresh: refetch.run,
-    startInstall: (callId, target) => set((s) => ({ installs: [...s.installs, { callId, target, fraction: null, message: null, cancelling: false }] })),
-    progress: (p) =>
-      set((s) =>
-        s.installs.some((j) => j.callId === p.callId)
-          ? { installs: s.installs.map((j) => (j.callId === p.callId ? { ...j, fraction: p.fraction, message: p.message } : j)) }
-          : s,
-      ),
-    markCancelling: (callId) => set((s) => ({ installs: s.installs.map((j) => (j.callId === callId ? { ...j, cancelling: true } : j)) })),
-    finishInstall: (callId) => set((s) => ({ installs: s.installs.filter((j) => j.callId !== callId) })),
-    reset: () => {
-      refetch.reset()
-      set(initial)
-    },
-  }
-})
+export const useModelsStore = create<ModelsState>()((set) => ({
+  ...initial,
+  ...guardedList(set, initial, () => wardenClient().call('model.list', {}), (out) => ({ models: out.models, storagePath: out.storagePath, freeBytes: out.freeBytes })),
+  startInstall: (callId, target) => set((s) => ({ installs: [...s.installs, { callId, target, fraction: null, message: null, cancelling: false }] })),
+  progress: (p) =>
+    set((s) =>
+      s.installs.some((j) => j.callId === p.callId)
+        ? { installs: s.installs.map((j) => (j.callId === p.callId ? { ...j, fraction: p.fraction, message: p.message } : j)) }
+        : s,
+    ),
+  markCancelling: (callId) => set((s) => ({ installs: s.installs.map((j) => (j.callId === callId ? { ...j, cancelling: true } : j)) })),
+  finishInstall: (callId) => set((s) => ({ installs: s.installs.filter((j) => j.callId !== callId) })),
+}))
 
 /** The download of `model` started here, if any (by catalog id or by the URI it comes from). */
 export function installJobFor(installs: InstallJob[], model: ModelInfo): InstallJob | undefined {

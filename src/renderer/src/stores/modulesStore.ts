@@ -2,7 +2,7 @@ import { create } from 'zustand'
 import type { WardenError } from '../../../shared/errors'
 import { wardenClient } from '../client/clientInstance'
 import type { ActiveModule, HibernatedVersion, ModuleGroup } from '../lib/types'
-import { refetchGuard } from './refetchGuard'
+import { guardedList } from './refetchGuard'
 
 interface ModulesState {
   loaded: boolean
@@ -18,27 +18,18 @@ interface ModulesState {
 const initial = { loaded: false, groups: [], hibernated: [], archived: [], archivedTotalSize: 0, error: null }
 
 /** The workspace's modules: active by kind, hibernated (newest unwoken version each) and archived. */
-export const useModulesStore = create<ModulesState>()((set) => {
-  const refetch = refetchGuard(
+export const useModulesStore = create<ModulesState>()((set) => ({
+  ...initial,
+  ...guardedList(
+    set,
+    initial,
     () => {
       const client = wardenClient()
       return Promise.all([client.call('module.list', {}), client.call('module.listHibernated', {}), client.call('module.listArchived', {})])
     },
-    {
-      value: ([list, hibernated, archived]) =>
-        set({ loaded: true, groups: list.kinds, hibernated: hibernated.modules, archived: archived.modules, archivedTotalSize: archived.totalSize, error: null }),
-      error: (error) => set({ loaded: true, error }),
-    },
-  )
-  return {
-    ...initial,
-    refresh: refetch.run,
-    reset: () => {
-      refetch.reset()
-      set(initial)
-    },
-  }
-})
+    ([list, hibernated, archived]) => ({ groups: list.kinds, hibernated: hibernated.modules, archived: archived.modules, archivedTotalSize: archived.totalSize }),
+  ),
+}))
 
 export function findActive(groups: ModuleGroup[], name: string): ActiveModule | undefined {
   for (const g of groups) {

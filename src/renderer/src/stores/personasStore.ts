@@ -2,7 +2,7 @@ import { create } from 'zustand'
 import type { WardenError } from '../../../shared/errors'
 import { wardenClient } from '../client/clientInstance'
 import type { Persona } from '../lib/types'
-import { refetchGuard } from './refetchGuard'
+import { guardedList } from './refetchGuard'
 
 interface PersonasState {
   loaded: boolean
@@ -18,23 +18,13 @@ interface PersonasState {
 const initial = { loaded: false, personas: [], error: null, selected: null }
 
 /** Personas (`persona.list`) and which one is open. */
-export const usePersonasStore = create<PersonasState>()((set, get) => {
-  const refetch = refetchGuard(() => wardenClient().call('persona.list', {}), {
-    value: ({ personas }) => {
-      const selected = get().selected
-      // Keep the open persona; when it is gone (deleted elsewhere) or none is open, open the first.
-      const keep = selected !== null && personas.some((p) => p.name === selected)
-      set({ loaded: true, personas, error: null, selected: keep ? selected : (personas[0]?.name ?? null) })
-    },
-    error: (error) => set({ loaded: true, error }),
-  })
-  return {
-    ...initial,
-    refresh: refetch.run,
-    select: (name) => set({ selected: name }),
-    reset: () => {
-      refetch.reset()
-      set(initial)
-    },
-  }
-})
+export const usePersonasStore = create<PersonasState>()((set, get) => ({
+  ...initial,
+  ...guardedList(set, initial, () => wardenClient().call('persona.list', {}), ({ personas }) => {
+    const selected = get().selected
+    // Keep the open persona; when it is gone (deleted elsewhere) or none is open, open the first.
+    const keep = selected !== null && personas.some((p) => p.name === selected)
+    return { personas, selected: keep ? selected : (personas[0]?.name ?? null) }
+  }),
+  select: (name) => set({ selected: name }),
+}))

@@ -75,3 +75,32 @@ export function refetchGuard<T>(fetch: () => Promise<T>, handlers: RefetchHandle
     },
   }
 }
+
+interface ListFields {
+  loaded: boolean
+  error: WardenError | null
+}
+
+/**
+ * `refresh` and `reset` of a list store over the guard: an answer sets `loaded`, clears `error` and
+ * sets what `toState` makes of it; a failure keeps the list and sets `error`; `reset` drops the
+ * fetches in flight and puts back `initial`.
+ */
+export function guardedList<S extends ListFields, T>(
+  set: (partial: Partial<S>) => void,
+  initial: Partial<S>,
+  fetch: () => Promise<T>,
+  toState: (value: T) => Partial<S>,
+): { refresh(): Promise<void>; reset(): void } {
+  const refetch = refetchGuard(fetch, {
+    value: (value) => set({ ...toState(value), loaded: true, error: null }),
+    error: (error) => set({ loaded: true, error } as Partial<S>),
+  })
+  return {
+    refresh: refetch.run,
+    reset: () => {
+      refetch.reset()
+      set(initial)
+    },
+  }
+}

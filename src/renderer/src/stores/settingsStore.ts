@@ -2,7 +2,7 @@ import { create } from 'zustand'
 import type { WardenError } from '../../../shared/errors'
 import { wardenClient } from '../client/clientInstance'
 import type { SettingRow } from '../lib/types'
-import { refetchGuard } from './refetchGuard'
+import { guardedList } from './refetchGuard'
 
 interface SettingsState {
   loaded: boolean
@@ -18,18 +18,8 @@ interface SettingsState {
 const initial = { loaded: false, rows: [], error: null }
 
 /** The settings (`config.get`), kept current by `settings.changed` from any window, the CLI or the API. */
-export const useSettingsStore = create<SettingsState>()((set) => {
-  const refetch = refetchGuard(() => wardenClient().call('config.get', {}), {
-    value: ({ settings }) => set({ loaded: true, rows: settings, error: null }),
-    error: (error) => set({ loaded: true, error }),
-  })
-  return {
-    ...initial,
-    refresh: refetch.run,
-    applied: (row) => set((s) => ({ rows: s.rows.map((r) => (r.key === row.key ? row : r)) })),
-    reset: () => {
-      refetch.reset()
-      set(initial)
-    },
-  }
-})
+export const useSettingsStore = create<SettingsState>()((set) => ({
+  ...initial,
+  ...guardedList(set, initial, () => wardenClient().call('config.get', {}), ({ settings }) => ({ rows: settings })),
+  applied: (row) => set((s) => ({ rows: s.rows.map((r) => (r.key === row.key ? row : r)) })),
+}))

@@ -2,7 +2,7 @@ import { create } from 'zustand'
 import type { WardenError } from '../../../shared/errors'
 import { wardenClient } from '../client/clientInstance'
 import type { WorkerList } from '../lib/types'
-import { refetchGuard } from './refetchGuard'
+import { guardedList } from './refetchGuard'
 
 interface WorkersState {
   loaded: boolean
@@ -15,17 +15,7 @@ interface WorkersState {
 const initial = { loaded: false, list: null, error: null }
 
 /** Worker processes, the memory budget and the queue (`worker.list`); polled every second by its page. */
-export const useWorkersStore = create<WorkersState>()((set) => {
-  const refetch = refetchGuard(() => wardenClient().call('worker.list', {}), {
-    value: (list) => set({ loaded: true, list, error: null }),
-    error: (error) => set({ loaded: true, error }),
-  })
-  return {
-    ...initial,
-    refresh: refetch.run,
-    reset: () => {
-      refetch.reset()
-      set(initial)
-    },
-  }
-})
+export const useWorkersStore = create<WorkersState>()((set) => ({
+  ...initial,
+  ...guardedList(set, initial, () => wardenClient().call('worker.list', {}), (list) => ({ list })),
+}))
