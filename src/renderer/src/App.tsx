@@ -1,5 +1,4 @@
-import { useCallback, useEffect, useState } from 'react'
-import { wakeFromFile } from './actions/moduleActions'
+import { useEffect, useState } from 'react'
 import { AboutDialog } from './components/AboutDialog'
 import { FileDropOverlay } from './components/FileDropOverlay'
 import { Header } from './components/Header'
@@ -7,40 +6,18 @@ import { ProgressTray } from './components/ProgressTray'
 import { Sidebar } from './components/Sidebar'
 import { Toasts } from './components/Toasts'
 import { useFileDrop } from './hooks/useFileDrop'
-import { ApiKeysPage } from './pages/api/ApiKeysPage'
 import { FirstRunPage } from './pages/firstRun/FirstRunPage'
-import { ModelsPage } from './pages/models/ModelsPage'
-import { ModulesPage } from './pages/modules/ModulesPage'
-import { PersonasPage } from './pages/personas/PersonasPage'
-import { WorkersPage } from './pages/workers/WorkersPage'
+import { pageById } from './pages/registry'
 import { useModulesStore } from './stores/modulesStore'
-import { useRouteStore, type PageId } from './stores/routeStore'
+import { useRouteStore } from './stores/routeStore'
 import { useSessionStore } from './stores/sessionStore'
 
-const TITLES: Record<PageId, string> = { modules: 'Modules', workers: 'Workers', models: 'Models', personas: 'Personas', api: 'API keys' }
-
-function Page({ page }: { page: PageId }) {
-  switch (page) {
-    case 'modules':
-      return <ModulesPage />
-    case 'workers':
-      return <WorkersPage />
-    case 'models':
-      return <ModelsPage />
-    case 'personas':
-      return <PersonasPage />
-    case 'api':
-      return <ApiKeysPage />
-  }
-}
+const noFiles = () => undefined
 
 function Workbench() {
   const [about, setAbout] = useState(false)
-  const onFiles = useCallback((files: File[]) => {
-    for (const f of files) void wakeFromFile(f)
-  }, [])
-  const page = useRouteStore((s) => s.page)
-  const dragging = useFileDrop(onFiles, page === 'modules')
+  const page = pageById(useRouteStore((s) => s.page))
+  const dragging = useFileDrop(page.onFileDrop ?? noFiles, page.onFileDrop !== undefined)
   const workspace = useSessionStore((s) => s.workspace?.path)
   const refresh = useModulesStore((s) => s.refresh)
   useEffect(() => {
@@ -51,8 +28,8 @@ function Workbench() {
     <div className="app">
       <Sidebar onAbout={() => setAbout(true)} />
       <div className="main">
-        <Header title={TITLES[page]} showWorkspace={page === 'modules'} />
-        <Page page={page} />
+        <Header title={page.title ?? page.label} showWorkspace={page.showsWorkspace ?? false} />
+        <page.component />
       </div>
       {dragging && <FileDropOverlay />}
       {about && <AboutDialog onClose={() => setAbout(false)} />}
@@ -61,15 +38,15 @@ function Workbench() {
 }
 
 /**
- * Loads who we are and which workspace is open, then shows the workbench; the Modules page needs a
- * workspace, so without one it is the first-run screen (models and personas need none).
+ * Loads who we are and which workspace is open, then shows the workbench; a page that needs a
+ * workspace (Modules) is the first-run screen without one (models and personas need none).
  */
 export function App() {
   const status = useSessionStore((s) => s.status)
   const error = useSessionStore((s) => s.error)
   const hasWorkspace = useSessionStore((s) => s.workspace !== null)
   const load = useSessionStore((s) => s.load)
-  const page = useRouteStore((s) => s.page)
+  const needsWorkspace = pageById(useRouteStore((s) => s.page)).needsWorkspace ?? false
 
   useEffect(() => {
     void load()
@@ -96,7 +73,7 @@ export function App() {
           </div>
         </div>
       )}
-      {status === 'ready' && (hasWorkspace || page !== 'modules' ? <Workbench /> : <FirstRunPage />)}
+      {status === 'ready' && (hasWorkspace || !needsWorkspace ? <Workbench /> : <FirstRunPage />)}
       <ProgressTray />
       <Toasts />
     </>

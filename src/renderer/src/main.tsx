@@ -1,3 +1,12 @@
+// The shared styles come first: each page's own (imported by its pages/<page>/page.ts) build on them.
+import './styles/theme.css'
+import './styles/shell.css'
+import './styles/controls.css'
+import './styles/labels.css'
+import './styles/content.css'
+import './styles/overlays.css'
+import './styles/cards.css'
+import './styles/page.css'
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { WardenError } from '../../shared/errors'
@@ -5,23 +14,9 @@ import { App } from './App'
 import { ErrorCallout } from './components/ErrorCallout'
 import { createClient } from './client/createClient'
 import { provideClient } from './client/clientInstance'
+import { pageIds } from './pages/registry'
 import { startLiveUpdates } from './stores/liveUpdates'
 import { followHash } from './stores/routeStore'
-import './styles/theme.css'
-import './styles/shell.css'
-import './styles/firstRun.css'
-import './styles/controls.css'
-import './styles/labels.css'
-import './styles/content.css'
-import './styles/overlays.css'
-import './styles/modules.css'
-import './styles/cards.css'
-import './styles/detail.css'
-import './styles/inference.css'
-import './styles/workers.css'
-import './styles/models.css'
-import './styles/personas.css'
-import './styles/apiKeys.css'
 
 const root = createRoot(document.getElementById('root')!)
 
@@ -29,7 +24,7 @@ try {
   const client = createClient()
   provideClient(client)
   startLiveUpdates(client)
-  followHash()
+  followHash(pageIds)
   root.render(
     <StrictMode>
       <App />

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { numberOrNumericText } from './numbers'
+import type { SettingDefinition } from './settingDefinition'
 
 /** Request priorities of the seed's AIResourceManager: higher runs first, FIFO within one priority. */
 export const priorities = { system: 100, realtime: 90, default: 70, batch: 50 } as const
@@ -143,24 +144,52 @@ export const GenerationResult = z.object({
 })
 export type GenerationResult = z.infer<typeof GenerationResult>
 
-/** Settings (the seed's `AICapabilities` names). */
+/**
+ * Settings (the seed's `AICapabilities` names): each value's schema and default, and what the
+ * Settings page shows (label, group, unit, input). A new entry here appears there by itself.
+ */
 export const settingDefs = {
-  maxVRAM: { schema: numberOrNumericText(z.number().int().min(0)), default: 0, description: 'Memory budget for loaded models in MB; 0 = detect (GPU memory, else RAM)' },
-  maxConcurrentWorkers: { schema: numberOrNumericText(z.number().int().min(1).max(64)), default: 4, description: 'Most worker processes running at once' },
-  maxRAMPerWorker: { schema: numberOrNumericText(z.number().int().min(256)), default: 4096, description: 'JavaScript heap limit of each worker process in MB' },
-  autoInstallModels: { schema: z.enum(['true', 'false']).transform((v) => v === 'true').or(z.boolean()), default: true, description: 'Download a persona’s missing model on first use' },
+  maxVRAM: {
+    schema: numberOrNumericText(z.number().int().min(0)), default: 0, description: 'Memory budget for loaded models in MB; 0 = detect (GPU memory, else RAM)',
+    label: 'Memory budget for models', group: 'Memory', unit: 'MB', zero: 'detect', input: 'number' },
+  maxConcurrentWorkers: {
+    schema: numberOrNumericText(z.number().int().min(1).max(64)), default: 4, description: 'Most worker processes running at once',
+    label: 'Workers at once', group: 'Workers', unit: 'workers', input: 'number' },
+  maxRAMPerWorker: {
+    schema: numberOrNumericText(z.number().int().min(256)), default: 4096, description: 'JavaScript heap limit of each worker process in MB',
+    label: 'Heap per worker', group: 'Memory', unit: 'MB', input: 'number' },
+  autoInstallModels: {
+    schema: z.enum(['true', 'false']).transform((v) => v === 'true').or(z.boolean()), default: true, description: 'Download a persona’s missing model on first use',
+    label: 'Install missing models', group: 'Models', input: 'toggle' },
   modelStoragePath: {
     schema: z.string().refine((p) => p === '' || /^([a-zA-Z]:[\\/]|[\\/])/.test(p), 'give an absolute folder path (or "" for the default)'),
-    default: '', description: 'Folder of downloaded models; empty = $WARDEN_HOME/models' },
-  maxModelCacheSize: { schema: numberOrNumericText(z.number().int().min(0)), default: 0, description: 'Largest total size of downloaded models in MB; 0 = no limit' },
-  parallelRequestsPerModel: { schema: numberOrNumericText(z.number().int().min(1).max(16)), default: 2, description: 'Generations one model runs at once (context sequences)' },
-  maxQueueSize: { schema: numberOrNumericText(z.number().int().min(1).max(10000)), default: 64, description: 'Requests waiting at most; more are refused as busy' },
-  idleUnloadMinutes: { schema: numberOrNumericText(z.number().min(0)), default: 30, description: 'Unload a model idle this long (minutes); 0 = never' },
-  requestTimeoutMs: { schema: numberOrNumericText(z.number().int().min(1000).max(86_400_000, 'at most 24 hours (86400000 ms)')), default: 300000, description: 'Longest a request may wait and run (ms)' },
-  gpuLayers: { schema: z.union([z.literal('auto'), numberOrNumericText(z.number().int().min(0))]), default: 'auto' as 'auto' | number, description: 'Layers offloaded to the GPU: auto, or a number (0 = CPU only)' },
-  threadsPerWorker: { schema: numberOrNumericText(z.number().int().min(0).max(256)), default: 0, description: 'Threads per worker; 0 = Warden chooses from the cores and the running workers' },
-  archiveAfterDays: { schema: numberOrNumericText(z.number().min(0).max(36500)), default: 30, description: 'Archive hibernations older than this many days, while the app or server runs; 0 = never' },
-} as const
+    default: '', description: 'Folder of downloaded models; empty = $WARDEN_HOME/models',
+    label: 'Model folder', group: 'Models', empty: '$WARDEN_HOME/models', input: 'path' },
+  maxModelCacheSize: {
+    schema: numberOrNumericText(z.number().int().min(0)), default: 0, description: 'Largest total size of downloaded models in MB; 0 = no limit',
+    label: 'Model cache size', group: 'Models', unit: 'MB', zero: 'no limit', input: 'number' },
+  parallelRequestsPerModel: {
+    schema: numberOrNumericText(z.number().int().min(1).max(16)), default: 2, description: 'Generations one model runs at once (context sequences)',
+    label: 'Generations per model', group: 'Requests', unit: 'at once', input: 'number' },
+  maxQueueSize: {
+    schema: numberOrNumericText(z.number().int().min(1).max(10000)), default: 64, description: 'Requests waiting at most; more are refused as busy',
+    label: 'Queue length', group: 'Requests', unit: 'requests', input: 'number' },
+  idleUnloadMinutes: {
+    schema: numberOrNumericText(z.number().min(0)), default: 30, description: 'Unload a model idle this long (minutes); 0 = never',
+    label: 'Unload idle models after', group: 'Workers', unit: 'minutes', zero: 'never', input: 'number' },
+  requestTimeoutMs: {
+    schema: numberOrNumericText(z.number().int().min(1000).max(86_400_000, 'at most 24 hours (86400000 ms)')), default: 300000, description: 'Longest a request may wait and run (ms)',
+    label: 'Request time limit', group: 'Requests', unit: 'ms', input: 'number' },
+  gpuLayers: {
+    schema: z.union([z.literal('auto'), numberOrNumericText(z.number().int().min(0))]), default: 'auto' as 'auto' | number, description: 'Layers offloaded to the GPU: auto, or a number (0 = CPU only)',
+    label: 'GPU layers', group: 'Memory', unit: 'layers', zero: 'CPU only', input: 'autoOrNumber' },
+  threadsPerWorker: {
+    schema: numberOrNumericText(z.number().int().min(0).max(256)), default: 0, description: 'Threads per worker; 0 = Warden chooses from the cores and the running workers',
+    label: 'Threads per worker', group: 'Workers', unit: 'threads', zero: 'automatic', input: 'number' },
+  archiveAfterDays: {
+    schema: numberOrNumericText(z.number().min(0).max(36500)), default: 30, description: 'Archive hibernations older than this many days, while the app or server runs; 0 = never',
+    label: 'Archive hibernations after', group: 'Modules', unit: 'days', zero: 'never', input: 'number' },
+} as const satisfies Record<string, SettingDefinition>
 export type SettingKey = keyof typeof settingDefs
 export const settingKeys = Object.keys(settingDefs) as SettingKey[]
 export type Settings = { [K in SettingKey]: z.output<(typeof settingDefs)[K]['schema']> }

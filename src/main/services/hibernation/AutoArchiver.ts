@@ -31,8 +31,8 @@ export class AutoArchiver {
   constructor(private readonly options: AutoArchiverOptions) {
     this.timer = setInterval(() => void this.check(), options.intervalMs ?? HOUR)
     this.timer.unref()
-    this.unsubscribe = options.settings.onChange((key) => {
-      if (key !== 'archiveAfterDays') return
+    this.unsubscribe = options.settings.onDidChange(({ keys }) => {
+      if (!keys.includes('archiveAfterDays')) return
       options.hibernation.policyChanged()
       void this.check()
     })

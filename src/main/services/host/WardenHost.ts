@@ -15,7 +15,7 @@ import { UsageStore } from '../storage/UsageStore'
 import { ForkLauncher, type WorkerLauncher } from '../workers/launcher'
 import { WorkspaceService } from '../workspace/WorkspaceService'
 import { Dispatcher } from './Dispatcher'
-import { bridgeInference, bridgeWorkspaces, emitTo, type EmitEvent } from './eventBridge'
+import { bridgeInference, bridgeSettings, bridgeWorkspaces, emitTo, type EmitEvent } from './eventBridge'
 import { createHandlers, type HostServices } from './handlers'
 
 export { readOwnVersion } from '../app/version'
@@ -80,7 +80,9 @@ export class WardenHost {
       gzipLevel: options.gzipLevel,
       now: options.now,
     })
-    this.bridges.push(bridgeWorkspaces(this.workspaces, this.emit))
+    this.bridges.push(bridgeWorkspaces(this.workspaces, this.emit), bridgeSettings(this.settings, this.emit))
+    // The app and the server show changes other processes make (`warden config set --local`); a CLI command ends first.
+    if (options.runtime !== 'cli') this.bridges.push(this.settings.watch())
     const inference = () => this.inference
     const services: HostServices = {
       home: this.paths.home,

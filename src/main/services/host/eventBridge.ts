@@ -1,6 +1,7 @@
 import type { AnyEvent, EventName, EventPayload } from '../../../shared/contract/events'
 import type { Emitter } from '../events/Emitter'
 import type { InferenceService } from '../inference/InferenceService'
+import type { SettingsStore } from '../settings/SettingsStore'
 import type { WorkspaceService } from '../workspace/WorkspaceService'
 
 /** Raise one of the contract's events. */
@@ -21,6 +22,10 @@ export function bridgeWorkspaces(workspaces: WorkspaceService, emit: EmitEvent):
     workspaces.onDidAlert((alert) => emit('alert', { ...alert, at: Date.now() })),
   ]
   return () => stops.forEach((stop) => stop())
+}
+
+export function bridgeSettings(settings: SettingsStore, emit: EmitEvent): () => void {
+  return settings.onDidChange(({ keys, source }) => emit('settings.changed', { keys, source, at: Date.now() }))
 }
 
 export function bridgeInference(inference: InferenceService, emit: EmitEvent): () => void {

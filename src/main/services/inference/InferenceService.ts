@@ -96,7 +96,7 @@ export class InferenceService {
 
   constructor(private readonly options: InferenceOptions) {
     this.settings = options.settings ?? new SettingsStore(options.database)
-    this.settings.onChange((key) => this.didChangeWorkers.fire(`setting ${key}`))
+    this.settings.onDidChange(({ keys }) => this.didChangeWorkers.fire(`setting ${keys.join(', ')}`))
     this.models = new ModelService({
       database: options.database,
       modelsDir: () => this.settings.get().modelStoragePath || path.join(options.home, 'models'),

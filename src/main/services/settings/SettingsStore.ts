@@ -1,5 +1,5 @@
 import { settingDefs, settingKeys, type SettingKey, type Settings } from '../../../shared/contract/inference'
-import { describeIssues } from '../../../shared/contract/validate'
+import { checkSetting } from '../../../shared/contract/settingDefinition'
 import { WardenError } from '../../../shared/errors'
 import type { WardenDatabase } from '../storage/Database'
 
@@ -13,16 +13,32 @@ export interface SettingRow {
   isDefault: boolean
 }
 
+/** Which settings changed, and whether through this store (`operation`) or by another process (`elsewhere`). */
+export interface SettingsChange {
+  keys: SettingKey[]
+  source: 'operation' | 'elsewhere'
+}
+
+/** How often `watch` looks for changes by other processes. */
+const WATCH_INTERVAL_MS = 1000
+
 /** The seed's AICapabilities, stored in the database's settings table; read fresh on every use. */
 export class SettingsStore {
   private cache: Settings | null = null
   /** SQLite's data_version: it changes when another process (a CLI, the app) commits. */
   private cachedAt = -1
-  private readonly listeners = new Set<(key: SettingKey) => void>()
+  /** The values listeners were last told about, to name what another process changed. */
+  private known: Settings | null = null
+  private readonly listeners = new Set<(change: SettingsChange) => void>()
 
   constructor(private readonly database: WardenDatabase) {}
 
   get(): Settings {
+    return this.read('elsewhere')
+  }
+
+  /** The settings, re-read when the database changed; a value that differs from the last read is a change from `source`. */
+  private read(source: SettingsChange['source']): Settings {
     const version = this.database.db.pragma('data_version', { simple: true }) as number
     if (this.cache && version === this.cachedAt) return this.cache
     this.cachedAt = version
@@ -33,6 +49,10 @@ export class SettingsStore {
       out[key] = parsed?.success ? parsed.data : settingDefs[key].default
     }
     this.cache = out as Settings
+    const before = this.known
+    this.known = this.cache
+    const changed = before ? settingKeys.filter((k) => before[k] !== this.cache![k]) : []
+    if (changed.length) this.tell({ keys: changed, source })
     return this.cache
   }
 
@@ -60,18 +80,44 @@ export class SettingsStore {
 
   set(key: string, raw: unknown): SettingRow {
     const k = this.requireKey(key)
-    const parsed = settingDefs[k].schema.safeParse(raw)
-    if (!parsed.success) {
-      throw new WardenError('INVALID_INPUT', `${k} cannot be ${JSON.stringify(raw)}: ${describeIssues(parsed.error)}`, { hint: settingDefs[k].description })
+    const checked = checkSetting(settingDefs[k], raw)
+    if (!checked.ok) {
+      throw new WardenError('INVALID_INPUT', `${k} cannot be ${JSON.stringify(raw)}: ${checked.problem}`, { hint: settingDefs[k].description })
     }
-    this.database.setSetting(PREFIX + k, parsed.data)
+    this.get() // what other processes changed before is theirs
+    this.database.setSetting(PREFIX + k, checked.value)
     this.cache = null
-    for (const l of this.listeners) l(k)
+    this.read('operation')
     return this.row(k)
   }
 
-  onChange(listener: (key: SettingKey) => void): () => void {
+  /** Called with every change of a value: set here, or noticed (by `get` or `watch`) after another process set it. */
+  onDidChange(listener: (change: SettingsChange) => void): () => void {
     this.listeners.add(listener)
     return () => this.listeners.delete(listener)
+  }
+
+  /**
+   * Notice changes other processes make (`warden config set --local` beside a running app) within
+   * about a second, without waiting for the next read. Asking SQLite's data_version is cheap, and
+   * unlike a watch on the database's files it never misses a commit. Returns the function that stops.
+   */
+  watch(intervalMs = WATCH_INTERVAL_MS): () => void {
+    this.get()
+    const timer = setInterval(() => {
+      // The database closed under us (shutdown without stopping the watch): nothing is left to watch.
+      if (!this.database.db.open) return clearInterval(timer)
+      try {
+        this.get()
+      } catch {
+        // A read that failed now (the disk busy) is tried again on the next tick.
+      }
+    }, intervalMs)
+    timer.unref()
+    return () => clearInterval(timer)
+  }
+
+  private tell(change: SettingsChange): void {
+    for (const l of [...this.listeners]) l(change)
   }
 }

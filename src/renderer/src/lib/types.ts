@@ -11,3 +11,4 @@ export type { ChatMessage, GenerationResult, MemoryBudget, ModelInfo, Persona, W
 export type WorkerList = OperationOutput<'worker.list'>
 export type { ApiKeyInfo } from '../../../shared/contract/apiKeys'
 export type CreatedApiKey = OperationOutput<'apiKey.create'>
+export type SettingRow = OperationOutput<'config.get'>['settings'][number]

@@ -1,8 +1,8 @@
 import { create } from 'zustand'
 import type { WardenError } from '../../../shared/errors'
 import { wardenClient } from '../client/clientInstance'
-import { toWardenError } from '../lib/toWardenError'
 import type { ModuleVersions } from '../lib/types'
+import { refetchGuard } from './refetchGuard'
 
 interface DetailState {
   /** The module whose detail panel is open. */
@@ -16,25 +16,35 @@ interface DetailState {
 }
 
 /** The detail panel: which module, and its active state and every stored version. */
-export const useDetailStore = create<DetailState>()((set, get) => ({
-  selected: null,
-  versions: null,
-  loading: false,
-  error: null,
-  select: (name) => {
-    if (name === get().selected) return
-    set({ selected: name, versions: null, error: null, loading: name !== null })
-    if (name !== null) void get().reload()
-  },
-  reload: async () => {
-    const name = get().selected
-    if (name === null) return
-    try {
-      const versions = await wardenClient().call('module.versions', { name })
-      if (get().selected === name) set({ versions, loading: false, error: null })
-    } catch (error) {
-      if (get().selected === name) set({ loading: false, error: toWardenError(error) })
-    }
-  },
-  reset: () => set({ selected: null, versions: null, loading: false, error: null }),
-}))
+export const useDetailStore = create<DetailState>()((set, get) => {
+  // Selecting another module resets the guard: an answer about the one before is dropped.
+  const refetch = refetchGuard(
+    async () => {
+      const name = get().selected
+      return name === null ? null : wardenClient().call('module.versions', { name })
+    },
+    {
+      value: (versions) => {
+        if (versions) set({ versions, loading: false, error: null })
+      },
+      error: (error) => set({ loading: false, error }),
+    },
+  )
+  return {
+    selected: null,
+    versions: null,
+    loading: false,
+    error: null,
+    select: (name) => {
+      if (name === get().selected) return
+      refetch.reset()
+      set({ selected: name, versions: null, error: null, loading: name !== null })
+      if (name !== null) void refetch.run()
+    },
+    reload: () => (get().selected === null ? Promise.resolve() : refetch.run()),
+    reset: () => {
+      refetch.reset()
+      set({ selected: null, versions: null, loading: false, error: null })
+    },
+  }
+})

@@ -6,6 +6,7 @@ import { useModulesStore } from './modulesStore'
 import { usePersonasStore } from './personasStore'
 import { useProgressStore } from './progressStore'
 import { useSessionStore } from './sessionStore'
+import { useSettingsStore } from './settingsStore'
 import { useToastStore } from './toastStore'
 import { useWorkersStore } from './workersStore'
 
@@ -73,6 +74,10 @@ export function startLiveUpdates(client: WardenClient): () => void {
         break
       case 'personas.changed':
         personas()
+        break
+      case 'settings.changed':
+        // Rare and small: refetch at once (the guard folds a burst into one more fetch).
+        if (useSettingsStore.getState().loaded) void useSettingsStore.getState().refresh()
         break
       case 'persona.token':
         useChatStore.getState().token(e.payload)

@@ -3,8 +3,8 @@ import type { EventPayload } from '../../../shared/contract/events'
 import type { ModelCacheState } from '../../../shared/contract/modelCache'
 import type { WardenError } from '../../../shared/errors'
 import { wardenClient } from '../client/clientInstance'
-import { toWardenError } from '../lib/toWardenError'
 import type { ModelInfo } from '../lib/types'
+import { guardedList } from './refetchGuard'
 
 /** A download this window started: it can be followed and cancelled by its call id. */
 export interface InstallJob {
@@ -36,22 +36,12 @@ interface ModelsState {
   reset(): void
 }
 
-let generation = 0
-
 const initial = { loaded: false, models: [], storagePath: null, freeBytes: null, cache: null, error: null, installs: [] }
 
 /** Models: the catalog, installed ones and local files (`model.list`), and the downloads started here. */
 export const useModelsStore = create<ModelsState>()((set) => ({
   ...initial,
-  refresh: async () => {
-    const mine = ++generation
-    try {
-      const out = await wardenClient().call('model.list', {})
-      if (mine === generation) set({ loaded: true, models: out.models, storagePath: out.storagePath, freeBytes: out.freeBytes, cache: out.cache, error: null })
-    } catch (error) {
-      if (mine === generation) set({ loaded: true, error: toWardenError(error) })
-    }
-  },
+  ...guardedList(set, initial, () => wardenClient().call('model.list', {}), (out) => ({ models: out.models, storagePath: out.storagePath, freeBytes: out.freeBytes, cache: out.cache })),
   startInstall: (callId, target) => set((s) => ({ installs: [...s.installs, { callId, target, fraction: null, message: null, cancelling: false }] })),
   progress: (p) =>
     set((s) =>
@@ -61,10 +51,6 @@ export const useModelsStore = create<ModelsState>()((set) => ({
     ),
   markCancelling: (callId) => set((s) => ({ installs: s.installs.map((j) => (j.callId === callId ? { ...j, cancelling: true } : j)) })),
   finishInstall: (callId) => set((s) => ({ installs: s.installs.filter((j) => j.callId !== callId) })),
-  reset: () => {
-    generation++
-    set(initial)
-  },
 }))
 
 /** The download of `model` started here, if any (by catalog id or by the URI it comes from). */

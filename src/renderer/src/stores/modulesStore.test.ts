@@ -35,7 +35,7 @@ describe('dependentTree', () => {
 describe('modules store', () => {
   beforeEach(() => useModulesStore.getState().reset())
 
-  it('keeps the newest refresh when an older one answers late', async () => {
+  it('keeps the newest refresh: one asked while another is in flight is fetched after it', async () => {
     const answers: Array<(v: unknown) => void> = []
     const fake = fakeClient({
       'module.list': () => new Promise((resolve) => answers.push(resolve)),
@@ -46,11 +46,29 @@ describe('modules store', () => {
     const first = useModulesStore.getState().refresh()
     const second = useModulesStore.getState().refresh()
     await Promise.resolve()
-    answers[1]({ workspace: '/w', kinds: [{ kind: 'new', modules: [] }] })
-    await second
+    expect(answers).toHaveLength(1)
     answers[0]({ workspace: '/w', kinds: [{ kind: 'old', modules: [] }] })
     await first
+    await new Promise((r) => setTimeout(r, 0))
+    answers[1]({ workspace: '/w', kinds: [{ kind: 'new', modules: [] }] })
+    await second
     expect(useModulesStore.getState().groups.map((g) => g.kind)).toEqual(['new'])
+  })
+
+  it('drops an answer that arrives after a reset (another workspace opened)', async () => {
+    let answer: (v: unknown) => void = () => undefined
+    const fake = fakeClient({
+      'module.list': () => new Promise((resolve) => (answer = resolve)),
+      'module.listHibernated': () => ({ modules: [] }),
+      'module.listArchived': () => ({ modules: [], totalSize: 0 }),
+    })
+    provideClient(fake.client)
+    const late = useModulesStore.getState().refresh()
+    await Promise.resolve()
+    useModulesStore.getState().reset()
+    answer({ workspace: '/old', kinds: [{ kind: 'old', modules: [] }] })
+    await late
+    expect(useModulesStore.getState()).toMatchObject({ loaded: false, groups: [] })
   })
 
   it('keeps the error to show when the host refuses', async () => {

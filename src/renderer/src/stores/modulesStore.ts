@@ -1,8 +1,8 @@
 import { create } from 'zustand'
 import type { WardenError } from '../../../shared/errors'
 import { wardenClient } from '../client/clientInstance'
-import { toWardenError } from '../lib/toWardenError'
 import type { ActiveModule, HibernatedVersion, ModuleGroup } from '../lib/types'
+import { guardedList } from './refetchGuard'
 
 interface ModulesState {
   loaded: boolean
@@ -15,33 +15,20 @@ interface ModulesState {
   reset(): void
 }
 
-let generation = 0
-
 const initial = { loaded: false, groups: [], hibernated: [], archived: [], archivedTotalSize: 0, error: null }
 
 /** The workspace's modules: active by kind, hibernated (newest unwoken version each) and archived. */
 export const useModulesStore = create<ModulesState>()((set) => ({
   ...initial,
-  refresh: async () => {
-    const mine = ++generation
-    try {
+  ...guardedList(
+    set,
+    initial,
+    () => {
       const client = wardenClient()
-      const [list, hibernated, archived] = await Promise.all([
-        client.call('module.list', {}),
-        client.call('module.listHibernated', {}),
-        client.call('module.listArchived', {}),
-      ])
-      // An older refresh that finishes late must not overwrite a newer one.
-      if (mine !== generation) return
-      set({ loaded: true, groups: list.kinds, hibernated: hibernated.modules, archived: archived.modules, archivedTotalSize: archived.totalSize, error: null })
-    } catch (error) {
-      if (mine === generation) set({ loaded: true, error: toWardenError(error) })
-    }
-  },
-  reset: () => {
-    generation++
-    set(initial)
-  },
+      return Promise.all([client.call('module.list', {}), client.call('module.listHibernated', {}), client.call('module.listArchived', {})])
+    },
+    ([list, hibernated, archived]) => ({ groups: list.kinds, hibernated: hibernated.modules, archived: archived.modules, archivedTotalSize: archived.totalSize }),
+  ),
 }))
 
 export function findActive(groups: ModuleGroup[], name: string): ActiveModule | undefined {

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest'
+import { pageIds } from '../pages/registry'
 import { pageFromHash } from './routeStore'
 
 describe('pageFromHash', () => {
   it('reads the page from the address, Modules when it names none we have', () => {
-    expect(pageFromHash('#personas')).toBe('personas')
-    expect(pageFromHash('#/workers')).toBe('workers')
-    expect(pageFromHash('')).toBe('modules')
-    expect(pageFromHash('#health')).toBe('modules')
+    expect(pageFromHash('#personas', pageIds)).toBe('personas')
+    expect(pageFromHash('#/workers', pageIds)).toBe('workers')
+    expect(pageFromHash('#settings', pageIds)).toBe('settings')
+    expect(pageFromHash('', pageIds)).toBe('modules')
+    expect(pageFromHash('#health', pageIds)).toBe('modules') // coming soon: listed, not routed
   })
 })

@@ -1,29 +1,25 @@
 import { create } from 'zustand'
 
-export const pages = ['modules', 'workers', 'models', 'personas', 'api'] as const
-export type PageId = (typeof pages)[number]
-
-/** The page named by the address's hash (`#personas`); Modules when it names none we have. */
-export function pageFromHash(hash: string): PageId {
+/** The page named by the address's hash (`#personas`); the first of `known` when it names none of them. */
+export function pageFromHash(hash: string, known: readonly string[]): string {
   const id = hash.replace(/^#\/?/, '')
-  return (pages as readonly string[]).includes(id) ? (id as PageId) : 'modules'
+  return known.includes(id) ? id : known[0]
 }
 
 interface RouteState {
-  page: PageId
+  /** The id of the page that shows (see pages/registry.ts). */
+  page: string
 }
 
 /**
  * Which page shows. The hash is the source of truth, so Back/Forward, reloads and links
  * (`<a href="#models">`) all work.
  */
-export const useRouteStore = create<RouteState>()(() => ({
-  page: typeof window === 'undefined' ? 'modules' : pageFromHash(window.location.hash),
-}))
+export const useRouteStore = create<RouteState>()(() => ({ page: '' }))
 
-/** Follow the hash; returns the function that stops following. Called once at startup. */
-export function followHash(): () => void {
-  const sync = () => useRouteStore.setState({ page: pageFromHash(window.location.hash) })
+/** Follow the hash among the `known` pages; returns the function that stops following. Called once at startup. */
+export function followHash(known: readonly string[]): () => void {
+  const sync = () => useRouteStore.setState({ page: pageFromHash(window.location.hash, known) })
   window.addEventListener('hashchange', sync)
   sync()
   return () => window.removeEventListener('hashchange', sync)

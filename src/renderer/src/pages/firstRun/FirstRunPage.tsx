@@ -2,6 +2,7 @@ import { useState } from 'react'
 import { createDemoWorkspace, openWorkspace } from '../../actions/workspaceActions'
 import { Icon } from '../../components/Icon'
 import { useSessionStore } from '../../stores/sessionStore'
+import './firstRun.css'
 
 function joinPath(home: string, name: string): string {
   const sep = home.includes('\\') && !home.includes('/') ? '\\' : '/'
