@@ -80,10 +80,10 @@ describe('a model worker’s lifecycle', () => {
     lc.kill()
     await waitFor(() => lc.state === 'restarting', 'restarting')
     expect(ledger.usedBytes).toBe(0)
-    expect(lc.restartAt).not.toBeNull()
+    expect(lc.history.restartAt).not.toBeNull()
     expect(lc.lastError).toMatch(/SIGKILL/)
     await due
-    expect(lc).toMatchObject({ state: 'stopped', restarts: 1, crashes: 1, restartAt: null })
+    expect(lc).toMatchObject({ state: 'stopped', history: { restarts: 1, crashes: 1, restartAt: null } })
 
     start()
     await waitFor(() => lc.state === 'ready', 'ready again')
@@ -108,7 +108,7 @@ describe('a model worker’s lifecycle', () => {
     start()
     await waitFor(() => changes.includes('stopping→stopped'), 'stopped')
     expect(failures).toEqual(['INVALID_INPUT'])
-    expect(lc).toMatchObject({ state: 'stopped', crashes: 0 })
+    expect(lc).toMatchObject({ state: 'stopped', history: { crashes: 0 } })
     expect(lc.lastError).toMatch(/could not load/)
     expect(ledger.usedBytes).toBe(0)
     expect(changes).toEqual(['stopped→starting', 'starting→loading', 'loading→stopping', 'stopping→stopped'])

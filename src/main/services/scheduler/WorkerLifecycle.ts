@@ -1,29 +1,12 @@
-import type { WorkerInfo } from '../../../shared/contract/inference'
 import { WardenError } from '../../../shared/errors'
-import type { LoadRequest, LoadResult } from '../workers/protocol'
+import type { LoadResult } from '../workers/protocol'
 import type { WorkerProcess } from '../workers/WorkerProcess'
-import { CrashHistory, type CrashPolicy, type CrashVerdict } from './crashPolicy'
+import { CrashHistory, type CrashVerdict } from './crashPolicy'
 import { Emitter } from './Emitter'
-import { assertTransition, isLive, type LifecycleState } from './lifecycleStates'
+import { assertTransition, isLive, type LifecycleOptions, type LifecycleState, type LoadOptions, type StateChange, type WorkerHistory } from './lifecycleStates'
 import type { MemoryReservation } from './MemoryLedger'
 import type { PlacedModel } from './placement'
 import type { ModelRef } from './types'
-
-export interface StateChange {
-  from: LifecycleState
-  to: LifecycleState
-  /** Why, in words (the scheduler reports it as the `workers.changed` reason). */
-  reason: string
-}
-
-export type LoadOptions = Omit<LoadRequest, 'type' | 'id'>
-
-export interface LifecycleOptions {
-  now: () => number
-  crashPolicy: CrashPolicy
-  /** Grace before SIGKILL when stopping a worker. */
-  graceMs: number
-}
 
 /**
  * One model's worker, across the processes it gets over time: a state machine (see
@@ -44,18 +27,13 @@ export class WorkerLifecycle {
   private loaded: LoadResult | null = null
   private _threads = 0
   private _pinned = false
-  private _startedAt: number | null = null
-  private _lastUsedAt: number | null = null
-  private _restarts = 0
-  private _crashes = 0
-  private _lastError: string | null = null
-  private _restartAt: number | null = null
+  private readonly past: WorkerHistory = { startedAt: null, lastUsedAt: null, restarts: 0, crashes: 0, lastError: null, restartAt: null }
   private readonly attached = new Map<string, number>()
 
   /** Tokens per second of the last generation, and tokens generated in all (kept by whoever generates). */
   tokensPerSecond: number | null = null
   tokensGenerated = 0
-  /** Resident memory of the process at the last `refreshStats`. */
+  /** Resident memory of the process, as last asked (the scheduler's `refreshStats`). */
   rssBytes: number | null = null
 
   private readonly stateChanged = new Emitter<StateChange>()
@@ -95,10 +73,6 @@ export class WorkerLifecycle {
   get inFlight(): number {
     return this.requests
   }
-  /** Finishing its requests, then stopping: no new ones are dispatched to it. */
-  get unloadWhenIdle(): boolean {
-    return this.drainReason !== null
-  }
   get load(): LoadResult | null {
     return this.loaded
   }
@@ -108,23 +82,11 @@ export class WorkerLifecycle {
   get pinned(): boolean {
     return this._pinned
   }
-  get startedAt(): number | null {
-    return this._startedAt
-  }
-  get lastUsedAt(): number | null {
-    return this._lastUsedAt
-  }
-  get restarts(): number {
-    return this._restarts
-  }
-  get crashes(): number {
-    return this._crashes
+  get history(): Readonly<WorkerHistory> {
+    return this.past
   }
   get lastError(): string | null {
-    return this._lastError
-  }
-  get restartAt(): number | null {
-    return this._restartAt
+    return this.past.lastError
   }
   /** Loaded and able to take requests. */
   get serving(): boolean {
@@ -150,7 +112,7 @@ export class WorkerLifecycle {
 
   /** Note an error for the person (e.g. the model was refused after a restart). */
   reportError(message: string): void {
-    this._lastError = message
+    this.past.lastError = message
   }
 
   /** Put `worker` (just started, or the spare) to use for this model, holding `reservation` until it exits. */
@@ -158,8 +120,8 @@ export class WorkerLifecycle {
     assertTransition(this.ref.id, this.current, 'starting')
     this.process = worker
     this.reservation = reservation
-    this._startedAt = this.options.now()
-    this._lastUsedAt = this._startedAt
+    this.past.startedAt = this.options.now()
+    this.past.lastUsedAt = this.past.startedAt
     this.loaded = null
     this.drainReason = null
     this._threads = load.threads
@@ -179,7 +141,7 @@ export class WorkerLifecycle {
     } catch (error) {
       if (worker.exited || stale('loading')) return
       const e = WardenError.from(error)
-      this._lastError = e.message
+      this.past.lastError = e.message
       this.loadFailed.fire(e)
       await this.stop('load failed')
       return
@@ -188,7 +150,7 @@ export class WorkerLifecycle {
     this.loaded = result
     // Count what it really takes when that is more than the estimate.
     this.reservation?.growTo(result.gpu ? result.vramBytes : result.ramBytes)
-    this._lastError = null
+    this.past.lastError = null
     this.transition('ready', 'ready')
   }
 
@@ -199,28 +161,29 @@ export class WorkerLifecycle {
     this.reservation = null
     this.loaded = null
     this.rssBytes = null
+    this.drainReason = null
     this.attached.clear()
     if (info.expected) return this.transition('stopped', 'unloaded')
-    this._crashes++
-    this._lastError = `The worker ${info.description}`
+    this.past.crashes++
+    this.past.lastError = `The worker ${info.description}`
     this.transition('crashed', 'crashed')
     if (this.disposed) return this.transition('stopped', 'unloaded')
     const verdict = this.crashHistory.record()
     this.crashed.fire({ description: info.description, verdict })
     if (verdict.action === 'quarantine') {
-      this._restartAt = null
+      this.past.restartAt = null
       return this.transition('quarantined', 'quarantined')
     }
-    this._restartAt = this.options.now() + verdict.delayMs
+    this.past.restartAt = this.options.now() + verdict.delayMs
     this.restartTimer = setTimeout(() => this.backoffOver(), verdict.delayMs)
     this.transition('restarting', 'crashed')
   }
 
   private backoffOver(): void {
     this.restartTimer = null
-    this._restartAt = null
+    this.past.restartAt = null
     if (this.current !== 'restarting' || this.disposed) return
-    this._restarts++
+    this.past.restarts++
     this.transition('stopped', 'restarted')
     this.restartDue.fire()
   }
@@ -229,7 +192,7 @@ export class WorkerLifecycle {
   beginRequest(): void {
     if (!this.serving) assertTransition(this.ref.id, this.current, 'busy')
     this.requests++
-    this._lastUsedAt = this.options.now()
+    this.past.lastUsedAt = this.options.now()
     if (this.current === 'ready') this.transition('busy', 'busy')
   }
 
@@ -237,7 +200,7 @@ export class WorkerLifecycle {
   endRequest(): void {
     if (this.requests === 0) throw new Error(`endRequest without a request in flight on ${this.ref.id}`)
     this.requests--
-    this._lastUsedAt = this.options.now()
+    this.past.lastUsedAt = this.options.now()
     if (this.requests > 0) return
     if (this.current === 'busy') this.transition('ready', 'idle')
     if (this.drainReason !== null && this.process) void this.stop(this.drainReason)
@@ -272,7 +235,7 @@ export class WorkerLifecycle {
   async restartByHand(): Promise<void> {
     if (!this.reset('restarting')) this.forgetCrashes()
     await this.stop('restarting')
-    this._restarts++
+    this.past.restarts++
   }
 
   /** Kill the process at once, as a crash would (the `kill` action); returns its pid. */
@@ -290,15 +253,6 @@ export class WorkerLifecycle {
     this.process.request<'setThreads'>({ type: 'setThreads', threads }).catch(() => undefined)
   }
 
-  /** Ask the process for its resident memory (for the Workers page). */
-  async refreshStats(timeoutMs: number): Promise<void> {
-    const worker = this.process
-    if (!worker || this.current === 'starting') return
-    const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), timeoutMs).unref())
-    const stats = await Promise.race([worker.request<'stats'>({ type: 'stats' }), timeout]).catch(() => null)
-    if (stats && this.process === worker) this.rssBytes = stats.rssBytes
-  }
-
   /** Warden is shutting down: no more restarts. */
   dispose(): void {
     this.disposed = true
@@ -307,36 +261,12 @@ export class WorkerLifecycle {
 
   /** What placement needs to know. */
   placed(): PlacedModel {
-    return { modelId: this.ref.id, state: this.current, bytes: this.memoryBytes, pinned: this._pinned, inFlight: this.requests, lastUsedAt: this._lastUsedAt, draining: this.drainReason !== null }
+    return { modelId: this.ref.id, state: this.current, bytes: this.memoryBytes, pinned: this._pinned, inFlight: this.requests, lastUsedAt: this.past.lastUsedAt, draining: this.drainReason !== null }
   }
 
   /** Shown in lists: running, or restarting, or quarantined. */
   get listed(): boolean {
     return isLive(this.current) || this.current === 'restarting' || this.current === 'quarantined'
-  }
-
-  info(queued: number): WorkerInfo {
-    return {
-      modelId: this.ref.id,
-      modelName: this.ref.name,
-      pid: this.process?.pid ?? null,
-      state: this.current === 'stopped' ? 'stopping' : this.current,
-      memoryBytes: this.memoryBytes,
-      rssBytes: this.rssBytes,
-      device: this.loaded?.gpu ? 'gpu' : 'cpu',
-      threads: this._threads,
-      tokensPerSecond: this.tokensPerSecond,
-      tokensGenerated: this.tokensGenerated,
-      inFlight: this.requests,
-      queued,
-      restarts: this._restarts,
-      crashes: this._crashes,
-      pinned: this._pinned,
-      startedAt: this.process ? this._startedAt : null,
-      lastUsedAt: this._lastUsedAt,
-      lastError: this._lastError,
-      restartAt: this._restartAt,
-    }
   }
 
   /** Crashes inside the policy's window (what a quarantine is about). */
@@ -347,7 +277,7 @@ export class WorkerLifecycle {
   private clearRestartTimer(): void {
     if (this.restartTimer) clearTimeout(this.restartTimer)
     this.restartTimer = null
-    this._restartAt = null
+    this.past.restartAt = null
   }
 
   private forgetCrashes(): void {

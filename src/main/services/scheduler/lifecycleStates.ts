@@ -1,4 +1,6 @@
 import type { WorkerState } from '../../../shared/contract/inference'
+import type { LoadRequest } from '../workers/protocol'
+import type { CrashPolicy } from './crashPolicy'
 
 /**
  * The states of one model's worker: the contract's `WorkerState` (what a person sees), and
@@ -50,3 +52,34 @@ export class IllegalTransitionError extends Error {
 export function assertTransition(modelId: string, from: LifecycleState, to: LifecycleState): void {
   if (!canTransition(from, to)) throw new IllegalTransitionError(modelId, from, to)
 }
+
+export interface StateChange {
+  from: LifecycleState
+  to: LifecycleState
+  /** Why, in words (the scheduler reports it as the `workers.changed` reason). */
+  reason: string
+}
+
+/** What happened to the model's workers so far (the Workers page shows it). */
+export interface WorkerHistory {
+  /** When the current process started (null without one). */
+  startedAt: number | null
+  lastUsedAt: number | null
+  restarts: number
+  crashes: number
+  /** The last crash or load error, for the person. */
+  lastError: string | null
+  /** When a restart is due (back-off after a crash). */
+  restartAt: number | null
+}
+
+/** How a worker loads its model. */
+export type LoadOptions = Omit<LoadRequest, 'type' | 'id'>
+
+export interface LifecycleOptions {
+  now: () => number
+  crashPolicy: CrashPolicy
+  /** Grace before SIGKILL when stopping a worker. */
+  graceMs: number
+}
+
