@@ -1,0 +1,294 @@
+import { WardenError } from '../../../shared/errors'
+import type { LoadResult } from '../workers/protocol'
+import type { WorkerProcess } from '../workers/WorkerProcess'
+import { CrashHistory, type CrashVerdict } from './crashPolicy'
+import { Emitter } from './Emitter'
+import { assertTransition, isLive, type LifecycleOptions, type LifecycleState, type LoadOptions, type StateChange, type WorkerHistory } from './lifecycleStates'
+import type { MemoryReservation } from './MemoryLedger'
+import type { PlacedModel } from './placement'
+import type { ModelRef } from './types'
+
+/**
+ * One model's worker, across the processes it gets over time: a state machine (see
+ * `lifecycleStates.ts`) driven by commands (start, stop, begin/end a request) and by its process's
+ * events, raising `onDid…` events for the scheduler. Its state is never set from outside. It owns
+ * the memory reservation of its current process and releases it when that process has exited.
+ */
+export class WorkerLifecycle {
+  private current: LifecycleState = 'stopped'
+  private ref: ModelRef
+  private process: WorkerProcess | null = null
+  private reservation: MemoryReservation | null = null
+  private requests = 0
+  private drainReason: string | null = null
+  private restartTimer: NodeJS.Timeout | null = null
+  private disposed = false
+  private readonly crashHistory: CrashHistory
+  private loaded: LoadResult | null = null
+  private _threads = 0
+  private _pinned = false
+  private readonly past: WorkerHistory = { startedAt: null, lastUsedAt: null, restarts: 0, crashes: 0, lastError: null, restartAt: null }
+  private readonly attached = new Map<string, number>()
+
+  /** Tokens per second of the last generation, and tokens generated in all (kept by whoever generates). */
+  tokensPerSecond: number | null = null
+  tokensGenerated = 0
+  /** Resident memory of the process, as last asked (the scheduler's `refreshStats`). */
+  rssBytes: number | null = null
+
+  private readonly stateChanged = new Emitter<StateChange>()
+  private readonly crashed = new Emitter<{ description: string; verdict: CrashVerdict }>()
+  private readonly loadFailed = new Emitter<WardenError>()
+  private readonly restartDue = new Emitter<void>()
+  /** Every state change, after the lifecycle's own bookkeeping (memory, counters) is done. */
+  readonly onDidChangeState = this.stateChanged.event
+  /** A crash, with the policy's verdict, before it enters `restarting` or `quarantined`. */
+  readonly onDidCrash = this.crashed.event
+  /** The model could not be loaded (a bad file): not a crash; the worker is stopped next. */
+  readonly onDidFailLoad = this.loadFailed.event
+  /** The back-off after a crash is over: the model is `stopped` and may be started again. */
+  readonly onDidBecomeDueForRestart = this.restartDue.event
+
+  constructor(
+    model: ModelRef,
+    private readonly options: LifecycleOptions,
+  ) {
+    this.ref = model
+    this.crashHistory = new CrashHistory(options.crashPolicy, options.now)
+  }
+
+  get model(): ModelRef {
+    return this.ref
+  }
+  get state(): LifecycleState {
+    return this.current
+  }
+  get worker(): WorkerProcess | null {
+    return this.process
+  }
+  /** Bytes counted against the budget: the estimate until loaded, then at least what was measured. */
+  get memoryBytes(): number {
+    return this.reservation?.bytes ?? 0
+  }
+  get inFlight(): number {
+    return this.requests
+  }
+  get load(): LoadResult | null {
+    return this.loaded
+  }
+  get threads(): number {
+    return this._threads
+  }
+  get pinned(): boolean {
+    return this._pinned
+  }
+  get history(): Readonly<WorkerHistory> {
+    return this.past
+  }
+  get lastError(): string | null {
+    return this.past.lastError
+  }
+  /** Loaded and able to take requests. */
+  get serving(): boolean {
+    return this.process !== null && (this.current === 'ready' || this.current === 'busy')
+  }
+  /**
+   * What the process holds on top of the model, by id, with its bytes. Empty today: the genome issue
+   * loads adapter sets and a persona's checkpoint here (growing the reservation by their bytes). A
+   * new process starts bare, so it is cleared when the process exits.
+   */
+  get attachments(): ReadonlyMap<string, number> {
+    return this.attached
+  }
+
+  /** A new file or estimate for the model; taken only while no process runs (it applies from the next start). */
+  retarget(model: ModelRef): void {
+    if (!this.process) this.ref = model
+  }
+
+  setPinned(pinned: boolean): void {
+    this._pinned = pinned
+  }
+
+  /** Note an error for the person (e.g. the model was refused after a restart). */
+  reportError(message: string): void {
+    this.past.lastError = message
+  }
+
+  /** Put `worker` (just started, or the spare) to use for this model, holding `reservation` until it exits. */
+  start(worker: WorkerProcess, reservation: MemoryReservation, load: LoadOptions): void {
+    assertTransition(this.ref.id, this.current, 'starting')
+    this.process = worker
+    this.reservation = reservation
+    this.past.startedAt = this.options.now()
+    this.past.lastUsedAt = this.past.startedAt
+    this.loaded = null
+    this.drainReason = null
+    this._threads = load.threads
+    worker.onExit((info) => this.onExit(worker, info))
+    this.transition('starting', 'starting')
+    void this.bringUp(worker, load)
+  }
+
+  private async bringUp(worker: WorkerProcess, load: LoadOptions): Promise<void> {
+    const stale = (state: LifecycleState) => this.process !== worker || this.current !== state
+    // A process that exits early is reported by the exit handler, not here.
+    if (!(await worker.ready.then(() => true, () => false)) || stale('starting')) return
+    this.transition('loading', 'loading')
+    let result: LoadResult
+    try {
+      result = await worker.load(load)
+    } catch (error) {
+      if (worker.exited || stale('loading')) return
+      const e = WardenError.from(error)
+      this.past.lastError = e.message
+      this.loadFailed.fire(e)
+      await this.stop('load failed')
+      return
+    }
+    if (stale('loading')) return
+    this.loaded = result
+    // Count what it really takes when that is more than the estimate.
+    this.reservation?.growTo(result.gpu ? result.vramBytes : result.ramBytes)
+    this.past.lastError = null
+    this.transition('ready', 'ready')
+  }
+
+  private onExit(worker: WorkerProcess, info: { expected: boolean; description: string }): void {
+    if (this.process !== worker) return
+    this.process = null
+    this.reservation?.release() // the process has exited: what it held is free
+    this.reservation = null
+    this.loaded = null
+    this.rssBytes = null
+    this.drainReason = null
+    this.attached.clear()
+    if (info.expected) return this.transition('stopped', 'unloaded')
+    this.past.crashes++
+    this.past.lastError = `The worker ${info.description}`
+    this.transition('crashed', 'crashed')
+    if (this.disposed) return this.transition('stopped', 'unloaded')
+    const verdict = this.crashHistory.record()
+    this.crashed.fire({ description: info.description, verdict })
+    if (verdict.action === 'quarantine') {
+      this.past.restartAt = null
+      return this.transition('quarantined', 'quarantined')
+    }
+    this.past.restartAt = this.options.now() + verdict.delayMs
+    this.restartTimer = setTimeout(() => this.backoffOver(), verdict.delayMs)
+    this.transition('restarting', 'crashed')
+  }
+
+  private backoffOver(): void {
+    this.restartTimer = null
+    this.past.restartAt = null
+    if (this.current !== 'restarting' || this.disposed) return
+    this.past.restarts++
+    this.transition('stopped', 'restarted')
+    this.restartDue.fire()
+  }
+
+  /** A request starts on this worker (it must be serving). */
+  beginRequest(): void {
+    if (!this.serving) assertTransition(this.ref.id, this.current, 'busy')
+    this.requests++
+    this.past.lastUsedAt = this.options.now()
+    if (this.current === 'ready') this.transition('busy', 'busy')
+  }
+
+  /** A request ended (it may have been running on a process that has since crashed). */
+  endRequest(): void {
+    if (this.requests === 0) throw new Error(`endRequest without a request in flight on ${this.ref.id}`)
+    this.requests--
+    this.past.lastUsedAt = this.options.now()
+    if (this.requests > 0) return
+    if (this.current === 'busy') this.transition('ready', 'idle')
+    if (this.drainReason !== null && this.process) void this.stop(this.drainReason)
+  }
+
+  /** Ask the process to exit (killed after the grace period); resolves once it has exited. */
+  async stop(reason: string): Promise<void> {
+    const worker = this.process
+    if (!worker) return
+    if (this.current !== 'stopping') this.transition('stopping', reason)
+    await worker.shutdown(this.options.graceMs)
+  }
+
+  /** Stop once the requests in flight are done; resolves once the process has exited. */
+  async stopWhenIdle(reason: string): Promise<void> {
+    const worker = this.process
+    if (!worker) return
+    if (this.requests === 0) return this.stop(reason)
+    this.drainReason = reason
+    await new Promise<void>((resolve) => worker.onExit(() => resolve()))
+  }
+
+  /** Drop a scheduled restart or a quarantine: back to `stopped`, crash history forgotten. False when neither. */
+  reset(reason: string): boolean {
+    if (this.current !== 'restarting' && this.current !== 'quarantined') return false
+    this.forgetCrashes()
+    this.transition('stopped', reason)
+    return true
+  }
+
+  /** A restart by hand: lifts a quarantine, forgets the crashes, stops a running process; the caller starts it again. */
+  async restartByHand(): Promise<void> {
+    if (!this.reset('restarting')) this.forgetCrashes()
+    await this.stop('restarting')
+    this.past.restarts++
+  }
+
+  /** Kill the process at once, as a crash would (the `kill` action); returns its pid. */
+  kill(): number {
+    const pid = this.process?.pid
+    if (!this.process || pid === undefined) throw new WardenError('CONFLICT', `The worker for ${this.ref.id} is not running`)
+    this.process.kill()
+    return pid
+  }
+
+  /** Share of the cores: told to a loaded worker at once, to a starting one with its load. */
+  setThreads(threads: number): void {
+    if (!this.process || !this.serving || this._threads === threads) return
+    this._threads = threads
+    this.process.request<'setThreads'>({ type: 'setThreads', threads }).catch(() => undefined)
+  }
+
+  /** Warden is shutting down: no more restarts. */
+  dispose(): void {
+    this.disposed = true
+    this.clearRestartTimer()
+  }
+
+  /** What placement needs to know. */
+  placed(): PlacedModel {
+    return { modelId: this.ref.id, state: this.current, bytes: this.memoryBytes, pinned: this._pinned, inFlight: this.requests, lastUsedAt: this.past.lastUsedAt, draining: this.drainReason !== null }
+  }
+
+  /** Shown in lists: running, or restarting, or quarantined. */
+  get listed(): boolean {
+    return isLive(this.current) || this.current === 'restarting' || this.current === 'quarantined'
+  }
+
+  /** Crashes inside the policy's window (what a quarantine is about). */
+  get recentCrashes(): number {
+    return this.crashHistory.recent
+  }
+
+  private clearRestartTimer(): void {
+    if (this.restartTimer) clearTimeout(this.restartTimer)
+    this.restartTimer = null
+    this.past.restartAt = null
+  }
+
+  private forgetCrashes(): void {
+    this.clearRestartTimer()
+    this.crashHistory.clear()
+  }
+
+  private transition(to: LifecycleState, reason: string): void {
+    assertTransition(this.ref.id, this.current, to)
+    const from = this.current
+    this.current = to
+    this.stateChanged.fire({ from, to, reason })
+  }
+}
