@@ -2,7 +2,7 @@ import { WardenError } from '../../../shared/errors'
 import type { LoadResult } from '../workers/protocol'
 import type { WorkerProcess } from '../workers/WorkerProcess'
 import { CrashHistory, type CrashVerdict } from './crashPolicy'
-import { Emitter } from './Emitter'
+import { Emitter } from '../events/Emitter'
 import { assertTransition, isLive, type LifecycleOptions, type LifecycleState, type LoadOptions, type StateChange, type WorkerHistory } from './lifecycleStates'
 import type { MemoryReservation } from './MemoryLedger'
 import type { PlacedModel } from './placement'
@@ -125,7 +125,14 @@ export class WorkerLifecycle {
     this.loaded = null
     this.drainReason = null
     this._threads = load.threads
-    worker.onExit((info) => this.onExit(worker, info))
+    worker.onExit((info) => {
+      // An illegal transition is a bug; in a process's exit handler it must not take the app down with it.
+      try {
+        this.onExit(worker, info)
+      } catch (error) {
+        console.error(`Warden: worker lifecycle of ${this.ref.id} after its process exited:`, error)
+      }
+    })
     this.transition('starting', 'starting')
     void this.bringUp(worker, load)
   }
