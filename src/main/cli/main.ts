@@ -4,9 +4,10 @@ import { Command, CommanderError, Option } from 'commander'
 import { operationNames, operations, type OperationName, type OperationOutput } from '../../shared/contract/operations'
 import type { SerializedError } from '../../shared/errors'
 import { readOwnVersion, WardenHost } from '../services/host/WardenHost'
+import { startProcessLog } from '../services/logging/processLog'
 import { resolveWardenHome } from '../services/storage/paths'
 import { attach, type Invoker } from './attach'
-import { chatFooter, exitCodeOf, formatters } from './format'
+import { chatFooter, exitCodeOf, formatLogEntry, formatters } from './format'
 import { printable, printableJson } from './printable'
 import { fieldsOf, kebab, type CliField } from './schemaToCli'
 
@@ -161,9 +162,14 @@ async function runOperation(io: CliIo, global: GlobalOptions & { local?: boolean
   let invoker: Invoker | null = null
   try {
     const home = global.home ?? resolveWardenHome()
+    startProcessLog({ home, kind: 'cli' })
     absolutizePaths(name, input)
     invoker = (!global.local && attachable(name) && (await attach(home, cliVersion(), io.err))) || (await localInvoker(global, needsWorkspace))
     const inv = invoker
+    // `logs --follow`: entries as they come, one line each (one JSON object per line with --json).
+    inv.onEvent((e) => {
+      if (e.event === 'logs.entries' && e.payload.callId === callId) for (const entry of e.payload.entries) io.out(json ? printableJson(entry, 0) : printable(formatLogEntry(entry)))
+    })
     if (!json) {
       inv.onEvent((e) => {
         if (e.event === 'persona.token' && e.payload.callId === callId) {

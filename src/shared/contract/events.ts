@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { logEvents } from './logs'
 
 /** Events pushed from the host to every client. */
 export const events = {
@@ -23,6 +24,7 @@ export const events = {
   'persona.token': z.object({ callId: z.string(), persona: z.string(), text: z.string() }),
   /** Something a person should see now (a quarantined worker); the tray shows it. */
   alert: z.object({ level: z.enum(['info', 'warning', 'error']), title: z.string(), message: z.string(), at: z.number() }),
+  ...logEvents,
 } as const
 
 export type Events = typeof events

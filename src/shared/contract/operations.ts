@@ -23,6 +23,7 @@ import {
   WorkerInfo,
 } from './inference'
 import { ApiKeyInfo, ApiKeyName } from './apiKeys'
+import { logOperations } from './logs'
 
 const Empty = z.object({})
 /** A file or folder path a person gives: bounded, and without NUL (no file system accepts one). */
@@ -417,6 +418,8 @@ export const operations = {
     output: ApiKeyInfo,
     mutates: true,
   }),
+
+  ...logOperations,
 } as const
 
 export type Operations = typeof operations

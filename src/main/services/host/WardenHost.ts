@@ -19,6 +19,9 @@ import { UsageStore } from '../storage/UsageStore'
 import { Workspace } from '../workspace/Workspace'
 import { InferenceService, type InferenceOptions } from '../inference/InferenceService'
 import { ForkLauncher, type WorkerLauncher } from '../workers/launcher'
+import { logAlert, logCall } from '../logging/callLog'
+import { LogService } from '../logging/LogService'
+import { logger } from '../logging/processLog'
 import { createHandlers, type Handlers } from './handlers'
 import { WorkspaceWatcher } from './WorkspaceWatcher'
 
@@ -42,6 +45,8 @@ export interface WardenHostOptions {
   /** Inference tuning for tests (GPU readings, free disk space, crash back-off). */
   inference?: Pick<InferenceOptions, 'detectGpus' | 'freeSpace' | 'scheduler'>
 }
+
+const log = logger('host')
 
 export function readOwnVersion(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url))
@@ -67,6 +72,8 @@ export class WardenHost {
   readonly usage: UsageStore
   /** Keys that reach only the OpenAI-compatible endpoint. */
   readonly apiKeys: ApiKeyService
+  /** The logs in `<home>/logs`, and each model's worker output. */
+  readonly logs: LogService
   private hibernation: HibernationService | null = null
   private inferenceService: InferenceService | null = null
   private readonly calls = new Map<string, AbortController>()
@@ -81,6 +88,7 @@ export class WardenHost {
     this.database = new WardenDatabase(this.paths.database, options.sqliteBinding)
     this.usage = new UsageStore(this.database)
     this.apiKeys = new ApiKeyService(this.database)
+    this.logs = new LogService(this.paths.logs)
     this.handlers = createHandlers(this)
   }
 
@@ -91,7 +99,7 @@ export class WardenHost {
   /** Reopen the workspace used last (app and server), if it still exists. */
   async restoreLastWorkspace(): Promise<void> {
     const last = this.database.getSetting<string>('lastWorkspace')
-    if (last && fs.existsSync(last)) await this.openWorkspace(last).catch(() => undefined)
+    if (last && fs.existsSync(last)) await this.openWorkspace(last).catch((error: unknown) => log.warn(`Could not reopen the last workspace ${last}`, { err: error }))
   }
 
   onEvent(listener: (event: AnyEvent) => void): () => void {
@@ -104,6 +112,7 @@ export class WardenHost {
   }
 
   async invoke(name: string, rawInput: unknown, callId: string = randomUUID()): Promise<Result<unknown>> {
+    const startedAt = performance.now()
     try {
       if (!isOperationName(name)) throw new WardenError('NOT_FOUND', `Unknown operation ${JSON.stringify(name)}`)
       const input = parseInput(name, rawInput)
@@ -116,11 +125,14 @@ export class WardenHost {
           signal: abort.signal,
           progress: (phase, message, fraction = null) => this.emit('operation.progress', { callId, operation: name, phase, message, fraction }),
         })
-        return { ok: true, value: operations[name].output.parse(value) }
+        const output = operations[name].output.parse(value)
+        logCall(name, startedAt)
+        return { ok: true, value: output }
       } finally {
         this.calls.delete(callId)
       }
     } catch (error) {
+      if (isOperationName(name)) logCall(name, startedAt, error)
       return { ok: false, error: WardenError.from(error).toJSON() }
     }
   }
@@ -138,11 +150,15 @@ export class WardenHost {
       home: this.home,
       database: this.database,
       launcher: this.options.launcher ?? new ForkLauncher(),
+      workerLogs: this.logs.workers,
       events: {
         workersChanged: (reason) => this.emit('workers.changed', { at: Date.now(), reason }),
         modelsChanged: () => this.emit('models.changed', { at: Date.now() }),
         personasChanged: () => this.emit('personas.changed', { at: Date.now() }),
-        alert: (a) => this.emit('alert', { ...a, at: Date.now() }),
+        alert: (a) => {
+          logAlert(a)
+          this.emit('alert', { ...a, at: Date.now() })
+        },
       },
       ...this.options.inference,
       scheduler: { spareWorker: this.options.runtime !== 'cli', ...this.options.inference?.scheduler },
@@ -247,6 +263,7 @@ export class WardenHost {
     this.watcher?.dispose()
     this.watcher = null
     this.listeners.clear()
+    this.logs.dispose()
     this.database.dispose()
   }
 }

@@ -4,6 +4,7 @@ import { WardenError } from '../../../shared/errors'
 import { formatBytes } from '../../../shared/format'
 import { splitMemory } from '../models/ggufFacts'
 import type { ProgressFn } from '../hibernation/context'
+import { logHandlers } from './logHandlers'
 import type { WardenHost } from './WardenHost'
 
 export interface CallContext {
@@ -140,5 +141,7 @@ export function createHandlers(host: WardenHost): Handlers {
       host.emit('workers.changed', { at: Date.now(), reason: `setting ${key}` })
       return row
     },
+
+    ...logHandlers(host),
   }
 }

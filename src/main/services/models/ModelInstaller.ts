@@ -41,6 +41,9 @@ import type { ModelDownloader } from 'node-llama-cpp'
 import { WardenError } from '../../../shared/errors'
 import { exists, fsyncDir, fsyncPath, sha256File, shortLabel, TEMP_MARKER } from '../fs/atomic'
 import { safeChildPath } from '../fs/safePath'
+import { logger } from '../logging/processLog'
+
+const log = logger('installer')
 
 export interface InstallSpec {
   /** `hf:user/repo/file.gguf` (or `hf:user/repo:quant`) or an http(s) URL. */
@@ -685,8 +688,9 @@ async function restorePartial(d: ModelDownloader): Promise<void> {
     const { size } = await fsp.stat(staging)
     if (d.totalSize > 0 && size > d.totalSize) await fsp.rename(staging, staging + PARTIAL_SUFFIX)
     else await fsp.rm(staging, { force: true })
-  } catch {
+  } catch (error) {
     // Best effort: at worst the next install starts from zero.
+    log.warn(`Could not keep the partial download ${d.entrypointFilePath} for the next install`, { err: error })
   }
 }
 
@@ -780,8 +784,9 @@ async function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined
 function safeCall(fn: ((p: InstallProgress) => void) | undefined, p: InstallProgress): void {
   try {
     fn?.(p)
-  } catch {
-    // A listener's failure is not the download's.
+  } catch (error) {
+    // A listener's failure is not the download's, but it is a bug.
+    log.error('A download progress listener failed', { err: error })
   }
 }
 

@@ -2,11 +2,15 @@ import * as os from 'node:os'
 import type { MemoryBudget, Settings, WorkerInfo, WorkerState } from '../../../shared/contract/inference'
 import { WardenError } from '../../../shared/errors'
 import { formatBytes } from '../../../shared/format'
+import type { WorkerLogSink } from '../logging/WorkerLogs'
 import type { WorkerLauncher } from '../workers/launcher'
 import type { LoadResult } from '../workers/protocol'
 import { threadsPerWorker } from '../workers/threads'
 import { WorkerProcess } from '../workers/WorkerProcess'
 import { PriorityQueue } from './PriorityQueue'
+import { logger } from '../logging/processLog'
+
+const log = logger('scheduler')
 
 /** A model the scheduler can load: a file and what it is expected to take. */
 export interface ModelRef {
@@ -84,6 +88,8 @@ interface Job {
 
 export interface SchedulerOptions {
   launcher: WorkerLauncher
+  /** Where each worker's output goes, per model (logs/workers/). */
+  workerLogs?: WorkerLogSink
   /** Current settings (read on every decision, so `config set` takes effect at once). */
   settings: () => Settings
   /** The budget without usage (detected GPU / RAM, or the maxVRAM setting). */
@@ -395,7 +401,11 @@ export class ModelScheduler {
     for (const s of this.live()) {
       if (s.threads !== t && s.worker && (s.state === 'ready' || s.state === 'busy')) {
         s.threads = t
-        s.worker.request<'setThreads'>({ type: 'setThreads', threads: t }).catch(() => undefined)
+        const model = s.model.id
+        s.worker.request<'setThreads'>({ type: 'setThreads', threads: t }).catch((error: unknown) => {
+          // A worker exiting meanwhile is reported by its exit; anything else leaves it on the old count.
+          if (!s.worker?.exited) log.warn(`Could not give the worker for ${model} ${t} threads`, { err: error })
+        })
       }
     }
   }
@@ -406,7 +416,7 @@ export class ModelScheduler {
     if (this.spare && !this.spare.exited) {
       worker = this.spare
       worker.modelId = slot.model.id
-    } else worker = new WorkerProcess(this.options.launcher, slot.model.id, settings.maxRAMPerWorker)
+    } else worker = new WorkerProcess(this.options.launcher, slot.model.id, settings.maxRAMPerWorker, this.options.workerLogs)
     this.spare = null
     slot.worker = worker
     slot.state = 'starting'
@@ -479,7 +489,7 @@ export class ModelScheduler {
   private ensureSpare(): void {
     if (!this.options.spareWorker || this.disposed || this.spare) return
     if (this.live().length + 1 > this.settings.maxConcurrentWorkers) return
-    const spare = new WorkerProcess(this.options.launcher, 'spare', this.settings.maxRAMPerWorker)
+    const spare = new WorkerProcess(this.options.launcher, 'spare', this.settings.maxRAMPerWorker, this.options.workerLogs)
     spare.onExit(() => {
       if (this.spare === spare) this.spare = null
     })
@@ -644,6 +654,7 @@ export class ModelScheduler {
     await Promise.all(
       this.live().map(async (s) => {
         if (!s.worker || s.state === 'starting') return
+        // A worker that is exiting, or too busy to answer in time, shows its last reading.
         const stats = await Promise.race([s.worker.request<'stats'>({ type: 'stats' }), new Promise<null>((r) => setTimeout(() => r(null), timeoutMs).unref())]).catch(() => null)
         if (stats) s.rssBytes = stats.rssBytes
       }),
