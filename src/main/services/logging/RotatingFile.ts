@@ -88,12 +88,12 @@ export class RotatingFile {
       // gone: another writer is rotating it right now
     }
     // Another process rotated the file we held: just write to the new one from now on.
-    if (!current || current.ino !== held.ino || current.dev !== held.dev) return
+    if (!current || current.ino !== held.ino || current.dev !== held.dev) return void this.open()
     const claim = `${this.file}.${process.pid}-${Date.now()}.rotating`
     try {
       fs.renameSync(this.file, claim)
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return // another writer claimed it first
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return void this.open() // another writer claimed it first
       throw error
     }
     const files = rotationFiles(this.file, this.limits.keep)
@@ -103,6 +103,8 @@ export class RotatingFile {
       fs.renameSync(claim, files[1])
     }
     this.sweepStaleClaims()
+    // The new file at once: the log always has its current file, even when nothing follows.
+    this.open()
   }
 
   /** Claims left by a process that died between its claim and its last rename. */
