@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander'
 import { operationNames, operations, type OperationName, type OperationOutput } from '../../shared/contract/operations'
 import type { SerializedError } from '../../shared/errors'
 import { readOwnVersion, WardenHost } from '../services/host/WardenHost'
+import { logFailure } from '../services/logging/callLog'
 import { startProcessLog } from '../services/logging/processLog'
 import { resolveWardenHome } from '../services/storage/paths'
 import { attach, type Invoker } from './attach'
@@ -214,6 +215,7 @@ async function runOperation(io: CliIo, global: GlobalOptions & { local?: boolean
     io.out(json || !formatter ? printableJson(result.value) : printable(formatter(result.value)))
     return exitCodeOf(name, result.value)
   } catch (error) {
+    logFailure(name, error, { op: name }) // failed before the call ran (no workspace, a Warden that does not answer)
     const e = error as SerializedError & Error
     printError(io, { code: e.code ?? 'INTERNAL', message: e.message, hint: e.hint }, json)
     return 1

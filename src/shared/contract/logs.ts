@@ -63,7 +63,7 @@ export const logOperations = {
       since: z
         .string()
         .max(64, 'since is at most 64 characters')
-        .refine((s) => parseSince(s, 0) !== null, 'since is an ISO time (2025-01-31T12:00) or a duration such as 30s, 10m, 2h, 7d')
+        .refine((s) => parseSince(s, 0) !== null, 'give an ISO time (2025-01-31T12:00) or a duration such as 30s, 10m, 2h, 7d')
         .optional(),
       /** The least severe level shown. */
       level: LogLevel.optional(),
