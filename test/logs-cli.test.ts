@@ -35,7 +35,7 @@ describe('warden logs', () => {
 
     const text = await startCli(['logs'], env).done
     expect(text.code).toBe(0)
-    expect(text.stdout).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} INFO  cli\/host\[\d+\]  module\.wake refused: No module named nope/m)
+    expect(text.stdout).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} INFO {2}cli\/host\[\d+\] {2}module\.wake refused: No module named nope/m)
     // The escape sequences are gone, with what they carried (the title); the text stays.
     expect(text.stdout).toMatch(/ERROR cli {2}evil {2}red 2J$/m)
     // eslint-disable-next-line no-control-regex
