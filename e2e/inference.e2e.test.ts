@@ -6,6 +6,7 @@ import * as path from 'node:path'
 import type { Page } from 'playwright-core'
 import { describe, expect, test } from 'vitest'
 import type { ModelInfo, Persona, WorkerInfo } from '../src/shared/contract/inference'
+import type { LogEntry } from '../src/shared/contract/logs'
 import { tinyModelBuffer, writeTinyModel } from '../src/main/services/models/tinyGguf'
 import { cliJson, openSection, setColorScheme } from './appPage'
 import { useApp } from './fixture'
@@ -150,6 +151,46 @@ describe('personas, workers and models', () => {
     await screenshot(page, 'workers-after-kill-light')
   })
 
+  test('workers: a row’s Log shows its worker’s lines, and after a kill how the process ended', async () => {
+    const brook = (await personas()).find((p) => p.name === 'Brook')!
+    const page = await app.openPage()
+    const section = await openSection(page, 'Workers')
+    await section.getByTestId('memory-bar').waitFor()
+    // Not Brook's model: the quarantine test counts its crashes.
+    let w = (await workers()).find((x) => x.modelId !== brook.model && x.state === 'ready')
+    if (!w) {
+      const other = (await models()).find((m) => m.installed && m.id !== brook.model)!
+      await cliJson(app.server, ['worker', 'load', other.id])
+      w = (await workers()).find((x) => x.modelId === other.id)!
+    }
+    const row = section.getByTestId(`worker-row-${w.modelId}`)
+    await expect.poll(() => row.getAttribute('data-pid')).toBe(String(w.pid))
+    await row.getByRole('button', { name: `Log of ${w.modelName}` }).click()
+    const log = section.getByRole('list', { name: `Log of ${w.modelName}` })
+    // A process started for this model, or the spare one the server keeps ready, put to use.
+    const started = (pid: unknown) => new RegExp(`^Worker process ${pid} (started|\\(started as the spare worker\\) serves this model)$`)
+    await log.getByText(started(w.pid)).waitFor()
+    await log.getByText(/^Loaded .* in \d+ ms/).first().waitFor()
+    await screenshot(page, 'worker-log-light')
+
+    await cliJson(app.server, ['worker', 'kill', w.modelId])
+    // Once it is back, how the old process ended and the new one started, under its row.
+    await expect.poll(() => row.getAttribute('data-state'), { timeout: 30_000 }).toBe('ready')
+    const pid = await row.getAttribute('data-pid')
+    await log.getByText(new RegExp(`Worker process ${w.pid} killed \\(SIGKILL`)).waitFor()
+    await log.getByText(started(pid)).waitFor()
+    await setColorScheme(page, 'dark')
+    await screenshot(page, 'worker-log-dark')
+    await setColorScheme(page, 'light')
+    // The same lines for the CLI.
+    const cli = (await cliJson<{ entries: LogEntry[] }>(app.server, ['logs', '--worker', w.modelId])).entries.map((e) => e.msg)
+    expect(cli.some((m) => started(w.pid).test(m))).toBe(true)
+    expect(cli.some((m) => started(pid).test(m))).toBe(true)
+    // Hidden again with the same button.
+    await row.getByRole('button', { name: `Log of ${w.modelName}` }).click()
+    await log.waitFor({ state: 'detached' })
+  })
+
   test('models: lists the installed models; a local .gguf is added from the field, then removed (the file stays)', async () => {
     const page = await app.openPage()
     const section = await openSection(page, 'Models')
@@ -271,7 +312,10 @@ describe('personas, workers and models', () => {
     await page.getByTestId('toast-error').getByText(/quarantined/).first().waitFor()
     const error = section.getByTestId(`worker-error-${brook.model}`)
     await error.getByText('is quarantined').waitFor()
-    await error.getByText('SIGKILL').waitFor()
+    await error.getByText(/^The worker .*SIGKILL/).waitFor()
+    // With the last lines of its log: how each process ended.
+    const lastLines = error.getByRole('list', { name: /^Last lines of .*’s log$/ })
+    await expect.poll(() => lastLines.getByText(/killed \(SIGKILL/).count()).toBeGreaterThan(0)
     await screenshot(page, 'workers-quarantined-light')
     await setColorScheme(page, 'dark')
     await screenshot(page, 'workers-quarantined-dark')

@@ -1,3 +1,4 @@
+import type { LogEntry } from '../../shared/contract/logs'
 import type { OperationName, OperationOutput } from '../../shared/contract/operations'
 import type { CacheOverLimit } from '../../shared/contract/modelCache'
 import { describeOverLimit } from '../../shared/modelCacheText'
@@ -202,6 +203,10 @@ export const formatters: Formatters = {
   'apiKey.revoke': (o) => `🚫 Revoked ${JSON.stringify(o.name)} (${o.prefix}…): requests with it are refused from now on`,
   'config.get': (o) => o.settings.map((r) => `${r.key.padEnd(26)} ${JSON.stringify(r.value).padEnd(12)} ${r.isDefault ? '' : `(default ${JSON.stringify(r.default)}) `}${r.description}`).join('\n'),
   'config.set': (o) => `${o.key} = ${JSON.stringify(o.value)}`,
+  'logs.read': (o) =>
+    o.entries.length || o.streamed
+      ? o.entries.map(formatLogEntry).join('\n')
+      : 'No log entries. Warden logs to $WARDEN_HOME/logs; a worker’s output is in its model’s log (--worker MODEL).',
   'doctor.run': (o) =>
     [`🩺 Indexed ${o.indexed} archives; removed ${o.removedStale} stale index rows`, ...o.problems.map((p) => `${p.severity === 'error' ? '❌' : '⚠️ '} ${p.subject}: ${p.message}`)].join('\n'),
 }
@@ -257,4 +262,19 @@ export const streamedFooters: Formatters = { 'persona.chat': chatFooter }
 export function exitCodeOf(name: OperationName, out: unknown): number {
   if (name === 'module.verify' && !(out as OperationOutput<'module.verify'>).ok) return 1
   return 0
+}
+
+const pad2 = (n: number) => String(n).padStart(2, '0')
+
+/** Local time to the millisecond: `2025-01-31 12:00:05.123`. */
+function logTime(ms: number): string {
+  const d = new Date(ms)
+  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}.${String(d.getMilliseconds()).padStart(3, '0')}`
+}
+
+/** One log entry as a line (time, level, source, message), its error's stack indented below. */
+export function formatLogEntry(e: LogEntry): string {
+  const source = `${e.source}${e.component ? `/${e.component}` : ''}${e.model ? ` ${e.model}` : ''}${e.pid !== undefined ? `[${e.pid}]` : ''}`
+  const head = `${logTime(e.time)} ${e.level.toUpperCase().padEnd(5)} ${source}  ${e.msg.replace(/\n/g, '\n    ')}`
+  return e.error ? `${head}\n    ${e.error.replace(/\n/g, '\n    ')}` : head
 }

@@ -5,9 +5,11 @@ import { pathFieldsOf, type DomainOperation } from '../../shared/contract/operat
 import { operations, type OperationName } from '../../shared/contract/operations'
 import type { SerializedError } from '../../shared/errors'
 import { readOwnVersion } from '../services/app/version'
+import { logFailure } from '../services/logging/callLog'
+import { startProcessLog } from '../services/logging/processLog'
 import { resolveWardenHome } from '../services/storage/paths'
 import type { Invoker } from './attach'
-import { exitCodeOf, formatters, streamedFooters } from './format'
+import { exitCodeOf, formatLogEntry, formatters, streamedFooters } from './format'
 import { printable, printableJson } from './printable'
 import { fieldsOf, kebab, type CliField } from './schemaToCli'
 
@@ -159,11 +161,16 @@ async function runOperation(io: CliIo, global: GlobalOptions & { local?: boolean
   let invoker: Invoker | null = null
   try {
     const home = global.home ?? resolveWardenHome()
+    startProcessLog({ home, kind: 'cli' })
     absolutizePaths(def, input)
     // Live state (workers, downloads, running calls) is the running Warden's: never a second scheduler beside it.
     const attached = def.runsIn === 'app' && !global.local ? await (await import('./attach')).attach(home, cliVersion(), io.err) : null
     invoker = attached ?? (await localInvoker(global, def.runsIn === 'workspace'))
     const inv = invoker
+    // `logs --follow`: entries as they come, one line each (one JSON object per line with --json).
+    inv.onEvent((e) => {
+      if (e.event === 'logs.entries' && e.payload.callId === callId) for (const entry of e.payload.entries) io.out(json ? printableJson(entry, 0) : printable(formatLogEntry(entry)))
+    })
     if (!json) {
       inv.onEvent((e) => {
         if (e.event === 'persona.token' && e.payload.callId === callId) {
@@ -208,6 +215,7 @@ async function runOperation(io: CliIo, global: GlobalOptions & { local?: boolean
     io.out(json || !formatter ? printableJson(result.value) : printable(formatter(result.value)))
     return exitCodeOf(name as OperationName, result.value)
   } catch (error) {
+    logFailure(name, error, { op: name }) // failed before the call ran (no workspace, a Warden that does not answer)
     const e = error as SerializedError & Error
     printError(io, { code: e.code ?? 'INTERNAL', message: e.message, hint: e.hint }, json)
     return 1

@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import { WardenHost } from '../services/host/WardenHost'
+import { logger, startProcessLog } from '../services/logging/processLog'
 import { resolveWardenHome } from '../services/storage/paths'
 
 /** `warden serve [--port N] [--demo]`: the headless server for the same UI, on 127.0.0.1. */
@@ -18,7 +19,10 @@ export function addServeCommand(program: Command, setExit: (code: number) => voi
         setExit(2)
         return
       }
-      const host = new WardenHost({ home: global.home ?? resolveWardenHome(), runtime: 'server' })
+      const home = global.home ?? resolveWardenHome()
+      startProcessLog({ home, kind: 'server' })
+      const log = logger('server')
+      const host = new WardenHost({ home, runtime: 'server' })
       try {
         if (global.workspace) await host.openWorkspace(global.workspace)
         else if (opts.demo) {
@@ -29,6 +33,7 @@ export function addServeCommand(program: Command, setExit: (code: number) => voi
           await host.createDemo(dir)
         } else if (opts.openLast) await host.restoreLastWorkspace()
       } catch (error) {
+        log.error('The server could not open its workspace', { err: error })
         process.stderr.write(`❌ ${(error as Error).message}\n`)
         host.dispose()
         setExit(1)
@@ -36,6 +41,7 @@ export function addServeCommand(program: Command, setExit: (code: number) => voi
       }
       const { startServer } = await import('../server/startServer')
       const server = await startServer(host, { port })
+      log.info(`Serving on ${server.url} (pid ${process.pid}, Warden ${host.info().version})`)
       process.stdout.write(`Warden is serving on ${server.url}\nOpen: ${server.urlWithToken}\n`)
       process.stdout.write(`OpenAI-compatible API: ${server.url}v1 (model: a persona's name; API key: one per tool, from: warden api-key create --name NAME)\n`)
       const ws = host.workspaceInfo()
@@ -45,7 +51,9 @@ export function addServeCommand(program: Command, setExit: (code: number) => voi
         process.once('SIGINT', stop)
         process.once('SIGTERM', stop)
       })
+      log.info('Stopping: shutting the workers down')
       await server.close()
       await host.shutdown()
+      log.info('Stopped')
     })
 }

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { app, BrowserWindow, Menu, nativeTheme, Notification, session, Tray, nativeImage } from 'electron'
 import { startServer, type RunningServer } from '../server/startServer'
 import { WardenHost } from '../services/host/WardenHost'
+import { logger, startProcessLog } from '../services/logging/processLog'
 import { resolveWardenHome } from '../services/storage/paths'
 import { resolveWorkerEntry } from '../services/workers/launcher'
 import { UtilityProcessLauncher } from './utilityLauncher'
@@ -15,6 +16,8 @@ const preload = path.join(here, '../preload/index.cjs')
 
 // One data home for app, CLI and server.
 const home = resolveWardenHome()
+startProcessLog({ home, kind: 'app' })
+const log = logger('app')
 app.setPath('userData', home)
 app.enableSandbox()
 
@@ -61,6 +64,7 @@ async function main(): Promise<void> {
   if (process.argv.includes('--demo')) await host.createDemo(path.join(home, `demo-workspace-${Date.now()}`))
   else await host.restoreLastWorkspace()
   registerIpc(host, (_contents, url) => isOwnUrl(url))
+  log.info(`Warden ${host.info().version} started (pid ${process.pid}, Electron ${process.versions.electron}); local API on ${server.url}`)
   Menu.setApplicationMenu(null)
   let win = createWindow()
   tray = new Tray(nativeImage.createFromPath(path.join(here, '../../resources/icon.png')))
@@ -98,11 +102,15 @@ app.on('before-quit', (event) => {
   const h = host
   host = null
   void (async () => {
-    await server?.close().catch(() => undefined)
-    await h.shutdown().catch(() => undefined)
+    // Quitting goes on whatever fails here, but the failure is kept.
+    await server?.close().catch((error: unknown) => log.error('Could not close the local API server', { err: error }))
+    await h.shutdown().catch((error: unknown) => log.error('Could not shut the workers down cleanly', { err: error }))
     tray?.destroy()
     app.quit()
   })()
 })
 
-void main()
+main().catch((error: unknown) => {
+  log.error('Warden could not start', { err: error })
+  throw error
+})

@@ -1,15 +1,12 @@
 import { utilityProcess, type UtilityProcess } from 'electron'
-import type { LaunchOptions, WorkerChild, WorkerEntry, WorkerLauncher } from '../services/workers/launcher'
+import { WorkerOutput, type LaunchOptions, type WorkerChild, type WorkerEntry, type WorkerLauncher } from '../services/workers/launcher'
 import type { ToWorker, WorkerReply } from '../services/workers/protocol'
 
 class UtilityChild implements WorkerChild {
-  private readonly tail: string[] = []
+  private readonly output: WorkerOutput
   private exit: { code: number } | null = null
   constructor(private readonly proc: UtilityProcess) {
-    proc.stderr?.setEncoding('utf8').on('data', (s: string) => {
-      this.tail.push(s)
-      if (this.tail.length > 20) this.tail.shift()
-    })
+    this.output = new WorkerOutput(proc)
     proc.once('exit', (code) => (this.exit = { code }))
   }
   get pid() {
@@ -31,7 +28,10 @@ class UtilityChild implements WorkerChild {
     else this.proc.kill()
   }
   outputTail(): string {
-    return this.tail.join('').slice(-2000)
+    return this.output.outputTail()
+  }
+  onOutput(listener: (stream: 'stdout' | 'stderr', text: string) => void): void {
+    this.output.onOutput(listener)
   }
 }
 
@@ -44,7 +44,7 @@ export class UtilityProcessLauncher implements WorkerLauncher {
     const proc = utilityProcess.fork(this.entry.file, ['--warden-worker', options.name], {
       serviceName: `Warden worker (${options.name})`,
       execArgv: [...this.entry.execArgv, `--max-old-space-size=${options.maxOldSpaceMb}`],
-      stdio: ['ignore', 'inherit', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, WARDEN_WORKER: options.name },
     })
     return new UtilityChild(proc)

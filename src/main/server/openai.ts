@@ -6,6 +6,7 @@ import { WardenError } from '../../shared/errors'
 import type { WardenHost } from '../services/host/WardenHost'
 import type { ChatTurn, ContextLengthExceeded } from '../services/workers/protocol'
 import { BodyTooLarge, httpStatusOf, readBody } from './requests'
+import { logFailure } from '../services/logging/callLog'
 
 /**
  * What one chat completion request may hold, sized for local models: the largest context Warden
@@ -188,6 +189,7 @@ export async function handleOpenAi(host: WardenHost, req: http.IncomingMessage, 
     res.writeHead(200, { 'content-type': 'application/json' })
     res.end(JSON.stringify({ id, object: 'chat.completion', created, model: persona.name, choices: [{ index: 0, message: { role: 'assistant', content: result.text }, finish_reason: finish }], usage }))
   } catch (error) {
+    logFailure(`${req.method} ${url.pathname}`, error)
     sendError(res, WardenError.from(error))
   }
 }

@@ -26,6 +26,9 @@ import {
 } from './requests'
 import { serveSocket, type SocketClient } from './socketApi'
 import { CONTENT_SECURITY_POLICY, findRendererDir, resolveStatic } from './staticFiles'
+import { logger } from '../services/logging/processLog'
+
+const log = logger('server')
 
 export interface ServerOptions {
   port: number
@@ -161,6 +164,7 @@ export async function startServer(host: WardenHost, options: ServerOptions): Pro
   const server = http.createServer({ maxHeaderSize: 32 * 1024, requestTimeout: 10 * 60_000 }, (req, res) => {
     handle(req, res).catch((error: unknown) => {
       // The last line of defence: a bug answers 500 for that request; the server stays up.
+      log.error(`${req.method} ${req.url?.slice(0, 200)} failed`, { err: error })
       const e = WardenError.from(error)
       if (!res.headersSent) apiError(res, 500, 'INTERNAL', e.message)
       else res.destroy()
@@ -188,7 +192,8 @@ export async function startServer(host: WardenHost, options: ServerOptions): Pro
         clients.add(client)
         ws.on('close', () => clients.delete(client))
       })
-    } catch {
+    } catch (error) {
+      log.warn('A WebSocket upgrade failed; its connection was closed', { err: error })
       socket.destroy()
     }
   })

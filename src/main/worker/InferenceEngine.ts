@@ -33,13 +33,17 @@ export class InferenceEngine {
   /** node-llama-cpp imported and its binary loaded ahead of the first load (a spare worker). */
   private warm: Promise<Llama> | null = null
 
-  /** Import node-llama-cpp and load its binary now, so that loading a model later is quick. */
+  /**
+   * Import node-llama-cpp and load its binary now, so that loading a model later is quick.
+   * llama.cpp's warnings and errors go to stderr, which Warden keeps in the model's log.
+   */
   warmUp(): void {
     this.warm ??= (async () => {
       const { getLlama, LlamaLogLevel } = await import('node-llama-cpp')
-      return getLlama({ gpu: 'auto', build: 'never', usePrebuiltBinaries: true, skipDownload: true, progressLogs: false, logLevel: LlamaLogLevel.error })
+      return getLlama({ gpu: 'auto', build: 'never', usePrebuiltBinaries: true, skipDownload: true, progressLogs: false, logLevel: LlamaLogLevel.warn })
     })()
-    this.warm.catch(() => undefined)
+    // Not fatal: `load` tries again and reports the failure to its caller. Noted on stderr (the model's log).
+    this.warm.catch((error: unknown) => console.error(`Could not prepare node-llama-cpp ahead of a load: ${(error as Error)?.message ?? String(error)}`))
   }
 
   get loaded(): boolean {
@@ -52,7 +56,7 @@ export class InferenceEngine {
     const { getLlama, LlamaLogLevel, resolveChatWrapper } = await import('node-llama-cpp')
     this.threads = Math.max(1, req.threads)
     const warm = req.gpuLayers !== 0 && this.warm ? await this.warm.catch(() => null) : null
-    if (this.warm && !warm) void this.warm.then((l) => l.dispose()).catch(() => undefined)
+    if (this.warm && !warm) void this.warm.then((l) => l.dispose()).catch(() => undefined) // a warm-up that failed is already noted
     this.llama =
       warm ??
       (await getLlama({
@@ -61,7 +65,7 @@ export class InferenceEngine {
         usePrebuiltBinaries: true,
         skipDownload: true,
         progressLogs: false,
-        logLevel: LlamaLogLevel.error,
+        logLevel: LlamaLogLevel.warn,
         maxThreads: this.threads,
       }))
     this.llama.maxThreads = this.threads

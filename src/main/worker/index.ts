@@ -22,7 +22,8 @@ async function exit(code: number): Promise<void> {
   exiting = true
   // Leave even if llama.cpp hangs while freeing memory.
   setTimeout(() => process.exit(code), 2000).unref()
-  await engine.dispose().catch(() => undefined)
+  // Exiting anyway; stderr is this process's log (the parent keeps it in the model's log).
+  await engine.dispose().catch((error: unknown) => process.stderr.write(`Could not free the model before exiting: ${(error as Error)?.stack ?? String(error)}\n`))
   process.exit(code)
 }
 

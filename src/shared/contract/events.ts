@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { logEvents } from './logs'
 
 /** Events pushed from the host to every client. */
 export const events = {
@@ -25,6 +26,7 @@ export const events = {
   'persona.token': z.object({ callId: z.string(), persona: z.string(), text: z.string() }),
   /** Something a person should see now (a quarantined worker); the tray shows it. */
   alert: z.object({ level: z.enum(['info', 'warning', 'error']), title: z.string(), message: z.string(), at: z.number() }),
+  ...logEvents,
 } as const
 
 export type Events = typeof events
@@ -34,5 +36,5 @@ export type AnyEvent = { [E in EventName]: { event: E; payload: EventPayload<E> 
 
 /** Events that belong to one call: sent only to the connection (or window) that made it. */
 export function callIdOf(event: AnyEvent): string | null {
-  return event.event === 'operation.progress' || event.event === 'persona.token' ? event.payload.callId : null
+  return event.event === 'operation.progress' || event.event === 'persona.token' || event.event === 'logs.entries' ? event.payload.callId : null
 }

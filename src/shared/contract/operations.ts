@@ -8,6 +8,7 @@ import { modelOperations } from './domains/models'
 import { moduleOperations } from './domains/modules'
 import { personaOperations } from './domains/personas'
 import { workerOperations } from './domains/workers'
+import { logOperations } from './logs'
 
 /**
  * Every operation Warden offers, once, domain by domain (`domains/`); adapters (IPC,
@@ -22,6 +23,7 @@ export const operations = composeDomains(
   personaOperations,
   configOperations,
   apiKeyOperations,
+  logOperations,
 )
 
 export type Operations = typeof operations

@@ -7,6 +7,9 @@ import { describeIssues } from '../../../shared/contract/validate'
 import { sha256File, TEMP_MARKER } from '../fs/atomic'
 import type { WardenDatabase } from '../storage/Database'
 import { parseVersionFile, versionFiles } from './names'
+import { logger } from '../logging/processLog'
+
+const log = logger('hibernation')
 
 const DAY = 24 * 60 * 60 * 1000
 
@@ -34,7 +37,9 @@ export class HibernationStore {
     let files: string[]
     try {
       files = await fsp.readdir(dir)
-    } catch {
+    } catch (error) {
+      // Nothing hibernated (or archived) yet; a folder that cannot be read hides its versions.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') log.warn(`Cannot list ${dir}`, { err: error })
       return { versions: [], orphans: [] }
     }
     const byBase = new Map<string, { name: string; at: number; parts: Set<string> }>()
@@ -83,7 +88,8 @@ export class HibernationStore {
     if (hasWoken) {
       try {
         wokenAt = (JSON.parse(await fsp.readFile(f.woken, 'utf8')) as { wokenAt: number }).wokenAt ?? null
-      } catch {
+      } catch (error) {
+        log.warn(`Cannot read ${f.woken}; the version counts as woken when it was hibernated`, { err: error })
         wokenAt = at
       }
     }

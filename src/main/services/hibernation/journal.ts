@@ -5,6 +5,9 @@ import { atomicWriteFile, exists, forceRemove, TEMP_MARKER } from '../fs/atomic'
 import { fileNameProblem } from '../fs/safePath'
 import { treeDigest, walkTree } from '../workspace/walk'
 import { processAlive } from '../locking/processAlive'
+import { logger } from '../logging/processLog'
+
+const log = logger('journal')
 
 /**
  * Intent records for multi-step operations. Written before the first change and removed after the
@@ -63,7 +66,7 @@ export class Journal {
     try {
       files = await fsp.readdir(this.dir)
     } catch {
-      return []
+      return [] // no journal folder: nothing was ever interrupted
     }
     const out: JournalEntry[] = []
     for (const f of files.sort()) {
@@ -72,9 +75,10 @@ export class Journal {
         const entry = JSON.parse(await fsp.readFile(path.join(this.dir, f), 'utf8')) as JournalEntry
         if (entry.pid !== process.pid && processAlive(entry.pid)) continue
         out.push(entry)
-      } catch {
+      } catch (error) {
         // A journal file that cannot be parsed was never completely written (atomic writes), so its
         // operation never started changing anything.
+        log.info(`Removed the incomplete journal entry ${f}`, { err: error })
         await fsp.rm(path.join(this.dir, f), { force: true })
       }
     }
@@ -169,7 +173,7 @@ export async function restoreKept(keptDir: string, rels: string[], target: strin
     await fsp.mkdir(path.dirname(to), { recursive: true })
     await fsp.rename(from, to)
   }
-  await fsp.rm(keptDir, { recursive: true, force: true }).catch(() => undefined)
+  await fsp.rm(keptDir, { recursive: true, force: true }).catch((error: unknown) => log.warn(`Could not remove ${keptDir} after putting its files back`, { err: error }))
 }
 
 /** Remove temp files and folders left by dead processes (their names carry the pid). */
@@ -180,7 +184,7 @@ export async function cleanTemp(dirs: string[]): Promise<string[]> {
     try {
       names = await fsp.readdir(dir)
     } catch {
-      continue
+      continue // a folder that does not exist holds no temp files
     }
     for (const name of names) {
       if (!name.startsWith(TEMP_MARKER)) continue

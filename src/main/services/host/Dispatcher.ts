@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { isOperationName, operations, type OperationName } from '../../../shared/contract/operations'
 import { parseInput } from '../../../shared/contract/validate'
 import { WardenError, type Result } from '../../../shared/errors'
+import { logCall } from '../logging/callLog'
 import type { EmitEvent } from './eventBridge'
 import type { CallContext, Handlers } from './handlers'
 
@@ -19,6 +20,7 @@ export class Dispatcher {
   ) {}
 
   async invoke(name: string, rawInput: unknown, callId: string = randomUUID()): Promise<Result<unknown>> {
+    const startedAt = performance.now()
     try {
       if (!isOperationName(name)) throw new WardenError('NOT_FOUND', `Unknown operation ${JSON.stringify(name)}`)
       const input = parseInput(name, rawInput)
@@ -27,11 +29,14 @@ export class Dispatcher {
       this.calls.set(callId, abort)
       try {
         const value = await handler(input, this.contextOf(name, callId, abort.signal))
-        return { ok: true, value: operations[name].output.parse(value) }
+        const output = operations[name].output.parse(value)
+        logCall(name, startedAt)
+        return { ok: true, value: output }
       } finally {
         this.calls.delete(callId)
       }
     } catch (error) {
+      if (isOperationName(name)) logCall(name, startedAt, error)
       return { ok: false, error: WardenError.from(error).toJSON() }
     }
   }
@@ -42,6 +47,7 @@ export class Dispatcher {
       signal,
       progress: (phase, message, fraction = null) => this.emit('operation.progress', { callId, operation, phase, message, fraction }),
       streamText: (persona, text) => this.emit('persona.token', { callId, persona, text }),
+      streamLogEntries: (entries) => this.emit('logs.entries', { callId, entries }),
     }
   }
 

@@ -7,6 +7,7 @@ import { openDemo } from '../demo/openDemo'
 import { Emitter } from '../events/Emitter'
 import type { HibernationService } from '../hibernation/HibernationService'
 import { InferenceService, type InferenceOptions } from '../inference/InferenceService'
+import { LogService } from '../logging/LogService'
 import { SettingsStore } from '../settings/SettingsStore'
 import { WardenDatabase } from '../storage/Database'
 import { homePaths, type HomePaths } from '../storage/paths'
@@ -53,6 +54,8 @@ export class WardenHost {
   readonly apiKeys: ApiKeyService
   /** One settings store for every service of this process (two on one database would cache stale values). */
   readonly settings: SettingsStore
+  /** The logs in `<home>/logs`, and each model's worker output. */
+  readonly logs: LogService
   readonly app: AppService
   readonly workspaces: WorkspaceService
   private inferenceService: InferenceService | null = null
@@ -68,6 +71,7 @@ export class WardenHost {
     this.usage = new UsageStore(this.database)
     this.apiKeys = new ApiKeyService(this.database)
     this.settings = new SettingsStore(this.database)
+    this.logs = new LogService(this.paths.logs)
     this.app = new AppService({ home: this.paths.home, runtime: options.runtime, versions: options.versions })
     this.workspaces = new WorkspaceService({
       database: this.database,
@@ -89,6 +93,7 @@ export class WardenHost {
       app: this.app,
       workspaces: this.workspaces,
       apiKeys: this.apiKeys,
+      logs: this.logs,
       get inference() {
         return inference()
       },
@@ -108,6 +113,7 @@ export class WardenHost {
         home: this.home,
         database: this.database,
         settings: this.settings,
+        workerLogs: this.logs.workers,
         launcher: this.options.launcher ?? new ForkLauncher(),
         ...this.options.inference,
         scheduler: { spareWorker: this.options.runtime !== 'cli', ...this.options.inference?.scheduler },
@@ -168,6 +174,7 @@ export class WardenHost {
     this.workspaces.dispose()
     for (const stop of this.bridges.splice(0)) stop()
     this.events.dispose()
+    this.logs.dispose()
     this.database.dispose()
   }
 }

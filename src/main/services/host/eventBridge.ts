@@ -1,6 +1,7 @@
 import type { AnyEvent, EventName, EventPayload } from '../../../shared/contract/events'
 import type { Emitter } from '../events/Emitter'
 import type { InferenceService } from '../inference/InferenceService'
+import { logAlert } from '../logging/callLog'
 import type { SettingsStore } from '../settings/SettingsStore'
 import type { WorkspaceService } from '../workspace/WorkspaceService'
 
@@ -19,7 +20,10 @@ export function bridgeWorkspaces(workspaces: WorkspaceService, emit: EmitEvent):
   const stops = [
     workspaces.onDidChangeModules(({ workspace, source }) => emit('modules.changed', { workspace, source, at: Date.now() })),
     workspaces.onDidOpen(({ path }) => emit('workspace.changed', { path })),
-    workspaces.onDidAlert((alert) => emit('alert', { ...alert, at: Date.now() })),
+    workspaces.onDidAlert((alert) => {
+      logAlert(alert)
+      emit('alert', { ...alert, at: Date.now() })
+    }),
   ]
   return () => stops.forEach((stop) => stop())
 }
@@ -33,7 +37,10 @@ export function bridgeInference(inference: InferenceService, emit: EmitEvent): (
     inference.onDidChangeWorkers((reason) => emit('workers.changed', { at: Date.now(), reason })),
     inference.onDidChangeModels(() => emit('models.changed', { at: Date.now() })),
     inference.onDidChangePersonas(() => emit('personas.changed', { at: Date.now() })),
-    inference.onDidAlert((alert) => emit('alert', { ...alert, at: Date.now() })),
+    inference.onDidAlert((alert) => {
+      logAlert(alert)
+      emit('alert', { ...alert, at: Date.now() })
+    }),
   ]
   return () => stops.forEach((stop) => stop())
 }

@@ -15,6 +15,7 @@ import { computeBudget, detectGpus, type GpuReading } from '../scheduler/budget'
 import { ModelScheduler, type ModelRef } from '../scheduler/ModelScheduler'
 import { SettingsStore, type SettingRow } from '../settings/SettingsStore'
 import type { WardenDatabase } from '../storage/Database'
+import type { WorkerLogSink } from '../logging/WorkerLogs'
 import type { WorkerLauncher } from '../workers/launcher'
 import type { ChatTurn, ContextLengthExceeded, Overflow } from '../workers/protocol'
 
@@ -29,6 +30,8 @@ export interface InferenceOptions {
   home: string
   database: WardenDatabase
   launcher: WorkerLauncher
+  /** Where each worker's output goes, per model (logs/workers/). */
+  workerLogs?: WorkerLogSink
   /** The settings, shared with the host's other services. Defaults to a store of its own on `database`. */
   settings?: SettingsStore
   /** GPU readings; defaults to systeminformation (read once, then every minute at most). */
@@ -107,6 +110,7 @@ export class InferenceService {
     this.personas = new PersonaStore(options.database)
     this.scheduler = new ModelScheduler({
       launcher: options.launcher,
+      workerLogs: options.workerLogs,
       settings: () => this.settings.get(),
       budget: () => computeBudget(this.settings.get().maxVRAM, this.gpus),
       onChange: (reason) => this.didChangeWorkers.fire(reason),

@@ -4,6 +4,9 @@ import * as path from 'node:path'
 import lockfile from 'proper-lockfile'
 import { WardenError } from '../../../shared/errors'
 import { processAlive } from './processAlive'
+import { logger } from '../logging/processLog'
+
+const log = logger('lock')
 
 interface Owner {
   pid: number
@@ -59,16 +62,18 @@ export class FolderLock {
           lockfilePath: this.lockPath,
           realpath: false,
           stale: this.options.staleMs ?? 60_000,
-          onCompromised: () => {
+          onCompromised: (error) => {
             // Our lock was removed under us (e.g. the machine slept past `stale`); the work in progress
             // still finishes with atomic steps, so we only note it.
+            log.warn(`The lock on ${this.folder} was taken from this process while it worked (${what})`, { err: error })
           },
         })
         const owner: Owner = { pid: process.pid, host: os.hostname(), since: Date.now(), what }
         await fs.writeFile(this.ownerPath, JSON.stringify(owner))
         return async () => {
           await fs.rm(this.ownerPath, { force: true })
-          await release().catch(() => undefined)
+          // Left behind, the lock is taken over once it is stale (a minute).
+          await release().catch((error: unknown) => log.warn(`Could not release the lock on ${this.folder}`, { err: error }))
         }
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error
@@ -117,6 +122,7 @@ export class FolderLock {
     try {
       if ((await fs.readFile(this.ownerPath, 'utf8').catch(() => null)) !== raw) return
       // Owner first, then the lock folder: a new holder writes its owner only after taking the lock.
+      log.info(`Took over the lock on ${this.folder} left by process ${owner.pid} (${owner.what}), which is gone`)
       await fs.rm(this.ownerPath, { force: true })
       await fs.rm(this.lockPath, { recursive: true, force: true })
     } finally {

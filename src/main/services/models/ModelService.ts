@@ -7,6 +7,9 @@ import type { WardenDatabase } from '../storage/Database'
 import { catalog, type CatalogModel } from './catalog'
 import { estimateMemory, factsOf, readModelShape, type ModelShape } from './ggufFacts'
 import { ModelInstaller, type InstallProgress, type InstallSpec } from './ModelInstaller'
+import { logger } from '../logging/processLog'
+
+const log = logger('models')
 
 interface ModelRow {
   id: string
@@ -124,7 +127,9 @@ export class ModelService {
     const { contextSize, sequences } = this.options.loadShape()
     try {
       return factsOf(await this.shape(file), contextSize, sequences)
-    } catch {
+    } catch (error) {
+      // Shown without facts; loading it will say what is wrong with it.
+      log.warn(`Cannot read the GGUF header of ${file}`, { err: error })
       return null
     }
   }
@@ -191,8 +196,9 @@ export class ModelService {
     let entries: string[] = []
     try {
       entries = fs.readdirSync(dir)
-    } catch {
-      // no folder yet
+    } catch (error) {
+      // No folder yet; another failure hides the files in it.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') log.warn(`Cannot list the models folder ${dir}`, { err: error })
     }
     for (const name of entries.sort()) {
       const file = path.join(dir, name)

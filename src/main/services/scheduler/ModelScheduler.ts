@@ -1,6 +1,7 @@
 import * as os from 'node:os'
 import type { MemoryBudget, Settings, WorkerInfo } from '../../../shared/contract/inference'
 import { WardenError } from '../../../shared/errors'
+import type { WorkerLogSink } from '../logging/WorkerLogs'
 import type { WorkerLauncher } from '../workers/launcher'
 import { defaultCrashPolicy, quarantineError, type Alert } from './crashPolicy'
 import { ModelWorkers, placementRequest } from './ModelWorkers'
@@ -16,6 +17,8 @@ export type ModelSlot = WorkerLifecycle
 
 export interface SchedulerOptions {
   launcher: WorkerLauncher
+  /** Where each worker's output goes, per model (logs/workers/). */
+  workerLogs?: WorkerLogSink
   /** Current settings (read on every decision, so `config set` takes effect at once). */
   settings: () => Settings
   /** The budget without usage (detected GPU / RAM, or the maxVRAM setting). */
@@ -66,6 +69,7 @@ export class ModelScheduler {
     })
     this.workers = new ModelWorkers({
       launcher: options.launcher,
+      workerLogs: options.workerLogs,
       settings: options.settings,
       budget: options.budget,
       now: this.now,

@@ -1,5 +1,6 @@
 import type { Settings, WorkerInfo } from '../../../shared/contract/inference'
 import type { WardenError } from '../../../shared/errors'
+import type { WorkerLogSink } from '../logging/WorkerLogs'
 import type { WorkerLauncher } from '../workers/launcher'
 import { threadsPerWorker } from '../workers/threads'
 import { crashAlert, type Alert, type CrashPolicy } from './crashPolicy'
@@ -12,6 +13,7 @@ import { WorkerLifecycle } from './WorkerLifecycle'
 
 export interface ModelWorkersOptions {
   launcher: WorkerLauncher
+  workerLogs?: WorkerLogSink
   settings: () => Settings
   budget: () => PlacementBudget
   now: () => number
@@ -51,7 +53,7 @@ export class ModelWorkers {
   private disposed = false
 
   constructor(private readonly options: ModelWorkersOptions) {
-    this.spares = new SparePool({ launcher: options.launcher, maxRamMb: () => options.settings().maxRAMPerWorker, enabled: options.spareWorker })
+    this.spares = new SparePool({ launcher: options.launcher, workerLogs: options.workerLogs, maxRamMb: () => options.settings().maxRAMPerWorker, enabled: options.spareWorker })
     this.idleTimer = setInterval(() => this.unloadIdle(), 1000)
     this.idleTimer.unref()
   }

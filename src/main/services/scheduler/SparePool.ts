@@ -1,8 +1,11 @@
+import type { WorkerLogSink } from '../logging/WorkerLogs'
 import type { WorkerLauncher } from '../workers/launcher'
 import { WorkerProcess } from '../workers/WorkerProcess'
 
 export interface SparePoolOptions {
   launcher: WorkerLauncher
+  /** Where each worker's output goes, per model (logs/workers/). */
+  workerLogs?: WorkerLogSink
   /** JavaScript heap limit of a worker, read when one is started (maxRAMPerWorker). */
   maxRamMb: () => number
   /**
@@ -31,13 +34,13 @@ export class SparePool {
       spare.modelId = modelId
       return spare
     }
-    return new WorkerProcess(this.options.launcher, modelId, this.options.maxRamMb())
+    return new WorkerProcess(this.options.launcher, modelId, this.options.maxRamMb(), this.options.workerLogs)
   }
 
   /** Start the spare when there is none and `room` says one more process is allowed. */
   replenish(room: boolean): void {
     if (!this.options.enabled || this.disposed || this.spare || !room) return
-    const spare = new WorkerProcess(this.options.launcher, 'spare', this.options.maxRamMb())
+    const spare = new WorkerProcess(this.options.launcher, 'spare', this.options.maxRamMb(), this.options.workerLogs)
     spare.onExit(() => {
       if (this.spare === spare) this.spare = null
     })

@@ -7,6 +7,9 @@ import { assertTransition, isLive, type LifecycleOptions, type LifecycleState, t
 import type { MemoryReservation } from './MemoryLedger'
 import type { PlacedModel } from './placement'
 import type { ModelRef } from './types'
+import { logger } from '../logging/processLog'
+
+const log = logger('scheduler')
 
 /**
  * One model's worker, across the processes it gets over time: a state machine (see
@@ -130,7 +133,7 @@ export class WorkerLifecycle {
       try {
         this.onExit(worker, info)
       } catch (error) {
-        console.error(`Warden: worker lifecycle of ${this.ref.id} after its process exited:`, error)
+        log.error(`Worker lifecycle of ${this.ref.id} after its process exited`, { err: error })
       }
     })
     this.transition('starting', 'starting')
@@ -257,7 +260,11 @@ export class WorkerLifecycle {
   setThreads(threads: number): void {
     if (!this.process || !this.serving || this._threads === threads) return
     this._threads = threads
-    this.process.request<'setThreads'>({ type: 'setThreads', threads }).catch(() => undefined)
+    const worker = this.process
+    worker.request<'setThreads'>({ type: 'setThreads', threads }).catch((error: unknown) => {
+      // A worker exiting meanwhile is reported by its exit; anything else leaves it on the old count.
+      if (!worker.exited) log.warn(`Could not give the worker for ${this.ref.id} ${threads} threads`, { err: error })
+    })
   }
 
   /** Warden is shutting down: no more restarts. */

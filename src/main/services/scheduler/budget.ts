@@ -1,6 +1,9 @@
 import * as os from 'node:os'
 import type { MemoryBudget } from '../../../shared/contract/inference'
 import { formatBytes } from '../../../shared/format'
+import { logger } from '../logging/processLog'
+
+const log = logger('budget')
 
 const MB = 1024 * 1024
 
@@ -35,7 +38,9 @@ export async function detectGpus(timeoutMs = 5000): Promise<GpuReading[]> {
         }
       })
       .filter((g) => g.totalBytes !== null && g.totalBytes > 0)
-  } catch {
+  } catch (error) {
+    // The budget falls back to RAM; say why the GPUs were not counted.
+    log.warn('Could not read the GPUs (systeminformation); the memory budget uses RAM', { err: error })
     return []
   }
 }

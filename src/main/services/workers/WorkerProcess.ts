@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { WardenError } from '../../../shared/errors'
+import { LineSplitter } from '../logging/LineSplitter'
+import type { WorkerLogLine, WorkerLogSink } from '../logging/WorkerLogs'
 import type { WorkerChild, WorkerLauncher } from './launcher'
 import type { GenerateRequest, LoadRequest, ResultOf, ToWorker, WorkerReply } from './protocol'
 
@@ -31,27 +33,39 @@ export class WorkerProcess {
   private exitInfo: { code: number | null; signal: string | null; expected: boolean } | null = null
   private readonly exitListeners: Array<(info: { code: number | null; signal: string | null; expected: boolean; description: string }) => void> = []
   private stopping = false
+  private servedModel: string
   readonly ready: Promise<number>
 
   constructor(
     launcher: WorkerLauncher,
     /** The model it serves (a spare worker gets one when it is put to use). */
-    public modelId: string,
+    modelId: string,
     maxOldSpaceMb: number,
+    /** Where its output and the notes about its process go, under the model it serves. */
+    private readonly logs?: WorkerLogSink,
   ) {
+    this.servedModel = modelId
     this.child = launcher.launch({ name: modelId, maxOldSpaceMb })
     let readyResolve!: (pid: number) => void
     let readyReject!: (e: WardenError) => void
     this.ready = new Promise((res, rej) => ((readyResolve = res), (readyReject = rej)))
-    this.ready.catch(() => undefined)
+    this.ready.catch(() => undefined) // its rejection is the exit, which is reported below
+    const lines = { stdout: new LineSplitter(), stderr: new LineSplitter() }
+    this.child.onOutput((stream, text) => {
+      for (const line of lines[stream].push(text)) this.note(stream === 'stderr' ? 'warn' : 'info', line, stream)
+    })
     this.child.onMessage((m) => {
-      if (m.type === 'ready') readyResolve(m.pid)
-      else this.onReply(m)
+      if (m.type === 'ready') {
+        this.note('info', `Worker process ${m.pid} started`)
+        readyResolve(m.pid)
+      } else this.onReply(m)
     })
     this.child.onExit((code, signal) => {
+      for (const stream of ['stdout', 'stderr'] as const) for (const line of lines[stream].flush()) this.note(stream === 'stderr' ? 'warn' : 'info', line, stream)
       const expected = this.stopping
       this.exitInfo = { code, signal, expected }
       const description = describeExit(code, signal)
+      this.note(expected ? 'info' : 'error', `Worker process ${this.child.pid ?? ''} ${expected ? `stopped (${description})` : description}`)
       const tail = this.child.outputTail().trim().split('\n').slice(-3).join(' | ')
       const error = new WardenError(
         expected ? 'CANCELLED' : 'WORKER_CRASHED',
@@ -69,6 +83,23 @@ export class WorkerProcess {
     return this.child.pid
   }
 
+  get modelId(): string {
+    return this.servedModel
+  }
+
+  /** A spare worker put to use: its lines go to that model's log from now on. */
+  set modelId(id: string) {
+    if (id === this.servedModel) return
+    this.note('info', `Worker process ${this.child.pid ?? ''} now serves ${id}`)
+    this.servedModel = id
+    this.note('info', `Worker process ${this.child.pid ?? ''} (started as the spare worker) serves this model`)
+  }
+
+  /** A line in the log of the model this worker serves. */
+  private note(level: WorkerLogLine['level'], msg: string, stream?: WorkerLogLine['stream']): void {
+    this.logs?.write(this.servedModel, { level, msg, pid: this.child.pid, ...(stream ? { stream } : {}) })
+  }
+
   get exited(): boolean {
     return this.exitInfo !== null
   }
@@ -78,7 +109,7 @@ export class WorkerProcess {
   }
 
   private onReply(m: WorkerReply): void {
-    if (m.type === 'log') return
+    if (m.type === 'log') return this.note(m.level, m.message)
     if (m.type === 'ready') return
     const p = this.pending.get(m.id)
     if (!p) return
@@ -98,7 +129,12 @@ export class WorkerProcess {
   }
 
   load(req: Omit<LoadRequest, 'type' | 'id'>): Promise<ResultOf['load']> {
-    return this.request<'load'>({ type: 'load', ...req })
+    const loading = this.request<'load'>({ type: 'load', ...req })
+    loading.then(
+      (r) => this.note('info', `Loaded ${req.modelPath} in ${r.loadMs} ms: ${r.gpu ? `${r.gpu}, ${r.gpuLayers} layers on the GPU` : 'CPU'}, context ${r.contextSize} × ${r.sequences}, ${req.threads} threads`),
+      (e: WardenError) => !this.exited && this.note('error', `Could not load ${req.modelPath}: ${e.message}`),
+    )
+    return loading
   }
 
   generate(req: Omit<GenerateRequest, 'type'>, onToken: (text: string) => void): Promise<ResultOf['generate']> {

@@ -2,7 +2,10 @@ import { fork, type ChildProcess } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { logger } from '../logging/processLog'
 import type { ToWorker, WorkerReply } from './protocol'
+
+const log = logger('workers')
 
 /** A started worker process, whoever started it. */
 export interface WorkerChild {
@@ -14,6 +17,38 @@ export interface WorkerChild {
   kill(signal?: NodeJS.Signals): void
   /** The last lines the process wrote to stderr (for crash reports). */
   outputTail(): string
+  /** What the process writes to stdout and stderr (llama.cpp's messages), in chunks as they come. */
+  onOutput(listener: (stream: 'stdout' | 'stderr', text: string) => void): void
+}
+
+/**
+ * A worker's stdout and stderr: read at once (a pipe nobody reads would block the worker), the
+ * last stderr lines kept for crash reports, every chunk passed to the listeners.
+ */
+export class WorkerOutput {
+  private readonly tail: string[] = []
+  private readonly listeners: Array<(stream: 'stdout' | 'stderr', text: string) => void> = []
+
+  constructor(streams: { stdout?: NodeJS.ReadableStream | null; stderr?: NodeJS.ReadableStream | null }) {
+    streams.stdout?.setEncoding('utf8').on('data', (s: string) => this.emit('stdout', s))
+    streams.stderr?.setEncoding('utf8').on('data', (s: string) => {
+      this.tail.push(s)
+      if (this.tail.length > 20) this.tail.shift()
+      this.emit('stderr', s)
+    })
+  }
+
+  private emit(stream: 'stdout' | 'stderr', text: string): void {
+    for (const l of this.listeners) l(stream, text)
+  }
+
+  onOutput(listener: (stream: 'stdout' | 'stderr', text: string) => void): void {
+    this.listeners.push(listener)
+  }
+
+  outputTail(): string {
+    return this.tail.join('').slice(-2000)
+  }
 }
 
 export interface LaunchOptions {
@@ -49,17 +84,18 @@ export function resolveWorkerEntry(): WorkerEntry {
 }
 
 class ForkedChild implements WorkerChild {
-  private readonly tail: string[] = []
+  private readonly output: WorkerOutput
   constructor(private readonly child: ChildProcess) {
-    // llama.cpp writes to stderr; keep the last lines for crash reports, do not flood ours.
-    child.stderr?.setEncoding('utf8').on('data', (s: string) => {
-      this.tail.push(s)
-      if (this.tail.length > 20) this.tail.shift()
-    })
-    child.on('error', () => undefined)
+    // llama.cpp writes to stderr (node-llama-cpp's notes also to stdout): captured, never mixed into ours.
+    this.output = new WorkerOutput(child)
+    // A failed spawn or send also ends in 'exit', which reports it; without a listener it would throw.
+    child.on('error', (error) => log.warn(`Worker process ${child.pid ?? '(not started)'}: ${error.message}`, { err: error }))
   }
   outputTail(): string {
-    return this.tail.join('').slice(-2000)
+    return this.output.outputTail()
+  }
+  onOutput(listener: (stream: 'stdout' | 'stderr', text: string) => void): void {
+    this.output.onOutput(listener)
   }
   get pid() {
     return this.child.pid
@@ -86,7 +122,7 @@ export class ForkLauncher implements WorkerLauncher {
   launch(options: LaunchOptions): WorkerChild {
     const child = fork(this.entry.file, ['--warden-worker', options.name], {
       execArgv: [...this.entry.execArgv, `--max-old-space-size=${options.maxOldSpaceMb}`],
-      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'advanced',
       env: { ...process.env, WARDEN_WORKER: options.name },
     })

@@ -3,6 +3,9 @@ import * as path from 'node:path'
 import { WardenError } from '../../../shared/errors'
 import { fileNameProblem } from '../fs/safePath'
 import { walkTree } from './walk'
+import { logger } from '../logging/processLog'
+
+const log = logger('workspace')
 
 export const DEFAULT_KINDS = ['commands', 'daemons', 'widgets']
 
@@ -63,8 +66,9 @@ export class Workspace {
       if (Array.isArray(config.kinds) && config.kinds.every((k) => typeof k === 'string' && !k.startsWith('.') && fileNameProblem(k) === null)) {
         kinds = config.kinds as string[]
       }
-    } catch {
-      // No config: the default kinds.
+    } catch (error) {
+      // No config: the default kinds. A config that cannot be read is ignored too, but said.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') log.warn(`Ignored ${path.join(root, '.warden', 'config.json')}: ${(error as Error).message}; using the default kinds`)
     }
     return new Workspace(await fsp.realpath(root), kinds)
   }
@@ -96,7 +100,9 @@ export class Workspace {
       let names: string[]
       try {
         names = (await fsp.readdir(kindDir, { withFileTypes: true })).filter((d) => d.isDirectory() && !d.name.startsWith('.')).map((d) => d.name)
-      } catch {
+      } catch (error) {
+        // A kind without a folder has no modules; a folder that cannot be read hides them: say so.
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') log.warn(`Cannot list ${kindDir}; its modules are left out`, { err: error })
         continue
       }
       for (const name of names.sort()) {
@@ -171,7 +177,7 @@ export class Workspace {
       try {
         names = (await fsp.readdir(kindDir, { withFileTypes: true })).filter((d) => d.isDirectory() && d.name.startsWith('@')).map((d) => d.name)
       } catch {
-        continue
+        continue // no folder for this kind (a folder that cannot be read is reported by scan)
       }
       dirs.push(kindDir, ...names.map((n) => path.join(kindDir, n)))
     }

@@ -9,6 +9,9 @@ import type { WardenDatabase } from '../storage/Database'
 import type { UsageStore } from '../storage/UsageStore'
 import { Workspace } from './Workspace'
 import { WorkspaceWatcher } from './WorkspaceWatcher'
+import { logger } from '../logging/processLog'
+
+const log = logger('workspace')
 
 export interface WorkspaceServiceOptions {
   database: WardenDatabase
@@ -80,7 +83,7 @@ export class WorkspaceService {
   /** Reopen the workspace used last, if it still exists. */
   async restoreLast(): Promise<void> {
     const last = this.options.database.getSetting<string>('lastWorkspace')
-    if (last && fs.existsSync(last)) await this.open(last).catch(() => undefined)
+    if (last && fs.existsSync(last)) await this.open(last).catch((error: unknown) => log.warn(`Could not reopen the last workspace ${last}`, { err: error }))
   }
 
   /** The open workspace's hibernation; NO_WORKSPACE when none is open. */

@@ -1,6 +1,9 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import type { Workspace } from '../workspace/Workspace'
+import { logger } from '../logging/processLog'
+
+const log = logger('watcher')
 
 /**
  * Notices changes other processes make to a workspace (the CLI hibernating while the app is open):
@@ -23,10 +26,13 @@ export class WorkspaceWatcher {
           if (file && String(file).includes('.warden-tmp-')) return
           this.schedule()
         })
-        w.on('error', () => undefined)
+        // The folder went away, or the system ran out of watches: changes there are no longer seen.
+        w.on('error', (error) => log.warn(`Stopped watching ${dir} for changes by other processes`, { err: error }))
         this.watchers.push(w)
-      } catch {
-        // A folder that does not exist yet: its parent's watcher sees it appear.
+      } catch (error) {
+        // A folder that does not exist yet: its parent's watcher sees it appear. Anything else (no
+        // inotify watches left) means changes by other processes go unseen until a refresh.
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') log.warn(`Cannot watch ${dir} for changes by other processes`, { err: error })
       }
     }
   }

@@ -5,6 +5,8 @@ import type { ApiKeyService } from '../../apikeys/ApiKeyService'
 import type { AppService } from '../../app/AppService'
 import type { ProgressFn } from '../../hibernation/context'
 import type { InferenceService } from '../../inference/InferenceService'
+import type { LogService } from '../../logging/LogService'
+import type { LogEntry } from '../../../../shared/contract/logs'
 import type { WorkspaceService } from '../../workspace/WorkspaceService'
 
 /** One call as its handler sees it. */
@@ -16,6 +18,8 @@ export interface CallContext {
   progress: ProgressFn
   /** Text this call's generation streams (a `persona.token` event for its caller). */
   streamText(persona: string, text: string): void
+  /** Log entries this call follows (a `logs.entries` event for its caller). */
+  streamLogEntries(entries: LogEntry[]): void
 }
 
 /** What handlers reach: the services, never the host that holds them. */
@@ -26,6 +30,8 @@ export interface HostServices {
   /** Started on first use: a command about modules never starts workers. */
   readonly inference: InferenceService
   readonly apiKeys: ApiKeyService
+  /** The logs in `<home>/logs`, and each model's worker output. */
+  readonly logs: LogService
   /** Cancel a running call by its id; false when no such call runs. */
   cancelCall(callId: string): boolean
 }

@@ -2,6 +2,7 @@ import { apiKeyHandlers } from './apiKeys'
 import { appHandlers } from './app'
 import { callHandlers } from './calls'
 import { configHandlers } from './config'
+import { logHandlers } from './logs'
 import type { Handlers, HostServices } from './context'
 import { modelHandlers } from './models'
 import { moduleHandlers } from './modules'
@@ -21,5 +22,6 @@ export function createHandlers(services: HostServices): Handlers {
     ...personaHandlers(services),
     ...configHandlers(services),
     ...apiKeyHandlers(services),
+    ...logHandlers(services),
   } satisfies Handlers
 }

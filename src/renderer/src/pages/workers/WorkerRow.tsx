@@ -4,6 +4,7 @@ import { pinWorker, restartWorker, unloadModel } from '../../actions/workerActio
 import { Icon, type IconName } from '../../components/Icon'
 import { formatDuration, formatRate, plural } from '../../lib/inferenceFormat'
 import type { WorkerInfo } from '../../lib/types'
+import { WorkerLog } from './WorkerLog'
 import { WorkerStateBadge } from './WorkerStateBadge'
 
 const COLUMNS = 10
@@ -47,6 +48,7 @@ interface WorkerRowProps {
 /** One worker process: what it runs, how it is doing, and what can be done to it. */
 export const WorkerRow = memo(function WorkerRow({ worker: w, now, onKill }: WorkerRowProps) {
   const [busy, setBusy] = useState(false)
+  const [showLog, setShowLog] = useState(false)
   const run = async (action: () => Promise<unknown>) => {
     setBusy(true)
     await action()
@@ -55,10 +57,11 @@ export const WorkerRow = memo(function WorkerRow({ worker: w, now, onKill }: Wor
   const quarantined = w.state === 'quarantined'
   const down = DOWN.has(w.state)
   const showError = w.lastError !== null && (quarantined || w.state === 'crashed' || w.state === 'restarting')
+  // A crashed worker shows its last lines in the error; otherwise they are one click away.
 
   return (
     <>
-      <tr className={`worker-row state-${w.state}${showError ? ' has-error' : ''}`} data-testid={`worker-row-${w.modelId}`} data-state={w.state} data-pid={w.pid ?? ''}>
+      <tr className={`worker-row state-${w.state}${showError || showLog ? ' has-error' : ''}`} data-testid={`worker-row-${w.modelId}`} data-state={w.state} data-pid={w.pid ?? ''}>
         <td>
           <div className="worker-model">
             <strong>{w.modelName}</strong>
@@ -111,6 +114,16 @@ export const WorkerRow = memo(function WorkerRow({ worker: w, now, onKill }: Wor
         </td>
         <td className="actions">
           <div className="row-actions">
+            {!showError && (
+              <RowAction
+                icon="log"
+                label={`Log of ${w.modelName}`}
+                title={showLog ? 'Hide its log' : 'Show its log: llama.cpp’s output and what happened to the process'}
+                pressed={showLog}
+                disabled={false}
+                onClick={() => setShowLog(!showLog)}
+              />
+            )}
             {quarantined ? (
               <button type="button" className="button small primary" disabled={busy} onClick={() => void run(() => restartWorker(w.modelId, w.modelName))}>
                 <Icon name="restart" size={14} /> Restart
@@ -161,8 +174,16 @@ export const WorkerRow = memo(function WorkerRow({ worker: w, now, onKill }: Wor
                 <strong>{quarantined ? `${w.modelName} is quarantined: it crashed ${plural(w.crashes, 'time')} and is not restarted any more.` : 'Last crash'}</strong>
                 <p className="mono wrap">{w.lastError}</p>
                 {quarantined && <p>Requests for it fail with QUARANTINED until you restart it. If it keeps crashing, try a smaller context or another model.</p>}
+                <WorkerLog modelId={w.modelId} limit={8} label={`Last lines of ${w.modelName}’s log`} />
               </div>
             </div>
+          </td>
+        </tr>
+      )}
+      {showLog && !showError && (
+        <tr className="worker-log-row" data-testid={`worker-log-row-${w.modelId}`}>
+          <td colSpan={COLUMNS}>
+            <WorkerLog modelId={w.modelId} limit={40} label={`Log of ${w.modelName}`} />
           </td>
         </tr>
       )}
