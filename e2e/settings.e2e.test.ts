@@ -1,35 +1,19 @@
-import type { Browser, Locator, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
-import { cliJson, closePage, openApp, openSection, setColorScheme } from './appPage'
-import { launchBrowser, screenshot, startServer, type ServerHandle } from './harness'
+import type { Locator, Page } from 'playwright-core'
+import { describe, expect, test } from 'vitest'
+import { cliJson, openSection, setColorScheme } from './appPage'
+import { useApp } from './fixture'
+import { screenshot } from './harness'
 
-let server: ServerHandle
-let browser: Browser
-const pages: Page[] = []
-
-beforeAll(async () => {
-  server = await startServer()
-  browser = await launchBrowser()
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-})
-
-afterEach(async () => {
-  for (const p of pages.splice(0)) await closePage(p)
-})
+const app = useApp()
 
 /** A setting's value as the CLI reads it (attached to the running server). */
 async function cliValue(key: string, args: string[] = []): Promise<unknown> {
-  const out = await cliJson<{ settings: Array<{ key: string; value: unknown }> }>(server, [...args, 'config', 'get', key])
+  const out = await cliJson<{ settings: Array<{ key: string; value: unknown }> }>(app.server, [...args, 'config', 'get', key])
   return out.settings[0].value
 }
 
 async function openSettings(): Promise<{ page: Page; section: Locator }> {
-  const page = await openApp(browser, server)
-  pages.push(page)
+  const page = await app.openPage()
   return { page, section: await openSection(page, 'Settings') }
 }
 
@@ -65,9 +49,9 @@ describe('Settings page', () => {
     await expect.poll(() => cliValue('gpuLayers')).toBe('auto')
 
     // Changed from the CLI: through the running server, and by a process of its own (--local).
-    expect((await cliJson<{ value: unknown }>(server, ['config', 'set', 'idleUnloadMinutes', '5'])).value).toBe(5)
+    expect((await cliJson<{ value: unknown }>(app.server, ['config', 'set', 'idleUnloadMinutes', '5'])).value).toBe(5)
     await expect.poll(() => input(section, 'idleUnloadMinutes').inputValue()).toBe('5')
-    await cliJson(server, ['--local', 'config', 'set', 'threadsPerWorker', '1'])
+    await cliJson(app.server, ['--local', 'config', 'set', 'threadsPerWorker', '1'])
     await expect.poll(() => input(section, 'threadsPerWorker').inputValue(), { timeout: 10_000 }).toBe('1')
     await expect.poll(() => input(other.section, 'threadsPerWorker').inputValue(), { timeout: 10_000 }).toBe('1')
 
