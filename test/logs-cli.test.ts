@@ -56,7 +56,10 @@ describe('warden logs', () => {
     follow.child.kill('SIGINT')
     const done = await follow.done
     expect(done.code).toBe(0)
-    const streamed = done.stdout.split('\n').filter((l) => l.startsWith('{"')).map((l) => JSON.parse(l) as LogEntry)
+    const lines = done.stdout.split('\n').filter((l) => l.startsWith('{"'))
+    // Every line is one JSON object: the entries, then the call's summary.
+    expect(JSON.parse(lines.pop()!)).toEqual({ entries: [], streamed: 2 })
+    const streamed = lines.map((l) => JSON.parse(l) as LogEntry)
     expect(streamed.map((e) => e.msg)).toEqual([expect.stringContaining('No module named first'), expect.stringContaining('No module named second')])
   }, 60_000)
 

@@ -93,8 +93,14 @@ export async function attach(home: string, version: string, warn: (line: string)
     attachedTo: d.url,
     invoke: (name, input, callId = randomUUID()) =>
       new Promise((resolve) => {
+        const gone = (): Result<unknown> => ({ ok: false, error: { code: 'UNAVAILABLE', message: `The running Warden (${d.url}) closed the connection`, hint: 'It may have quit; run the command again.' } })
+        if (ws.readyState !== ws.OPEN) return resolve(gone())
         pending.set(callId, resolve)
-        ws.send(encodeMessage({ type: 'call', id: callId, op: name, input }))
+        ws.send(encodeMessage({ type: 'call', id: callId, op: name, input }), (error) => {
+          if (!error || !pending.has(callId)) return
+          pending.delete(callId)
+          resolve(gone())
+        })
       }),
     onEvent: (listener) => void listeners.push(listener),
     close: async () => {

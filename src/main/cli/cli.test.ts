@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
+import * as net from 'node:net'
 import { describe, expect, it } from 'vitest'
-import { runCli, runCliInProcess, succeeded } from '../../../test/cli'
+import { requireBuiltCli, runCli, runCliInProcess, succeeded } from '../../../test/cli'
 import { tempDir, writeModule } from '../../../test/fixtures'
 
 /** The CLI in this process, with a fresh home unless one is given. */
@@ -99,5 +100,22 @@ describe('warden CLI', () => {
   it('runs as the `warden` bin of the built package', async () => {
     const help = succeeded(await runCli(['module', '--help'])).stdout
     for (const cmd of ['list', 'hibernate', 'list-hibernated', 'wake', 'archive', 'diff', 'verify', 'pack', 'versions']) expect(help).toMatch(new RegExp(`^\\s+${cmd}\\b`, 'm'))
+  })
+})
+
+describe('warden serve', () => {
+  it('says which port is taken instead of printing a stack trace', async () => {
+    requireBuiltCli()
+    const taken = net.createServer()
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r))
+    const port = (taken.address() as net.AddressInfo).port
+    try {
+      const r = await runCli(['serve', '--port', String(port)])
+      expect(r.code).toBe(1)
+      expect(r.stderr).toContain(`Port ${port} is in use on 127.0.0.1`)
+      expect(r.stderr).not.toMatch(/\n\s+at /)
+    } finally {
+      taken.close()
+    }
   })
 })

@@ -157,6 +157,7 @@ async function runOperation(io: CliIo, global: GlobalOptions & { local?: boolean
   const callId = randomUUID()
   let lastLine = 0
   let streamed = false
+  let followed = false
   let lastReported = -1
   let invoker: Invoker | null = null
   try {
@@ -169,7 +170,9 @@ async function runOperation(io: CliIo, global: GlobalOptions & { local?: boolean
     const inv = invoker
     // `logs --follow`: entries as they come, one line each (one JSON object per line with --json).
     inv.onEvent((e) => {
-      if (e.event === 'logs.entries' && e.payload.callId === callId) for (const entry of e.payload.entries) io.out(json ? printableJson(entry, 0) : printable(formatLogEntry(entry)))
+      if (e.event !== 'logs.entries' || e.payload.callId !== callId) return
+      followed = true
+      for (const entry of e.payload.entries) io.out(json ? printableJson(entry, 0) : printable(formatLogEntry(entry)))
     })
     if (!json) {
       inv.onEvent((e) => {
@@ -212,7 +215,11 @@ async function runOperation(io: CliIo, global: GlobalOptions & { local?: boolean
       return 0
     }
     const formatter = formatters[name as OperationName] as ((o: unknown) => string) | undefined
-    io.out(json || !formatter ? printableJson(result.value) : printable(formatter(result.value)))
+    // After a followed stream of JSON lines, the summary is one line too (readers go line by line).
+    if (followed) {
+      if (json) io.out(printableJson(result.value, 0))
+    }
+    else io.out(json || !formatter ? printableJson(result.value) : printable(formatter(result.value)))
     return exitCodeOf(name as OperationName, result.value)
   } catch (error) {
     logFailure(name, error, { op: name }) // failed before the call ran (no workspace, a Warden that does not answer)

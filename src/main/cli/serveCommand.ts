@@ -40,7 +40,18 @@ export function addServeCommand(program: Command, setExit: (code: number) => voi
         return
       }
       const { startServer } = await import('../server/startServer')
-      const server = await startServer(host, { port })
+      let server: Awaited<ReturnType<typeof startServer>>
+      try {
+        server = await startServer(host, { port })
+      } catch (error) {
+        const inUse = (error as NodeJS.ErrnoException).code === 'EADDRINUSE'
+        const message = inUse ? `Port ${port} is in use on 127.0.0.1: choose another, or --port 0 to pick a free one` : `Could not start the server: ${(error as Error).message}`
+        log.error(message, { err: error })
+        process.stderr.write(`❌ ${message}\n`)
+        await host.shutdown()
+        setExit(1)
+        return
+      }
       log.info(`Serving on ${server.url} (pid ${process.pid}, Warden ${host.info().version})`)
       process.stdout.write(`Warden is serving on ${server.url}\nOpen: ${server.urlWithToken}\n`)
       process.stdout.write(`OpenAI-compatible API: ${server.url}v1 (model: a persona's name; API key: one per tool, from: warden api-key create --name NAME)\n`)

@@ -215,3 +215,62 @@ describe('secrets on disk', () => {
     expect(JSON.parse(fs.readFileSync(file, 'utf8')).token).toBe(second.token)
   })
 })
+
+describe('found in review', () => {
+  it('stops at once while a call is still streaming (a followed log): the call is cancelled, not waited for', async () => {
+    const { server } = await serve()
+    const following = fetch(`${server.url}api/op/logs.read`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ follow: true }),
+    }).catch((error: unknown) => error)
+    await new Promise((r) => setTimeout(r, 300))
+    const closed = await Promise.race([server.close().then(() => 'closed'), new Promise((r) => setTimeout(() => r('still waiting'), 5000))])
+    expect(closed).toBe('closed')
+    await following
+  })
+
+  it('refuses a call id that is already running (from another connection), so the first stays cancellable', async () => {
+    const { server, host } = await serve()
+    const a = await openSocket(server.port, server.token)
+    const b = await openSocket(server.port, server.token)
+    cleanups.push(() => a.terminate(), () => b.terminate())
+    const answers: Array<{ id: string; result: { ok: boolean; error?: { code: string } } }> = []
+    b.on('message', (d) => answers.push(JSON.parse(d.toString())))
+    a.send(JSON.stringify({ type: 'call', id: 'same', op: 'logs.read', input: { follow: true } }))
+    await new Promise((r) => setTimeout(r, 200))
+    b.send(JSON.stringify({ type: 'call', id: 'same', op: 'logs.read', input: { follow: true } }))
+    for (let i = 0; i < 50 && answers.length === 0; i++) await new Promise((r) => setTimeout(r, 50))
+    expect(answers[0]).toMatchObject({ id: 'same', result: { ok: false, error: { code: 'CONFLICT' } } })
+    // The first call is still the one registered under that id: cancelling it works.
+    expect(host.cancel('same')).toBe(true)
+  })
+
+  it('survives a log line too deep to send back, and answers the call', async () => {
+    const { server, host } = await serve()
+    fs.mkdirSync(path.join(host.home, 'logs'), { recursive: true })
+    // JSON.stringify of 20,000 levels overflows the stack; build the line by hand.
+    const line = `{"time":${Date.now()},"level":30,"source":"server","msg":"deep","data":${'{"d":'.repeat(20_000)}1${'}'.repeat(20_000)}}\n`
+    fs.appendFileSync(path.join(host.home, 'logs', 'server.log'), line)
+    const ws = await openSocket(server.port, server.token)
+    cleanups.push(() => ws.terminate())
+    const answer = new Promise<{ result: { ok: boolean } }>((resolve) => ws.on('message', (d) => resolve(JSON.parse(d.toString()))))
+    ws.send(JSON.stringify({ type: 'call', id: 'deep', op: 'logs.read', input: {} }))
+    expect((await answer).result.ok).toBe(true)
+    expect(await healthStatus(server.port)).toBe(200)
+  })
+
+  it('never blocks on a FIFO put in place of a log file, reading or writing', async () => {
+    if (process.platform === 'win32') return
+    const { server, host } = await serve()
+    const logs = path.join(host.home, 'logs')
+    fs.mkdirSync(logs, { recursive: true })
+    const { execFileSync } = await import('node:child_process')
+    execFileSync('mkfifo', [path.join(logs, 'server.log')])
+    const res = await Promise.race([
+      fetch(`${server.url}api/op/logs.read`, { method: 'POST', headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' }, body: '{}' }),
+      new Promise<null>((r) => setTimeout(() => r(null), 5000)),
+    ])
+    expect(res?.status).toBe(200)
+  })
+})

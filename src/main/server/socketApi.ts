@@ -1,9 +1,12 @@
-import type { WebSocket } from 'ws'
+import type { RawData, WebSocket } from 'ws'
 import { callIdOf, type AnyEvent } from '../../shared/contract/events'
 import { encodeMessage, parseClientMessage, type ServerMessage } from '../../shared/contract/socket'
 import type { Result } from '../../shared/errors'
 import type { WardenHost } from '../services/host/WardenHost'
+import { logger } from '../services/logging/processLog'
 import type { RequestLimits } from './requests'
+
+const log = logger('server')
 
 /** The only operation whose message may be large: a `.tgz` as base64. */
 const UPLOAD_OPERATIONS = new Set(['module.wakeUpload'])
@@ -28,7 +31,15 @@ export function serveSocket(host: WardenHost, ws: WebSocket, limits: RequestLimi
 
   const send = (msg: ServerMessage) => {
     if (ws.readyState !== ws.OPEN) return
-    const text = encodeMessage(msg)
+    let text: string
+    try {
+      text = encodeMessage(msg)
+    } catch (error) {
+      // A value JSON cannot hold (too deep, a cycle): that message fails, never the server.
+      log.error('A WebSocket message could not be encoded', { err: error })
+      if (msg.type !== 'result') return
+      text = encodeMessage({ type: 'result', id: msg.id, result: { ok: false, error: { code: 'INTERNAL', message: `The answer could not be encoded: ${(error as Error).message}` } } })
+    }
     if (ws.bufferedAmount + text.length > maxBuffered) {
       // It stopped reading; holding more for it would grow the server without bound.
       ws.close(1008, 'too much unread output: this client stopped reading')
@@ -45,7 +56,7 @@ export function serveSocket(host: WardenHost, ws: WebSocket, limits: RequestLimi
     for (const id of calls) host.cancel(id)
     calls.clear()
   })
-  ws.on('message', async (data, isBinary) => {
+  const onMessage = async (data: RawData, isBinary: boolean) => {
     const text = isBinary ? null : data.toString()
     const msg = text === null ? { problem: 'expected a text message holding JSON' } : parseClientMessage(text)
     if ('problem' in msg) return send({ type: 'error', message: `Bad message: ${msg.problem}` })
@@ -65,6 +76,12 @@ export function serveSocket(host: WardenHost, ws: WebSocket, limits: RequestLimi
     calls.add(msg.id)
     const result = await host.invoke(msg.op, msg.input, msg.id).finally(() => calls.delete(msg.id))
     reply(msg.id, result)
+  }
+  ws.on('message', (data, isBinary) => {
+    onMessage(data, isBinary).catch((error: unknown) => {
+      // The last line of defence, as for HTTP: a bug ends this message, not the process.
+      log.error('A WebSocket message failed', { err: error })
+    })
   })
   return {
     deliver: (event) => {

@@ -225,8 +225,11 @@ export async function startServer(host: WardenHost, options: ServerOptions): Pro
       }
       for (const ws of wss.clients) ws.terminate()
       wss.close()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
+      // Stop listening, then cut every connection at once: a response still streaming (a chat, a
+      // followed log) closes, which cancels its call, instead of holding the shutdown forever.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
       server.closeAllConnections()
+      await closed
     },
   }
 }

@@ -1,3 +1,7 @@
+import { logger } from '../logging/processLog'
+
+const log = logger('events')
+
 /** Subscribe to an event; returns the function that unsubscribes (VS Code's `Event<T>`). */
 export type Event<T> = (listener: (value: T) => void) => () => void
 
@@ -14,8 +18,15 @@ export class Emitter<T> {
   }
 
   fire(value: T): void {
-    // A copy: a listener may unsubscribe (or subscribe another) while it runs.
-    for (const listener of [...this.listeners]) listener(value)
+    // A copy: a listener may unsubscribe (or subscribe another) while it runs. One listener that
+    // throws (a window gone, a message that cannot be sent) never stops the others or the firer.
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(value)
+      } catch (error) {
+        log.error('A listener of an event failed', { err: error })
+      }
+    }
   }
 
   dispose(): void {

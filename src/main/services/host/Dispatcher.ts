@@ -25,6 +25,9 @@ export class Dispatcher {
       if (!isOperationName(name)) throw new WardenError('NOT_FOUND', `Unknown operation ${JSON.stringify(name)}`)
       const input = parseInput(name, rawInput)
       const handler = this.handlers[name] as (input: unknown, ctx: CallContext) => Promise<unknown>
+      // Call ids come from clients: one already running is refused, never replaced (it could no
+      // longer be cancelled, and its events would go to the wrong caller).
+      if (this.calls.has(callId)) throw new WardenError('CONFLICT', `A call with the id ${JSON.stringify(callId.slice(0, 100))} is already running`, { hint: 'Give each call its own id.' })
       const abort = new AbortController()
       this.calls.set(callId, abort)
       try {
@@ -33,7 +36,7 @@ export class Dispatcher {
         logCall(name, startedAt)
         return { ok: true, value: output }
       } finally {
-        this.calls.delete(callId)
+        if (this.calls.get(callId) === abort) this.calls.delete(callId)
       }
     } catch (error) {
       if (isOperationName(name)) logCall(name, startedAt, error)

@@ -94,6 +94,7 @@ export class WardenHost {
       workspaces: this.workspaces,
       apiKeys: this.apiKeys,
       logs: this.logs,
+      settings: this.settings,
       get inference() {
         return inference()
       },

@@ -14,6 +14,7 @@ export function rotationFiles(file: string, keep: number): string[] {
 }
 
 const NOFOLLOW = fs.constants.O_NOFOLLOW ?? 0
+const NONBLOCK = fs.constants.O_NONBLOCK ?? 0
 /** A claimed file left by a process that died while rotating is swept after this long. */
 const STALE_CLAIM_MS = 60_000
 
@@ -60,7 +61,12 @@ export class RotatingFile {
   private open(): number {
     if (this.fd !== null) return this.fd
     fs.mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 })
-    const fd = fs.openSync(this.file, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT | NOFOLLOW, 0o600)
+    // Never blocks (a FIFO put in its place would, forever) and never writes anything but a file.
+    const fd = fs.openSync(this.file, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT | NOFOLLOW | NONBLOCK, 0o600)
+    if (!fs.fstatSync(fd).isFile()) {
+      fs.closeSync(fd)
+      throw new Error(`${this.file} is not a regular file`)
+    }
     // A file created by someone else (or an older Warden) with a looser mode is closed to others.
     if (process.platform !== 'win32' && (fs.fstatSync(fd).mode & 0o077) !== 0) fs.fchmodSync(fd, 0o600)
     this.fd = fd

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs'
-import * as fsp from 'node:fs/promises'
 import type { LogEntry } from '../../../shared/contract/logs'
 import { parseLogLine } from './logEntry'
 import { matches, readLogs, type LogFilter } from './readLogs'
+import { openLogForReading } from './openLog'
 
 /** How often a followed log is looked at. */
 const POLL_MS = 250
@@ -25,7 +25,8 @@ function statOrNull(file: string): fs.Stats | null {
 /** Complete lines from `offset` to the end of `file`; a line still being written waits for the next look. */
 async function readFrom(file: string, offset: number, end: number): Promise<{ lines: string[]; next: number }> {
   if (end <= offset) return { lines: [], next: offset }
-  const handle = await fsp.open(file, 'r')
+  const handle = await openLogForReading(file)
+  if (!handle) return { lines: [], next: offset }
   try {
     const data = Buffer.alloc(end - offset)
     const { bytesRead } = await handle.read(data, 0, data.length, offset)

@@ -46,6 +46,28 @@ export function parseLogLine(line: string): LogEntry | null {
   if (typeof pid === 'number') entry.pid = pid
   const error = describeError(err)
   if (error) entry.error = error
-  if (Object.keys(rest).length) entry.data = rest
+  if (Object.keys(rest).length) entry.data = shallow(rest)
   return entry
+}
+
+/**
+ * A line's other fields, kept shallow: nested values become their JSON text, cut at 2,000
+ * characters. A line written by anything (a hostile or broken writer) cannot make an answer that is
+ * too deep or too big to send.
+ */
+function shallow(fields: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(fields).slice(0, 50)) {
+    if (v === null || typeof v !== 'object') out[k] = typeof v === 'string' && v.length > 2000 ? `${v.slice(0, 2000)}…` : v
+    else {
+      let text: string
+      try {
+        text = JSON.stringify(v)
+      } catch {
+        text = '[unreadable]'
+      }
+      out[k] = text.length > 2000 ? `${text.slice(0, 2000)}…` : text
+    }
+  }
+  return out
 }

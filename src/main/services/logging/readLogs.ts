@@ -1,6 +1,6 @@
-import * as fsp from 'node:fs/promises'
 import { logLevels, type LogEntry, type LogLevel } from '../../../shared/contract/logs'
 import { parseLogLine } from './logEntry'
+import { openLogForReading } from './openLog'
 
 /** Which entries to show. */
 export interface LogFilter {
@@ -30,13 +30,8 @@ const SKEW_MS = 5_000
  */
 export async function* linesNewestFirst(files: string[], firstEnd?: number): AsyncGenerator<string> {
   for (const [index, file] of files.entries()) {
-    let handle: fsp.FileHandle
-    try {
-      handle = await fsp.open(file, 'r')
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue // not written yet, or rotated away
-      throw error
-    }
+    const handle = await openLogForReading(file)
+    if (!handle) continue // not written yet, rotated away, or not a file
     try {
       let pos = index === 0 && firstEnd !== undefined ? firstEnd : (await handle.stat()).size
       let carry = Buffer.alloc(0)

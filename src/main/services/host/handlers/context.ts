@@ -6,6 +6,7 @@ import type { AppService } from '../../app/AppService'
 import type { ProgressFn } from '../../hibernation/context'
 import type { InferenceService } from '../../inference/InferenceService'
 import type { LogService } from '../../logging/LogService'
+import type { SettingsStore } from '../../settings/SettingsStore'
 import type { LogEntry } from '../../../../shared/contract/logs'
 import type { WorkspaceService } from '../../workspace/WorkspaceService'
 
@@ -30,6 +31,8 @@ export interface HostServices {
   /** Started on first use: a command about modules never starts workers. */
   readonly inference: InferenceService
   readonly apiKeys: ApiKeyService
+  /** The settings (one store per process). */
+  readonly settings: SettingsStore
   /** The logs in `<home>/logs`, and each model's worker output. */
   readonly logs: LogService
   /** Cancel a running call by its id; false when no such call runs. */
