@@ -37,6 +37,16 @@ function readDiscovery(home: string): Discovery | null {
 }
 
 /**
+ * The Warden (app or server, any version) serving `home` now, proven by the token of its discovery
+ * file; null when none does. `warden serve` refuses to start a second one beside it.
+ */
+export async function runningWarden(home: string, timeoutMs = 3000): Promise<{ url: string; pid: number } | null> {
+  const d = readDiscovery(home)
+  if (!d || (await provesToken(d, timeoutMs)) !== 'ok') return null
+  return { url: d.url, pid: d.pid }
+}
+
+/**
  * Attach to the Warden app or server running for `home` (found through its discovery file
  * `server.json`: port and token, readable by the user only), the way the `ollama` and `lms` CLIs
  * talk to their server. Resolves to null when none runs or it does not answer.

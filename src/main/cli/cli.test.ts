@@ -3,7 +3,8 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import * as net from 'node:net'
 import { describe, expect, it } from 'vitest'
-import { requireBuiltCli, runCli, runCliInProcess, succeeded } from '../../../test/cli'
+import { requireBuiltCli, runCli, runCliInProcess, startCli, succeeded } from '../../../test/cli'
+import { waitFor } from '../../../test/inference'
 import { tempDir, writeModule } from '../../../test/fixtures'
 
 /** The CLI in this process, with a fresh home unless one is given. */
@@ -118,4 +119,23 @@ describe('warden serve', () => {
       taken.close()
     }
   })
+})
+
+describe('one Warden per home', () => {
+  it('a second `warden serve` on the same home refuses, naming the one that runs; the first keeps its discovery file', async () => {
+    requireBuiltCli()
+    const home = tempDir('warden-one-home-')
+    const first = startCli(['serve', '--port', '0'], { home })
+    try {
+      await waitFor(() => first.output().includes('Warden is serving'), 'the first server')
+      const before = fs.readFileSync(path.join(home, 'server.json'), 'utf8')
+      const second = await runCli(['serve', '--port', '0'], { home })
+      expect(second.code).toBe(1)
+      expect(second.stderr).toMatch(/A Warden is already serving this home .* \(pid \d+\)/)
+      expect(fs.readFileSync(path.join(home, 'server.json'), 'utf8')).toBe(before)
+    } finally {
+      first.child.kill('SIGTERM')
+      await first.done
+    }
+  }, 60_000)
 })

@@ -20,6 +20,13 @@ export function addServeCommand(program: Command, setExit: (code: number) => voi
         return
       }
       const home = global.home ?? resolveWardenHome()
+      // One Warden per home: a second would run a second scheduler and take the discovery file from the first.
+      const running = await (await import('./attach')).runningWarden(home)
+      if (running) {
+        process.stderr.write(`❌ A Warden is already serving this home (${home}) at ${running.url} (pid ${running.pid})\n   Use that one, stop it first, or give another --home.\n`)
+        setExit(1)
+        return
+      }
       startProcessLog({ home, kind: 'server' })
       const log = logger('server')
       const host = new WardenHost({ home, runtime: 'server' })
