@@ -32,8 +32,8 @@ export interface InferenceOptions {
   launcher: WorkerLauncher
   /** Where each worker's output goes, per model (logs/workers/). */
   workerLogs?: WorkerLogSink
-  /** The settings, shared with the host's other services. Defaults to a store of its own on `database`. */
-  settings?: SettingsStore
+  /** The settings, shared with the host's other services (a second store on one database would cache stale values). */
+  settings: SettingsStore
   /** GPU readings; defaults to systeminformation (read once, then every minute at most). */
   detectGpus?: () => Promise<GpuReading[]>
   freeSpace?: (dir: string) => Promise<number>
@@ -82,6 +82,7 @@ export class InferenceService {
   readonly cache: ModelCache
   /** Requests between resolving their model and finishing, by model id: their model stays on disk. */
   private readonly requestsByModel = new Map<string, number>()
+  private readonly stopSettings: () => void
   private gpus: GpuReading[] = []
   private gpusReadAt = 0
   private gpuRead: Promise<void> | null = null
@@ -98,8 +99,8 @@ export class InferenceService {
   readonly onDidAlert = this.didAlert.event
 
   constructor(private readonly options: InferenceOptions) {
-    this.settings = options.settings ?? new SettingsStore(options.database)
-    this.settings.onDidChange(({ keys }) => this.didChangeWorkers.fire(`setting ${keys.join(', ')}`))
+    this.settings = options.settings
+    this.stopSettings = this.settings.onDidChange(({ keys }) => this.didChangeWorkers.fire(`setting ${keys.join(', ')}`))
     this.models = new ModelService({
       database: options.database,
       modelsDir: () => this.settings.get().modelStoragePath || path.join(options.home, 'models'),
@@ -407,6 +408,7 @@ export class InferenceService {
   }
 
   async dispose(): Promise<void> {
+    this.stopSettings()
     await this.scheduler.dispose()
     for (const emitter of [this.didChangeWorkers, this.didChangeModels, this.didChangePersonas, this.didAlert]) emitter.dispose()
   }
