@@ -1,9 +1,7 @@
 /** A line longer than this is cut (a process printing megabytes without a newline stays bounded). */
 const MAX_LINE = 8192
 
-/* eslint-disable no-control-regex -- removing terminal escapes is the point */
-const ESCAPES = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])/g
-/* eslint-enable no-control-regex */
+import { printable } from '../../../shared/text/printable'
 
 /**
  * Turns a process's output, which arrives in chunks cut anywhere, into whole lines without
@@ -34,7 +32,7 @@ export class LineSplitter {
 }
 
 function clean(line: string): string {
-  return line.replace(ESCAPES, '').trimEnd()
+  return printable(line).trimEnd()
 }
 
 function cut(line: string): string[] {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { WardenError } from '../../../shared/errors'
+import { printable } from '../../../shared/text/printable'
 import { LineSplitter } from '../logging/LineSplitter'
 import type { WorkerLogLine, WorkerLogSink } from '../logging/WorkerLogs'
 import type { WorkerChild, WorkerLauncher } from './launcher'
@@ -66,7 +67,7 @@ export class WorkerProcess {
       this.exitInfo = { code, signal, expected }
       const description = describeExit(code, signal)
       this.note(expected ? 'info' : 'error', `Worker process ${this.child.pid ?? ''} ${expected ? `stopped (${description})` : description}`)
-      const tail = this.child.outputTail().trim().split('\n').slice(-3).join(' | ')
+      const tail = printable(this.child.outputTail()).trim().split('\n').slice(-3).join(' | ')
       const error = new WardenError(
         expected ? 'CANCELLED' : 'WORKER_CRASHED',
         expected ? `The worker for ${this.modelId} was stopped` : `The worker for ${this.modelId} ${description}${tail ? ` — last output: ${tail.slice(0, 300)}` : ''}`,
