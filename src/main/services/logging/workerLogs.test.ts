@@ -40,6 +40,8 @@ describe('worker output, per model', () => {
     expect(mode(logFile)).toBe(0o600)
     expect(mode(path.join(home, 'logs', 'workers'))).toBe(0o700)
 
+    // The worker that could not load is stopped: once that line is written, both views are complete.
+    await waitFor(() => /Worker process \d+ stopped/.test(fs.readFileSync(logFile, 'utf8')), 'the worker to stop')
     // logs.read --worker, from this host (its memory) and from another process's view (the file).
     const fromHost = (await call('logs.read', { worker: 'broken' })).entries
     const fromFile = await new LogService(path.join(home, 'logs')).read({ worker: 'broken', limit: 200 })
