@@ -122,7 +122,7 @@ describe('warden serve', () => {
 })
 
 describe('one Warden per home', () => {
-  it('a second `warden serve` on the same home refuses, naming the one that runs; the first keeps its discovery file', async () => {
+  it('a second `warden serve` on the same home refuses, naming the one that runs; the first keeps its discovery file; --local beside it says what it cannot see', async () => {
     requireBuiltCli()
     const home = tempDir('warden-one-home-')
     const first = startCli(['serve', '--port', '0'], { home })
@@ -133,6 +133,10 @@ describe('one Warden per home', () => {
       expect(second.code).toBe(1)
       expect(second.stderr).toMatch(/A Warden is already serving this home .* \(pid \d+\)/)
       expect(fs.readFileSync(path.join(home, 'server.json'), 'utf8')).toBe(before)
+      // --local beside it is allowed, with a word about what that process cannot see.
+      const local = await runCli(['--local', 'workers', '--json'], { home })
+      expect(local.code).toBe(0)
+      expect(local.stderr).toMatch(/A Warden is running for this home .*--local runs this command beside it/)
     } finally {
       first.child.kill('SIGTERM')
       await first.done

@@ -166,6 +166,12 @@ async function runOperation(io: CliIo, global: GlobalOptions & { local?: boolean
     absolutizePaths(def, input)
     // Live state (workers, downloads, running calls) is the running Warden's: never a second scheduler beside it.
     const attached = def.runsIn === 'app' && !global.local ? await (await import('./attach')).attach(home, cliVersion(), io.err) : null
+    if (def.runsIn === 'app' && global.local) {
+      // Asked for, but worth knowing: this process cannot see the running Warden's workers (a lower
+      // maxModelCacheSize here may remove a model it has loaded).
+      const running = await (await import('./attach')).runningWarden(home, 1000)
+      if (running) io.err(`⚠️  A Warden is running for this home (pid ${running.pid}, ${running.url}); --local runs this command beside it, without its workers.`)
+    }
     invoker = attached ?? (await localInvoker(global, def.runsIn === 'workspace'))
     const inv = invoker
     // `logs --follow`: entries as they come, one line each (one JSON object per line with --json).
