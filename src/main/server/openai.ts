@@ -4,9 +4,10 @@ import { z } from 'zod'
 import { describeIssues } from '../../shared/contract/validate'
 import { WardenError } from '../../shared/errors'
 import type { WardenHost } from '../services/host/WardenHost'
-import type { ChatTurn, ContextLengthExceeded } from '../services/workers/protocol'
+import type { ContextLengthExceeded } from '../services/workers/protocol'
 import { BodyTooLarge, httpStatusOf, readBody } from './requests'
 import { logFailure } from '../services/logging/callLog'
+import { choiceOf, conversationOf, featureFields, featuresOf, logprobsOf, messageFields, toolCallsDelta } from './openaiFeatures'
 
 /**
  * What one chat completion request may hold, sized for local models: the largest context Warden
@@ -29,8 +30,9 @@ const ChatRequest = z.object({
   messages: z
     .array(
       z.object({
-        role: z.enum(['system', 'developer', 'user', 'assistant']),
-        content: z.union([z.string(), z.array(z.object({ type: z.string(), text: z.string().optional() })), z.null()]),
+        role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
+        content: z.union([z.string(), z.array(z.object({ type: z.string(), text: z.string().optional() })), z.null()]).optional(),
+        ...messageFields,
       }),
     )
     .min(1, 'messages must hold at least one message'),
@@ -41,6 +43,7 @@ const ChatRequest = z.object({
   max_completion_tokens: z.number().int().min(1).max(8192).nullish(),
   seed: z.number().int().nonnegative().nullish(),
   n: z.literal(1, 'Warden answers one choice (n = 1)').nullish(),
+  ...featureFields,
 })
 
 /** OpenAI's error fields beyond the message: the parameter at fault, a machine-readable code, a status other than the code's. */
@@ -53,7 +56,7 @@ interface OpenAiErrorDetails {
 const count = (n: number) => n.toLocaleString('en-US')
 
 function textOf(content: z.infer<typeof ChatRequest>['messages'][number]['content']): string {
-  if (content === null) return ''
+  if (content === null || content === undefined) return ''
   if (typeof content === 'string') return content
   return content.map((p) => p.text ?? '').join('')
 }
@@ -155,15 +158,12 @@ export async function handleOpenAi(host: WardenHost, req: http.IncomingMessage, 
     const r = parsed.data
     const texts = textsWithinLimits(r.messages)
     const persona = host.inference.personas.get(r.model)
-    const system = r.messages.flatMap((m, i) => (m.role === 'system' || m.role === 'developer' ? [texts[i]] : []))
-    const turns = r.messages.flatMap((m, i) => (m.role === 'user' || m.role === 'assistant' ? [{ role: m.role, text: texts[i] }] : []))
-    const last = turns.pop()
-    if (!last || last.role !== 'user') throw invalid('The last message must be from the user', 'messages')
-    const history: ChatTurn[] = turns
+    const { system, history, prompt, continueLastTurn } = conversationOf(r.messages, texts)
+    const features = { ...featuresOf(r), ...(continueLastTurn ? { continueLastTurn } : {}) }
     const id = `chatcmpl-${randomUUID()}`
     const created = Math.floor(Date.now() / 1000)
-    const chunk = (delta: Record<string, string>, finish: string | null) =>
-      `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: persona.name, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`
+    const chunk = (delta: Record<string, unknown>, finish: string | null, logprobs: unknown = null) =>
+      `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: persona.name, choices: [{ index: 0, delta, logprobs, finish_reason: finish }] })}\n\n`
     if (r.stream) {
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' })
       res.write(chunk({ role: 'assistant', content: '' }, null))
@@ -172,22 +172,26 @@ export async function handleOpenAi(host: WardenHost, req: http.IncomingMessage, 
       persona,
       systemPrompt: system.length ? system.join('\n\n') : undefined,
       history,
-      prompt: last.text,
+      prompt,
+      features,
       settings: { temperature: r.temperature ?? undefined, topP: r.top_p ?? undefined, maxTokens: r.max_completion_tokens ?? r.max_tokens ?? undefined, seed: r.seed ?? undefined },
       overflow: 'refuse',
       priority: 'default',
       signal: abort.signal,
-      onText: r.stream ? (text) => res.write(chunk({ content: text }, null)) : undefined,
+      onText: r.stream ? (text, logprobs) => res.write(chunk({ content: text }, null, logprobsOf(logprobs))) : undefined,
     })
-    const finish = result.finishReason === 'length' ? 'length' : 'stop'
+    const choice = choiceOf(result)
+    const finish = choice.finish_reason as string
     const usage = { prompt_tokens: result.promptTokens, completion_tokens: result.tokens, total_tokens: result.promptTokens + result.tokens }
     if (r.stream) {
+      const calls = toolCallsDelta(result)
+      if (calls) res.write(chunk(calls, null))
       res.write(chunk({}, finish))
       res.end('data: [DONE]\n\n')
       return
     }
     res.writeHead(200, { 'content-type': 'application/json' })
-    res.end(JSON.stringify({ id, object: 'chat.completion', created, model: persona.name, choices: [{ index: 0, message: { role: 'assistant', content: result.text }, finish_reason: finish }], usage }))
+    res.end(JSON.stringify({ id, object: 'chat.completion', created, model: persona.name, choices: [choice], usage }))
   } catch (error) {
     logFailure(`${req.method} ${url.pathname}`, error)
     sendError(res, WardenError.from(error))

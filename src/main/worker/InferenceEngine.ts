@@ -2,7 +2,10 @@ import * as os from 'node:os'
 import type { ChatWrapper, Llama, LlamaContext, LlamaContextSequence, LlamaEmbeddingContext, LlamaModel } from 'node-llama-cpp'
 import { WardenError } from '../../shared/errors'
 import { cancelled, evaluatePromptWindow, fitPromptWindow, turnOverhead } from './promptWindow'
-import type { EmbedResult, GenerateRequest, GenerateResult, LoadRequest, LoadResult, StatsResult } from '../services/workers/protocol'
+import type { EmbedResult, GenerateRequest, GenerateResult, LoadRequest, LoadResult, StatsResult, TokenLogprob } from '../services/workers/protocol'
+import { generateAnswer } from './answer'
+import { chatFunctions } from './functions'
+import { GrammarCache } from './grammars'
 
 interface Slot {
   sequence: LlamaContextSequence
@@ -29,6 +32,8 @@ export class InferenceEngine {
   private slots: Slot[] = []
   private waiters: Array<() => void> = []
   private readonly aborts = new Map<string, AbortController>()
+  /** `response_format` grammars, per schema. */
+  private readonly grammars = new GrammarCache()
   private threads = 1
   /** node-llama-cpp imported and its binary loaded ahead of the first load (a spare worker). */
   private warm: Promise<Llama> | null = null
@@ -129,8 +134,8 @@ export class InferenceEngine {
     this.waiters.shift()?.()
   }
 
-  async generate(req: GenerateRequest, onText: (text: string) => void): Promise<GenerateResult> {
-    if (!this.model || !this.context || !this.chatWrapper) throw new WardenError('UNAVAILABLE', 'No model is loaded in this worker')
+  async generate(req: GenerateRequest, onText: (text: string, logprobs?: TokenLogprob[]) => void): Promise<GenerateResult> {
+    if (!this.llama || !this.model || !this.context || !this.chatWrapper) throw new WardenError('UNAVAILABLE', 'No model is loaded in this worker')
     const abort = new AbortController()
     this.aborts.set(req.id, abort)
     const started = performance.now()
@@ -144,38 +149,35 @@ export class InferenceEngine {
       }
       this.overheadPerTurn ??= turnOverhead(this.model, this.chatWrapper)
       const window = await fitPromptWindow(
-        { model: this.model, chatWrapper: this.chatWrapper, contextSize: this.context.contextSize, systemPrompt: req.systemPrompt, history: req.history, prompt: req.prompt, overflow: req.overflow, signal: abort.signal },
+        {
+          model: this.model,
+          chatWrapper: this.chatWrapper,
+          contextSize: this.context.contextSize,
+          systemPrompt: req.systemPrompt,
+          history: req.history,
+          prompt: req.prompt,
+          overflow: req.overflow,
+          signal: abort.signal,
+          functions: chatFunctions(req.functions),
+          continueLastTurn: req.continueLastTurn,
+        },
         this.overheadPerTurn,
       )
       // One batch (512 tokens by default) between looks at a cancel: llama.cpp's own unit of work, so
       // evaluating in steps costs nothing; smaller steps were slower on a CPU.
       await evaluatePromptWindow(slot.sequence, window.tokens, abort.signal, this.context.batchSize)
-      const { LlamaChatSession } = await import('node-llama-cpp')
-      const session = new LlamaChatSession({
-        contextSequence: slot.sequence,
-        systemPrompt: req.systemPrompt,
-        autoDisposeSequence: false,
+      const answer = await generateAnswer({
+        llama: this.llama,
+        model: this.model,
+        sequence: slot.sequence,
         chatWrapper: this.chatWrapper,
+        grammars: this.grammars,
+        chat: window.chat,
+        request: req,
+        signal: abort.signal,
+        onText,
       })
-      try {
-        session.setChatHistory(window.history)
-        let tokens = 0
-        const out = await session.promptWithMeta(req.prompt, {
-          maxTokens: req.maxTokens,
-          temperature: req.temperature,
-          topP: req.topP,
-          seed: req.seed ?? undefined,
-          signal: abort.signal,
-          stopOnAbortSignal: true,
-          onToken: (t) => (tokens += t.length),
-          onTextChunk: onText,
-        })
-        const text = out.response.filter((r): r is string => typeof r === 'string').join('')
-        const finishReason = out.stopReason === 'abort' ? 'cancelled' : out.stopReason === 'maxTokens' ? 'length' : 'stop'
-        return { text, tokens, promptTokens: window.tokens.length, durationMs: performance.now() - started, finishReason }
-      } finally {
-        session.dispose({ disposeSequence: false })
-      }
+      return { ...answer, promptTokens: window.tokens.length, durationMs: performance.now() - started }
     } catch (error) {
       // A failed generation may leave the cache half-written: the next one starts clean.
       if (slot) slot.sessionKey = null

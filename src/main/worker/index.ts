@@ -35,7 +35,7 @@ async function handle(msg: ToWorker): Promise<void> {
         value = await engine.load(msg)
         break
       case 'generate':
-        value = await engine.generate(msg, (text) => send({ type: 'token', id: msg.id, text }))
+        value = await engine.generate(msg, (text, logprobs) => send({ type: 'token', id: msg.id, text, ...(logprobs ? { logprobs } : {}) }))
         break
       case 'embed':
         value = await engine.embed(msg.text)

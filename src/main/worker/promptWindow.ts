@@ -9,9 +9,10 @@
  * the tokens LlamaChat will ask for, one chunk at a time; LlamaChat then finds them in the sequence's
  * cache and only generates.
  */
-import type { ChatHistoryItem, ChatWrapper, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp'
+import type { ChatHistoryItem, ChatModelFunctions, ChatWrapper, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp'
 import { WardenError } from '../../shared/errors'
 import type { ChatTurn, ContextLengthExceeded, Overflow } from '../services/workers/protocol'
+import { toHistoryItem, turnText } from './functions'
 
 /** Characters tokenized between two looks at the event loop (about 2–3 ms of tokenizing). */
 const SLICE_CHARS = 16_384
@@ -26,11 +27,17 @@ export interface PromptWindowInput {
   prompt: string
   overflow: Overflow
   signal: AbortSignal
+  /** Functions the model may call: their documentation is part of the context. */
+  functions?: ChatModelFunctions
+  /** Continue the last turn of `history` (always kept) instead of answering `prompt`. */
+  continueLastTurn?: boolean
 }
 
 export interface PromptWindow {
   /** The chat history to give the session: the system prompt, then the turns kept (the prompt is not in it). */
   history: ChatHistoryItem[]
+  /** The whole chat to generate from: the history, the prompt, and the model response to fill. */
+  chat: ChatHistoryItem[]
   /** The context's tokens for the whole request (history, prompt and the start of the answer), as LlamaChat makes them. */
   tokens: Token[]
   /** Oldest turns left out to make room (`dropOldest`). */
@@ -95,10 +102,6 @@ export function turnOverhead(model: LlamaModel, chatWrapper: ChatWrapper): numbe
   return Math.max(1, Math.ceil((two - one) / 2) - model.tokenize('a').length)
 }
 
-function toHistoryItem(t: ChatTurn): ChatHistoryItem {
-  return t.role === 'user' ? { type: 'user', text: t.text } : { type: 'model', response: [t.text] }
-}
-
 /**
  * The conversation that fits the context, and its tokens. `refuse` rejects a conversation that does
  * not fit (INVALID_INPUT naming the context size); `dropOldest` leaves out the oldest turns, and
@@ -112,16 +115,19 @@ export async function fitPromptWindow(input: PromptWindowInput, overheadPerTurn:
   if (signal.aborted) throw cancelled('before its prompt was prepared')
   // LlamaChat wants at least one free cell after the prompt, and generates into the one after that.
   const budget = contextSize - 2
+  // A turn to continue is kept whatever happens, like the prompt.
+  const pinned = input.continueLastTurn ? input.history.at(-1) : undefined
+  const history = pinned ? input.history.slice(0, -1) : input.history
 
   // A lower bound first, newest turn first, stopping once the context is full.
   let used = 2 * overheadPerTurn
   used += await countTokens(model, input.systemPrompt, budget - used, breather)
-  used += await countTokens(model, input.prompt, budget - used, breather)
+  used += await countTokens(model, pinned ? turnText(pinned) : input.prompt, budget - used, breather)
   if (used > budget) throw tooLong(contextSize, used, false)
   const turnTokens: number[] = []
   let kept = 0
-  for (let i = input.history.length - 1; i >= 0; i--) {
-    const t = overheadPerTurn + (await countTokens(model, input.history[i].text, budget - used, breather))
+  for (let i = history.length - 1; i >= 0; i--) {
+    const t = overheadPerTurn + (await countTokens(model, turnText(history[i]), budget - used, breather))
     if (used + t > budget) {
       if (input.overflow === 'refuse') throw tooLong(contextSize, used + t, false)
       break
@@ -130,24 +136,24 @@ export async function fitPromptWindow(input: PromptWindowInput, overheadPerTurn:
     turnTokens.unshift(t)
     kept++
   }
-  let turns = input.history.slice(input.history.length - kept)
+  let turns = history.slice(history.length - kept)
 
   // Then the exact tokens, of a conversation now about the size of the context.
-  const contextTokens = (kept: ChatTurn[]): { history: ChatHistoryItem[]; tokens: Token[] } => {
+  const contextTokens = (kept: ChatTurn[]): { history: ChatHistoryItem[]; chat: ChatHistoryItem[]; tokens: Token[] } => {
     const history: ChatHistoryItem[] = [{ type: 'system', text: input.systemPrompt }, ...kept.map(toHistoryItem)]
-    const full = [...appendUserMessageToChatHistory(history, input.prompt), { type: 'model', response: [] } satisfies ChatHistoryItem]
-    return { history, tokens: chatWrapper.generateContextState({ chatHistory: full }).contextText.tokenize(model.tokenizer) }
+    const chat = pinned ? [...history, toHistoryItem(pinned)] : [...appendUserMessageToChatHistory(history, input.prompt), { type: 'model', response: [] } satisfies ChatHistoryItem]
+    return { history, chat, tokens: chatWrapper.generateContextState({ chatHistory: chat, availableFunctions: input.functions }).contextText.tokenize(model.tokenizer) }
   }
   for (;;) {
     // A kept conversation starts with the person speaking, not with an answer to something left out.
-    while (input.overflow === 'dropOldest' && turns.length && turns[0].role === 'assistant' && turns.length < input.history.length) {
+    while (input.overflow === 'dropOldest' && turns.length && turns[0].role === 'assistant' && turns.length < history.length) {
       turns = turns.slice(1)
       turnTokens.shift()
     }
     const window = contextTokens(turns)
     await breather.after(SLICE_CHARS)
     const excess = window.tokens.length - budget
-    if (excess <= 0) return { ...window, droppedTurns: input.history.length - turns.length }
+    if (excess <= 0) return { ...window, droppedTurns: history.length - turns.length }
     if (input.overflow === 'refuse' || turns.length === 0) throw tooLong(contextSize, window.tokens.length, true)
     // Leave out the oldest turns that make up the excess (at least one).
     let dropped = 0

@@ -134,7 +134,14 @@ export const GenerationResult = z.object({
   /** Time waiting in the queue and for the model to load (paging in). */
   waitedMs: z.number(),
   modelId: z.string(),
-  finishReason: z.enum(['stop', 'length', 'cancelled']),
+  /** `toolCalls`: the answer is a call of a function the caller offered (the OpenAI endpoint's tools). */
+  finishReason: z.enum(['stop', 'length', 'cancelled', 'toolCalls']),
+  /** The functions the model called (OpenAI endpoint only). */
+  toolCalls: z.array(z.object({ name: z.string(), arguments: z.string() })).optional(),
+  /** Each token's log probability and likeliest alternatives, when asked (OpenAI endpoint only). */
+  logprobs: z
+    .array(z.object({ token: z.string(), logprob: z.number(), bytes: z.array(z.number()), top: z.array(z.object({ token: z.string(), logprob: z.number(), bytes: z.array(z.number()) })) }))
+    .optional(),
   /** The model was installed for this request. */
   installed: z.boolean(),
   /** The model was loaded for this request (a cold start or a swap-in). */

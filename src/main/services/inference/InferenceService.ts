@@ -17,7 +17,7 @@ import { SettingsStore, type SettingRow } from '../settings/SettingsStore'
 import type { WardenDatabase } from '../storage/Database'
 import type { WorkerLogSink } from '../logging/WorkerLogs'
 import type { WorkerLauncher } from '../workers/launcher'
-import type { ChatTurn, ContextLengthExceeded, Overflow } from '../workers/protocol'
+import type { ChatTurn, ContextLengthExceeded, GenerationFeatures, Overflow, TokenLogprob } from '../workers/protocol'
 
 /** Something a person should see now (a worker crashed, or was quarantined). */
 export interface InferenceAlert {
@@ -53,8 +53,11 @@ export interface GenerateCall {
   priority: Priority
   signal?: AbortSignal
   timeoutMs?: number
-  onText?: (text: string) => void
+  /** Text as it is generated, with its tokens' log probabilities when `features.logprobs` asks for them. */
+  onText?: (text: string, logprobs?: TokenLogprob[]) => void
   onProgress?: (phase: string, message: string, fraction: number | null) => void
+  /** Stop texts, functions, a grammar, log probabilities (the OpenAI endpoint's options). */
+  features?: GenerationFeatures
 }
 
 type ReadyCall = { signal?: AbortSignal; onProgress?: GenerateCall['onProgress']; contextSize?: number }
@@ -265,8 +268,9 @@ export class InferenceService {
             maxTokens: s.maxTokens,
             seed: s.seed,
             overflow: call.overflow ?? 'dropOldest',
+            ...call.features,
           },
-          (text) => call.onText?.(text),
+          (text, logprobs) => call.onText?.(text, logprobs),
         )
         slot.tokensGenerated += r.tokens
         if (r.tokens > 0 && r.durationMs > 0) slot.tokensPerSecond = Math.round((r.tokens / r.durationMs) * 1000 * 10) / 10
@@ -287,6 +291,8 @@ export class InferenceService {
       waitedMs: scheduled.waitedMs,
       modelId: model.id,
       finishReason: r.finishReason,
+      ...(r.toolCalls ? { toolCalls: r.toolCalls } : {}),
+      ...(r.logprobs ? { logprobs: r.logprobs } : {}),
       installed,
       loaded: scheduled.loaded,
       evicted: scheduled.evicted,

@@ -4,13 +4,13 @@ import { printable } from '../../../shared/text/printable'
 import { LineSplitter } from '../logging/LineSplitter'
 import type { WorkerLogLine, WorkerLogSink } from '../logging/WorkerLogs'
 import type { WorkerChild, WorkerLauncher } from './launcher'
-import type { GenerateRequest, LoadRequest, ResultOf, ToWorker, WorkerReply } from './protocol'
+import type { GenerateRequest, LoadRequest, ResultOf, TokenLogprob, ToWorker, WorkerReply } from './protocol'
 
 type Pending = {
   type: ToWorker['type']
   resolve: (value: unknown) => void
   reject: (error: WardenError) => void
-  onToken?: (text: string) => void
+  onToken?: (text: string, logprobs?: TokenLogprob[]) => void
 }
 
 type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never
@@ -114,13 +114,13 @@ export class WorkerProcess {
     if (m.type === 'ready') return
     const p = this.pending.get(m.id)
     if (!p) return
-    if (m.type === 'token') return p.onToken?.(m.text)
+    if (m.type === 'token') return p.onToken?.(m.text, m.logprobs)
     this.pending.delete(m.id)
     if (m.type === 'result') p.resolve(m.value)
     else p.reject(WardenError.from(m.error))
   }
 
-  request<T extends ToWorker['type']>(message: DistributiveOmit<Extract<ToWorker, { type: T }>, 'id'> & { id?: string }, onToken?: (text: string) => void): Promise<ResultOf[T]> {
+  request<T extends ToWorker['type']>(message: DistributiveOmit<Extract<ToWorker, { type: T }>, 'id'> & { id?: string }, onToken?: (text: string, logprobs?: TokenLogprob[]) => void): Promise<ResultOf[T]> {
     const id = message.id ?? randomUUID()
     if (this.exitInfo) return Promise.reject(new WardenError('WORKER_CRASHED', `The worker for ${this.modelId} is not running`))
     return new Promise<ResultOf[T]>((resolve, reject) => {
@@ -138,7 +138,7 @@ export class WorkerProcess {
     return loading
   }
 
-  generate(req: Omit<GenerateRequest, 'type'>, onToken: (text: string) => void): Promise<ResultOf['generate']> {
+  generate(req: Omit<GenerateRequest, 'type'>, onToken: (text: string, logprobs?: TokenLogprob[]) => void): Promise<ResultOf['generate']> {
     return this.request<'generate'>({ type: 'generate', ...req }, onToken)
   }
 

@@ -20,6 +20,54 @@ export interface LoadRequest {
 export interface ChatTurn {
   role: 'user' | 'assistant'
   text: string
+  /** Functions the assistant called in this turn, each with the result it got back (OpenAI's `tool_calls` and `tool` messages). */
+  toolCalls?: ToolCallTurn[]
+}
+
+export interface ToolCallTurn {
+  name: string
+  /** The arguments, as the JSON text the model wrote. */
+  arguments: string
+  /** What the function answered (JSON, or plain text). */
+  result: string
+}
+
+/** A JSON Schema, already checked and bounded by the caller (see server/openaiFeatures.ts), in node-llama-cpp's GbnfJsonSchema subset. */
+export type JsonSchema = { [key: string]: unknown }
+
+/** A function the model may call (OpenAI's `tools`); the worker never runs it, it returns the call. */
+export interface FunctionSpec {
+  name: string
+  description?: string
+  /** The arguments' schema; none: the function takes no arguments. */
+  params?: JsonSchema
+}
+
+/** The answer's shape, enforced by a grammar: any JSON value, or JSON matching a schema. */
+export type ResponseGrammar = { kind: 'json' } | { kind: 'schema'; schema: JsonSchema }
+
+/** What a generation may ask beyond plain text (the OpenAI endpoint's options); all optional. */
+export interface GenerationFeatures {
+  /** Texts that end the answer when generated; the text returned stops before them. */
+  stop?: string[]
+  /** Functions the model may call; a call ends the answer (finishReason `toolCalls`). */
+  functions?: FunctionSpec[]
+  /** `auto`: the model decides; `required`: it must call one of `functions`. Defaults to `auto`. */
+  functionCall?: 'auto' | 'required'
+  grammar?: ResponseGrammar
+  /** Return each generated token's log probability and its `top` likeliest alternatives (0–20). */
+  logprobs?: { top: number }
+  /** The answer continues the last turn of `history` (an assistant turn whose calls got their results) instead of answering `prompt`. */
+  continueLastTurn?: boolean
+}
+
+/** One generated token's log probability and its likeliest alternatives, in OpenAI's terms. */
+export interface TokenLogprob {
+  token: string
+  logprob: number
+  /** UTF-8 bytes of the token (a token may hold part of a character). */
+  bytes: number[]
+  top: Array<{ token: string; logprob: number; bytes: number[] }>
 }
 
 /**
@@ -34,7 +82,7 @@ export interface ContextLengthExceeded {
   contextLengthExceeded: { contextSize: number; promptTokens: number; exact: boolean }
 }
 
-export interface GenerateRequest {
+export interface GenerateRequest extends GenerationFeatures {
   type: 'generate'
   id: string
   /** Who is talking: generations of one session reuse its sequence's cache when they can. */
@@ -97,7 +145,11 @@ export interface GenerateResult {
   /** Tokens of the context window the answer was generated from (system prompt, conversation, prompt). */
   promptTokens: number
   durationMs: number
-  finishReason: 'stop' | 'length' | 'cancelled'
+  finishReason: 'stop' | 'length' | 'cancelled' | 'toolCalls'
+  /** The functions the model called (finishReason `toolCalls`). */
+  toolCalls?: Array<{ name: string; arguments: string }>
+  /** Per token of `text` (when `logprobs` was asked). */
+  logprobs?: TokenLogprob[]
 }
 
 export interface EmbedResult {
@@ -116,7 +168,7 @@ export type WorkerReply =
   | { type: 'ready'; pid: number }
   | { type: 'result'; id: string; value: unknown }
   | { type: 'error'; id: string; error: SerializedError }
-  | { type: 'token'; id: string; text: string }
+  | { type: 'token'; id: string; text: string; logprobs?: TokenLogprob[] }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
 
 /** What each request answers with. */
