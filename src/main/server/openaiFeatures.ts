@@ -24,7 +24,8 @@ export const messageFields = {
 
 /** Fields of the request beyond messages and sampling. */
 export const featureFields = {
-  stop: z.union([z.string().min(1, 'a stop sequence cannot be empty').max(256), z.array(z.string().min(1, 'a stop sequence cannot be empty').max(256)).max(4, 'at most 4 stop sequences')]).nullish(),
+  /** Checked in featuresOf, where the message can say what is wrong (zod's union only says "Invalid input"). */
+  stop: z.union([z.string(), z.array(z.string())]).nullish(),
   tools: z
     .array(
       z.object({
@@ -75,7 +76,12 @@ function schemaOf(schema: unknown, where: string, param: string): ReturnType<typ
 /** The request's options as the worker takes them; 400 naming the field for what cannot be done. */
 export function featuresOf(r: Features): GenerationFeatures {
   const features: GenerationFeatures = {}
-  if (r.stop) features.stop = typeof r.stop === 'string' ? [r.stop] : r.stop
+  if (r.stop != null) {
+    const stop = typeof r.stop === 'string' ? [r.stop] : r.stop
+    if (stop.length > 4) throw invalid(`stop: at most 4 stop sequences, this request has ${stop.length}`, 'stop')
+    for (const s of stop) if (!s.length || s.length > 256) throw invalid('stop: a stop sequence holds 1 to 256 characters', 'stop')
+    if (stop.length) features.stop = stop
+  }
   if (r.top_logprobs != null && !r.logprobs) throw invalid('top_logprobs needs logprobs: true', 'top_logprobs')
   if (r.logprobs) features.logprobs = { top: r.top_logprobs ?? 0 }
 
