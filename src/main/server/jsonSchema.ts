@@ -161,7 +161,13 @@ class Converter {
 
 /** The schema as node-llama-cpp takes it; throws SchemaError naming the keyword that cannot be used. */
 export function toGrammarSchema(schema: unknown): JsonSchema {
-  const chars = JSON.stringify(schema)?.length ?? 0
+  let chars: number
+  try {
+    chars = JSON.stringify(schema)?.length ?? 0
+  } catch {
+    // Nested beyond the stack (a body of a few MB can nest a million levels).
+    throw new SchemaError(`the schema nests deeper than ${SCHEMA_LIMITS.maxDepth} levels`, '(root)')
+  }
   if (chars > SCHEMA_LIMITS.maxChars) throw new SchemaError(`the schema is ${chars.toLocaleString('en-US')} characters of JSON; at most ${SCHEMA_LIMITS.maxChars.toLocaleString('en-US')} are supported`, '(root)')
   if (!isObject(schema)) throw new SchemaError('a schema must be an object', '(root)')
   return new Converter(schema).convert(schema, '', 0, [])

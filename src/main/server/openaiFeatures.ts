@@ -11,6 +11,8 @@ import type { ChatTurn, FunctionSpec, GenerationFeatures, TokenLogprob, ToolCall
 import { SchemaError, toGrammarSchema } from './jsonSchema'
 
 const FUNCTION_NAME = /^[a-zA-Z0-9_-]{1,64}$/
+/** Characters of JSON of all the tools of a request. */
+const MAX_TOOLS_CHARS = 256 * 1024
 
 /** Fields of a message beyond role and content. */
 export const messageFields = {
@@ -86,6 +88,9 @@ export function featuresOf(r: Features): GenerationFeatures {
   if (r.logprobs) features.logprobs = { top: r.top_logprobs ?? 0 }
 
   const tools = r.tools ?? []
+  // Each tool's schema is bounded (jsonSchema.ts); so is their documentation, which goes into the prompt.
+  const toolChars = tools.length ? JSON.stringify(tools).length : 0
+  if (toolChars > MAX_TOOLS_CHARS) throw invalid(`tools: at most ${MAX_TOOLS_CHARS.toLocaleString('en-US')} characters of JSON in all, these have ${toolChars.toLocaleString('en-US')}`, 'tools')
   const choice = r.tool_choice ?? (tools.length ? 'auto' : 'none')
   if (choice !== 'none' && choice !== 'auto' && !tools.length) throw invalid('tool_choice asks for a function call, but the request offers no tools', 'tool_choice')
   const names = new Set<string>()
