@@ -25,13 +25,14 @@ export class GrammarCache {
       this.grammars.set(key, grammar)
       return grammar
     }
-    grammar = spec.kind === 'json' ? llama.getGrammarFor('json') : llama.createGrammarForJsonSchema(spec.schema as unknown as Readonly<{ type: 'object' }>)
+    grammar = (spec.kind === 'json' ? llama.getGrammarFor('json') : llama.createGrammarForJsonSchema(spec.schema as unknown as Readonly<{ type: 'object' }>)).catch((error: unknown) => {
+      throw new WardenError('INVALID_INPUT', `llama.cpp could not build a grammar for the JSON schema: ${(error as Error).message}`)
+    })
+    // A schema that failed is tried again next time (and its rejection is the caller's to handle).
     grammar.catch(() => this.grammars.delete(key))
     this.grammars.set(key, grammar)
     while (this.grammars.size > KEEP) this.grammars.delete(this.grammars.keys().next().value!)
-    return grammar.catch((error: unknown) => {
-      throw new WardenError('INVALID_INPUT', `llama.cpp could not build a grammar for the JSON schema: ${(error as Error).message}`)
-    })
+    return grammar
   }
 
   get size(): number {
