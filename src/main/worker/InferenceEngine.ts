@@ -149,18 +149,7 @@ export class InferenceEngine {
       }
       this.overheadPerTurn ??= turnOverhead(this.model, this.chatWrapper)
       const window = await fitPromptWindow(
-        {
-          model: this.model,
-          chatWrapper: this.chatWrapper,
-          contextSize: this.context.contextSize,
-          systemPrompt: req.systemPrompt,
-          history: req.history,
-          prompt: req.prompt,
-          overflow: req.overflow,
-          signal: abort.signal,
-          functions: chatFunctions(req.functions),
-          continueLastTurn: req.continueLastTurn,
-        },
+        { model: this.model, chatWrapper: this.chatWrapper, contextSize: this.context.contextSize, systemPrompt: req.systemPrompt, history: req.history, prompt: req.prompt, overflow: req.overflow, signal: abort.signal, functions: chatFunctions(req.functions), continueLastTurn: req.continueLastTurn },
         this.overheadPerTurn,
       )
       // One batch (512 tokens by default) between looks at a cancel: llama.cpp's own unit of work, so
