@@ -10,7 +10,7 @@ import { logFailure } from '../../services/logging/callLog'
 const CompletionRequest = z.object({
   model: z.string().min(1, 'model (a persona name) is required'),
   /** One prompt: a string, or an array of one string (arrays of token ids are not taken). */
-  prompt: z.union([z.string(), z.array(z.string()).length(1, 'prompt: Warden completes one prompt per request (a string, or an array of one string)')]),
+  prompt: z.union([z.string(), z.array(z.string())], { error: 'prompt: a string, or an array of one string (arrays of token ids are not taken)' }),
   /** Put the prompt before the completion in `text`. */
   echo: z.boolean().nullish(),
   ...samplingFields,
@@ -24,6 +24,7 @@ const CompletionRequest = z.object({
  */
 export async function completions(ctx: V1Context): Promise<void> {
   const r = parseRequest(CompletionRequest, await readJson(ctx.req, CHAT_LIMITS.maxBodyBytes, BODY_HINT))
+  if (Array.isArray(r.prompt) && r.prompt.length !== 1) throw invalid(`prompt: Warden completes one prompt per request (a string, or an array of one string), this one has ${r.prompt.length}`, 'prompt')
   const prompt = typeof r.prompt === 'string' ? r.prompt : r.prompt[0]
   if (prompt.length > CHAT_LIMITS.maxMessageChars) throw invalid(`prompt: at most ${count(CHAT_LIMITS.maxMessageChars)} characters, this one has ${count(prompt.length)}`, 'prompt')
   const persona = ctx.host.inference.personas.get(r.model)
