@@ -1,68 +1,53 @@
-import { randomUUID } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import type * as http from 'node:http'
 import { z } from 'zod'
-import { describeIssues } from '../../shared/contract/validate'
+import type { Persona } from '../../shared/contract/inference'
 import { WardenError } from '../../shared/errors'
+import type { GenerateCall } from '../services/inference/InferenceService'
 import type { WardenHost } from '../services/host/WardenHost'
-import type { ContextLengthExceeded } from '../services/workers/protocol'
-import { BodyTooLarge, httpStatusOf, readBody } from './requests'
 import { logFailure } from '../services/logging/callLog'
-import { choiceOf, conversationOf, featureFields, featuresOf, logprobsOf, messageFields, toolCallsDelta } from './openaiFeatures'
+import { sendJson } from './requests'
+import { answerHead, finishReasonOf } from './openai/answer'
+import { completions } from './openai/completions'
+import { embeddings } from './openai/embeddings'
+import { EventStream } from './openai/eventStream'
+import { clientError, count, invalid, parseRequest, readJson, sendError, type OpenAiErrorDetails, type V1Context } from './openai/http'
+import { BODY_HINT, CHAT_LIMITS } from './openai/limits'
+import { listModels, retrieveModel } from './openai/models'
+import { noticeHeaders, samplingFields, samplingOf, usageOf, type SamplingChoice } from './openai/sampling'
+import { choiceOf, conversationOf as turnsOf, featureFields, featuresOf, logprobsOf, messageFields, toolCallsDelta } from './openaiFeatures'
 
-/**
- * What one chat completion request may hold, sized for local models: the largest context Warden
- * loads is 131,072 tokens, about 500,000 characters of text, so a request past these can never be
- * answered and is refused before it costs a worker anything.
- */
-export const CHAT_LIMITS = {
-  /** Bytes of the request body (413 beyond). */
-  maxBodyBytes: 8 * 1024 * 1024,
-  /** Messages in one request (400 beyond). */
-  maxMessages: 1000,
-  /** Characters of one message's text (400 beyond). */
-  maxMessageChars: 1_000_000,
-  /** Characters of all the messages' text together (400 beyond). */
-  maxTotalChars: 2_000_000,
-} as const
+export { CHAT_LIMITS } from './openai/limits'
 
-const ChatRequest = z.object({
+/** A part of a message's content: text is read; other kinds (images, audio) are refused by name. */
+const ContentPart = z.object({ type: z.string(), text: z.string().optional() })
+
+const ChatMessage = z.object({
+  role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
+  content: z.union([z.string(), z.array(ContentPart), z.null()]).optional(),
+  /** `name` (a participant's name: accepted, not used), `tool_calls` and `tool_call_id`. */
+  ...messageFields,
+})
+type ChatMessage = z.infer<typeof ChatMessage>
+
+export const ChatRequest = z.object({
   model: z.string().min(1, 'model (a persona name) is required'),
-  messages: z
-    .array(
-      z.object({
-        role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
-        content: z.union([z.string(), z.array(z.object({ type: z.string(), text: z.string().optional() })), z.null()]).optional(),
-        ...messageFields,
-      }),
-    )
-    .min(1, 'messages must hold at least one message'),
-  stream: z.boolean().nullish(),
-  temperature: z.number().min(0).max(2).nullish(),
-  top_p: z.number().gt(0).max(1).nullish(),
-  max_tokens: z.number().int().min(1).max(8192).nullish(),
-  max_completion_tokens: z.number().int().min(1).max(8192).nullish(),
-  seed: z.number().int().nonnegative().nullish(),
-  n: z.literal(1, 'Warden answers one choice (n = 1)').nullish(),
+  messages: z.array(ChatMessage).min(1, 'messages must hold at least one message'),
+  ...samplingFields,
   ...featureFields,
 })
+export type ChatRequest = z.infer<typeof ChatRequest>
 
-/** OpenAI's error fields beyond the message: the parameter at fault, a machine-readable code, a status other than the code's. */
-interface OpenAiErrorDetails {
-  param?: string
-  openAiCode?: string
-  status?: number
-}
-
-const count = (n: number) => n.toLocaleString('en-US')
-
-function textOf(content: z.infer<typeof ChatRequest>['messages'][number]['content']): string {
+function textOf(message: ChatMessage, i: number): string {
+  const content = message.content
   if (content === null || content === undefined) return ''
   if (typeof content === 'string') return content
-  return content.map((p) => p.text ?? '').join('')
-}
-
-function invalid(message: string, param: string): WardenError {
-  return new WardenError('INVALID_INPUT', message, { details: { param } satisfies OpenAiErrorDetails })
+  return content
+    .map((part, j) => {
+      if (part.type !== 'text') throw invalid(`messages[${i}].content[${j}]: Warden's models read text only, this part is of type ${JSON.stringify(part.type)}`, `messages[${i}].content`)
+      return part.text ?? ''
+    })
+    .join('')
 }
 
 /** Too many messages: refused before they are validated one by one. */
@@ -74,8 +59,8 @@ function checkCount(raw: unknown): void {
 }
 
 /** The messages' texts; refused when one of them, or all together, are too long (naming the field and the limit). */
-function textsWithinLimits(messages: Array<z.infer<typeof ChatRequest>['messages'][number]>): string[] {
-  const texts = messages.map((m) => textOf(m.content))
+function textsWithinLimits(messages: ChatMessage[]): string[] {
+  const texts = messages.map(textOf)
   let total = 0
   texts.forEach((text, i) => {
     if (text.length > CHAT_LIMITS.maxMessageChars) {
@@ -89,111 +74,117 @@ function textsWithinLimits(messages: Array<z.infer<typeof ChatRequest>['messages
   return texts
 }
 
-/** The request body; past the limit a 413 with OpenAI's `request_too_large`. */
-async function readChatBody(req: http.IncomingMessage): Promise<string> {
-  try {
-    return await readBody(req, CHAT_LIMITS.maxBodyBytes)
-  } catch (error) {
-    if (!(error instanceof BodyTooLarge)) throw error
-    throw new WardenError('INVALID_INPUT', error.message, {
-      hint: `Warden takes at most ${count(CHAT_LIMITS.maxMessages)} messages and ${count(CHAT_LIMITS.maxTotalChars)} characters of text in one request.`,
-      details: { status: 413, openAiCode: 'request_too_large' } satisfies OpenAiErrorDetails,
-    })
-  }
+/**
+ * The generation a chat request asks for: the messages as a system prompt (system and developer
+ * messages), earlier turns (with tool calls and their results) and what to answer; the persona's
+ * settings overridden by the request's; stop texts, tools, response format and logprobs.
+ */
+function generateCallOf(ctx: V1Context, r: ChatRequest, persona: Persona, sampling: SamplingChoice): GenerateCall {
+  const { system, history, prompt, continueLastTurn } = turnsOf(r.messages, textsWithinLimits(r.messages))
+  const features = { ...featuresOf(r), ...(continueLastTurn ? { continueLastTurn } : {}) }
+  return { persona, systemPrompt: system.length ? system.join('\n\n') : undefined, history, prompt, features, settings: sampling.settings, overflow: 'refuse', priority: 'default', signal: ctx.signal }
 }
 
-function sendError(res: http.ServerResponse, error: WardenError): void {
-  if (res.destroyed) return
-  if (res.headersSent) {
-    res.end(`data: ${JSON.stringify({ error: { message: error.message, type: error.code, code: error.code } })}\n\n`)
-    return
-  }
-  const details = (error.details ?? {}) as OpenAiErrorDetails & Partial<ContextLengthExceeded>
-  const status = details.status ?? httpStatusOf[error.code]
-  const code = details.openAiCode ?? (details.contextLengthExceeded ? 'context_length_exceeded' : error.code)
-  res.writeHead(status, { 'content-type': 'application/json', ...(status === 413 ? { connection: 'close' } : {}) })
-  res.end(
-    JSON.stringify({
-      error: { message: error.hint ? `${error.message}. ${error.hint}` : error.message, type: error.code === 'INVALID_INPUT' ? 'invalid_request_error' : error.code, param: details.param ?? null, code },
-    }),
+async function chatCompletions(ctx: V1Context): Promise<void> {
+  const raw = await readJson(ctx.req, CHAT_LIMITS.maxBodyBytes, BODY_HINT)
+  checkCount(raw)
+  const r = parseRequest(ChatRequest, raw)
+  const persona = ctx.host.inference.personas.get(r.model)
+  const sampling = samplingOf(r, persona)
+  const call = generateCallOf(ctx, r, persona, sampling)
+  const head = answerHead(ctx.host, persona.name, 'chatcmpl')
+  if (r.stream) return streamChat(ctx, call, head, Boolean(r.stream_options?.include_usage), sampling.notices)
+  const result = await ctx.host.inference.generate(call)
+  const choice = choiceOf(result)
+  sendJson(
+    ctx.res,
+    200,
+    {
+      ...head,
+      object: 'chat.completion',
+      choices: [choice],
+      usage: usageOf(result),
+      ...(sampling.notices.length ? { warden: { notices: sampling.notices } } : {}),
+    },
+    noticeHeaders(sampling.notices),
   )
 }
 
+/** A chat answer as server-sent events: a role chunk with the first text, text chunks, the finish chunk, the usage chunk when asked for. */
+async function streamChat(ctx: V1Context, call: GenerateCall, head: ReturnType<typeof answerHead>, includeUsage: boolean, notices: string[]): Promise<void> {
+  const stream = new EventStream(ctx.res, () => noticeHeaders(notices))
+  const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) => ({ ...head, object: 'chat.completion.chunk', choices, ...(includeUsage ? { usage: null } : {}), ...extra })
+  const delta = (d: Record<string, unknown>, finish: string | null, logprobs: unknown = null) => chunk([{ index: 0, delta: d, logprobs, finish_reason: finish }])
+  let first = true
+  const role = () => {
+    if (first) stream.send(delta({ role: 'assistant', content: '' }, null))
+    first = false
+  }
+  try {
+    const result = await ctx.host.inference.generate({
+      ...call,
+      onText: (text, logprobs) => {
+        role()
+        stream.send(delta({ content: text }, null, logprobsOf(logprobs)))
+      },
+    })
+    const finish = finishReasonOf(result)
+    role()
+    const calls = toolCallsDelta(result)
+    if (calls) stream.send(delta(calls, null))
+    stream.send(delta({}, finish))
+    if (includeUsage) stream.send(chunk([], { usage: usageOf(result) }))
+    stream.done()
+  } catch (error) {
+    logFailure(`${ctx.req.method} ${ctx.url.pathname}`, error)
+    stream.fail(clientError(error, ctx.signal))
+  }
+}
+
+type Handler = (ctx: V1Context) => Promise<void> | void
+
+/** The routes of `/v1`: a handler, or null when the path is not one of them. */
+function routeOf(method: string | undefined, pathname: string): Handler | null {
+  if (method === 'GET' && pathname === '/v1/models') return listModels
+  if (method === 'GET' && pathname.startsWith('/v1/models/')) return retrieveModel
+  if (method === 'POST' && pathname === '/v1/chat/completions') return chatCompletions
+  if (method === 'POST' && pathname === '/v1/completions') return completions
+  if (method === 'POST' && pathname === '/v1/embeddings') return embeddings
+  return null
+}
+
 /**
- * An OpenAI-compatible API over personas: `GET /v1/models` lists them and
- * `POST /v1/chat/completions` (with `stream`) talks to the one named by `model`. The messages of the
- * request are the whole conversation (the persona's stored one is left alone); a system message
- * replaces the persona's system prompt; a conversation longer than the persona's context is refused
- * (400 `context_length_exceeded`), never cut. A client that goes away cancels its request, in the
- * queue, while its prompt is evaluated, or while it generates. Authentication (by the caller): the
- * server's token, or an API key.
+ * An OpenAI-compatible API over personas: `GET /v1/models` (and `/v1/models/{id}`) lists them,
+ * `POST /v1/chat/completions` (with `stream`) talks to the one named by `model`,
+ * `POST /v1/completions` completes raw text on its model and `POST /v1/embeddings` embeds texts with
+ * it (or with an installed model). The messages of a chat request are the whole conversation (the
+ * persona's stored one is left alone); a system message replaces the persona's system prompt; a
+ * conversation longer than the persona's context is refused (400 `context_length_exceeded`), never
+ * cut. A client that goes away cancels its request, in the queue, while its prompt is evaluated, or
+ * while it generates. Every response carries an `x-request-id`. Authentication and CORS: by the caller.
  */
 export async function handleOpenAi(host: WardenHost, req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+  const requestId = `req_${randomBytes(12).toString('hex')}`
+  res.setHeader('x-request-id', requestId)
+  // The client went away before we answered. `res` closes with the connection at any time (also
+  // before the response starts); `req` closes as soon as its body has been read, so it cannot tell.
+  const abort = new AbortController()
+  res.on('close', () => {
+    if (!res.writableFinished) abort.abort()
+  })
+  const ctx: V1Context = { host, req, res, url, requestId, signal: abort.signal }
   try {
-    if (url.pathname === '/v1/models' && req.method === 'GET') {
-      const personas = host.inference.personas.list()
-      res.writeHead(200, { 'content-type': 'application/json' })
-      res.end(JSON.stringify({ object: 'list', data: personas.map((p) => ({ id: p.name, object: 'model', created: Math.floor(p.createdAt / 1000), owned_by: 'warden', model: p.model })) }))
-      return
+    const handler = routeOf(req.method, url.pathname)
+    if (!handler) {
+      req.resume()
+      throw new WardenError('NOT_FOUND', `No route ${req.method} ${url.pathname.slice(0, 200)}`, {
+        hint: 'Warden offers GET /v1/models, GET /v1/models/{id}, POST /v1/chat/completions, POST /v1/completions and POST /v1/embeddings.',
+        details: { openAiCode: 'unknown_url' } satisfies OpenAiErrorDetails,
+      })
     }
-    if (url.pathname !== '/v1/chat/completions' || req.method !== 'POST') {
-      throw new WardenError('NOT_FOUND', `No route ${req.method} ${url.pathname}`, { hint: 'Warden offers GET /v1/models and POST /v1/chat/completions.' })
-    }
-    // The client went away before we answered. `res` closes with the connection at any time (also
-    // before the response starts); `req` closes as soon as its body has been read, so it cannot tell.
-    const abort = new AbortController()
-    res.on('close', () => {
-      if (!res.writableFinished) abort.abort()
-    })
-    let raw: unknown
-    const body = await readChatBody(req)
-    try {
-      raw = JSON.parse(body)
-    } catch (error) {
-      throw new WardenError('INVALID_INPUT', `The request body is not valid JSON: ${(error as Error).message}`)
-    }
-    checkCount(raw)
-    const parsed = ChatRequest.safeParse(raw)
-    if (!parsed.success) throw new WardenError('INVALID_INPUT', describeIssues(parsed.error))
-    const r = parsed.data
-    const texts = textsWithinLimits(r.messages)
-    const persona = host.inference.personas.get(r.model)
-    const { system, history, prompt, continueLastTurn } = conversationOf(r.messages, texts)
-    const features = { ...featuresOf(r), ...(continueLastTurn ? { continueLastTurn } : {}) }
-    const id = `chatcmpl-${randomUUID()}`
-    const created = Math.floor(Date.now() / 1000)
-    const chunk = (delta: Record<string, unknown>, finish: string | null, logprobs: unknown = null) =>
-      `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: persona.name, choices: [{ index: 0, delta, logprobs, finish_reason: finish }] })}\n\n`
-    if (r.stream) {
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' })
-      res.write(chunk({ role: 'assistant', content: '' }, null))
-    }
-    const result = await host.inference.generate({
-      persona,
-      systemPrompt: system.length ? system.join('\n\n') : undefined,
-      history,
-      prompt,
-      features,
-      settings: { temperature: r.temperature ?? undefined, topP: r.top_p ?? undefined, maxTokens: r.max_completion_tokens ?? r.max_tokens ?? undefined, seed: r.seed ?? undefined },
-      overflow: 'refuse',
-      priority: 'default',
-      signal: abort.signal,
-      onText: r.stream ? (text, logprobs) => res.write(chunk({ content: text }, null, logprobsOf(logprobs))) : undefined,
-    })
-    const choice = choiceOf(result)
-    const finish = choice.finish_reason as string
-    const usage = { prompt_tokens: result.promptTokens, completion_tokens: result.tokens, total_tokens: result.promptTokens + result.tokens }
-    if (r.stream) {
-      const calls = toolCallsDelta(result)
-      if (calls) res.write(chunk(calls, null))
-      res.write(chunk({}, finish))
-      res.end('data: [DONE]\n\n')
-      return
-    }
-    res.writeHead(200, { 'content-type': 'application/json' })
-    res.end(JSON.stringify({ id, object: 'chat.completion', created, model: persona.name, choices: [choice], usage }))
+    await handler(ctx)
   } catch (error) {
     logFailure(`${req.method} ${url.pathname}`, error)
-    sendError(res, WardenError.from(error))
+    sendError(res, clientError(error, abort.signal))
   }
 }

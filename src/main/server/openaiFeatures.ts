@@ -9,6 +9,7 @@ import { WardenError } from '../../shared/errors'
 import type { GenerationResult } from '../../shared/contract/inference'
 import type { ChatTurn, FunctionSpec, GenerationFeatures, TokenLogprob, ToolCallTurn } from '../services/workers/protocol'
 import { SchemaError, toGrammarSchema } from './jsonSchema'
+import { finishReasonOf } from './openai/answer'
 
 const FUNCTION_NAME = /^[a-zA-Z0-9_-]{1,64}$/
 /** Characters of JSON of all the tools of a request. */
@@ -171,10 +172,6 @@ export function conversationOf(messages: Message[], texts: string[]): { system: 
   return { system, history, prompt: turn.text, continueLastTurn: false }
 }
 
-/** OpenAI's `finish_reason` (a cancelled answer is told apart by the endpoint). */
-export function finishReasonOf(result: Pick<GenerationResult, 'finishReason'>): 'stop' | 'length' | 'tool_calls' {
-  return result.finishReason === 'toolCalls' ? 'tool_calls' : result.finishReason === 'length' ? 'length' : 'stop'
-}
 
 /** OpenAI's `logprobs` of a choice (null when not asked). */
 export function logprobsOf(logprobs: TokenLogprob[] | undefined): { content: unknown[]; refusal: null } | null {

@@ -27,7 +27,8 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   LOCKED: 423,
   NO_WORKSPACE: 409,
   UNAVAILABLE: 503,
-  BUSY: 429,
+  /** The queue is full: the server is overloaded, as Ollama and OpenAI say with 503 (429 would blame this client's rate, which Warden does not limit). */
+  BUSY: 503,
   DOES_NOT_FIT: 507,
   NO_SPACE: 507,
   DOWNLOAD_FAILED: 502,
@@ -36,6 +37,25 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   TIMEOUT: 504,
   CANCELLED: 499,
   INTERNAL: 500,
+}
+
+/**
+ * Seconds a client should wait before sending the request again (`Retry-After`), for the errors a
+ * retry can cure: a full queue, a queue wait that ran out, a worker being restarted after a crash,
+ * a model not loaded yet. Those without an entry are not worth retrying as they are (or are 4xx).
+ */
+export const retryAfterOf: Partial<Record<ErrorCode, number>> = { BUSY: 2, TIMEOUT: 2, WORKER_CRASHED: 2, UNAVAILABLE: 5 }
+
+/**
+ * Headers that tell a client whether to retry: `Retry-After` where a retry can cure the error, and
+ * `x-should-retry: false` (read by OpenAI's SDKs, which otherwise retry every 5xx) where it cannot:
+ * a model that does not fit, a quarantined model, a full disk.
+ */
+export function retryHeadersOf(code: ErrorCode): Record<string, string> {
+  const seconds = retryAfterOf[code]
+  if (seconds !== undefined) return { 'retry-after': String(seconds) }
+  if (code === 'DOES_NOT_FIT' || code === 'QUARANTINED' || code === 'NO_SPACE' || code === 'INTERNAL') return { 'x-should-retry': 'false' }
+  return {}
 }
 
 /**

@@ -9,6 +9,7 @@ import { WardenError } from '../../shared/errors'
 import { atomicWriteFile } from '../services/fs/atomic'
 import type { WardenHost } from '../services/host/WardenHost'
 import { handleOpenAi } from './openai'
+import { answerPreflight, corsHeaders } from './openai/cors'
 import {
   BodyTooLarge,
   bearerOf,
@@ -19,6 +20,7 @@ import {
   originAllowed,
   parseRequestUrl,
   readBody,
+  retryHeadersOf,
   sameSecret,
   sendJson,
   tokenProof,
@@ -100,7 +102,7 @@ export async function startServer(host: WardenHost, options: ServerOptions): Pro
       if (!res.writableFinished) host.cancel(id)
     })
     const result = await host.invoke(op, input, id)
-    return sendJson(res, result.ok ? 200 : httpStatusOf[result.error.code], result)
+    return result.ok ? sendJson(res, 200, result) : sendJson(res, httpStatusOf[result.error.code], result, retryHeadersOf(result.error.code))
   }
 
   const routes: Array<[test: (pathname: string) => boolean, route: Route]> = [
@@ -117,12 +119,24 @@ export async function startServer(host: WardenHost, options: ServerOptions): Pro
     [
       (p) => p === '/v1' || p.startsWith('/v1/'),
       (req, res, url) => {
+        // Other web pages may call /v1 with an API key (CORS, as OpenAI's API allows), never with the
+        // admin token, which reaches every operation (docs/threat-model.md).
+        const crossOrigin = !originAllowed(req, port)
+        if (crossOrigin) for (const [name, value] of Object.entries(corsHeaders())) res.setHeader(name, value)
+        if (req.method === 'OPTIONS') return answerPreflight(req, res)
         // An API key (`warden api-key create`) reaches /v1 and nothing else; the token reaches everything.
         const key = bearerOf(req)
-        if (!sameSecret(key, token) && !host.apiKeys.verify(key)) {
+        const admin = sameSecret(key, token)
+        if (admin && crossOrigin) {
+          req.resume()
+          return sendJson(res, 403, {
+            error: { message: "Warden's server token is not accepted from other web pages: give the page an API key of its own (`warden api-key create --name NAME`)", type: 'invalid_request_error', param: null, code: 'token_not_allowed_from_pages' },
+          })
+        }
+        if (!admin && !host.apiKeys.verify(key)) {
           req.resume()
           return sendJson(res, 401, {
-            error: { message: 'Missing, wrong or revoked API key: send Authorization: Bearer <key>, with a key from `warden api-key create --name NAME`', type: 'invalid_request_error', code: 'invalid_api_key' },
+            error: { message: 'Missing, wrong or revoked API key: send Authorization: Bearer <key>, with a key from `warden api-key create --name NAME`', type: 'invalid_request_error', param: null, code: 'invalid_api_key' },
           })
         }
         return handleOpenAi(host, req, res, url)

@@ -2,7 +2,7 @@ import * as os from 'node:os'
 import type { ChatWrapper, Llama, LlamaContext, LlamaContextSequence, LlamaEmbeddingContext, LlamaModel } from 'node-llama-cpp'
 import { WardenError } from '../../shared/errors'
 import { cancelled, evaluatePromptWindow, fitPromptWindow, turnOverhead } from './promptWindow'
-import type { EmbedResult, GenerateRequest, GenerateResult, LoadRequest, LoadResult, StatsResult, TokenLogprob } from '../services/workers/protocol'
+import type { CompleteRequest, ContextLengthExceeded, EmbedResult, GenerateRequest, GenerateResult, LoadRequest, LoadResult, StatsResult, TokenLogprob } from '../services/workers/protocol'
 import { generateAnswer } from './answer'
 import { chatFunctions } from './functions'
 import { GrammarCache } from './grammars'
@@ -162,7 +162,8 @@ export class InferenceEngine {
         chatWrapper: this.chatWrapper,
         grammars: this.grammars,
         chat: window.chat,
-        request: req,
+        // Never past the end of the context (LlamaChat would shift it and drop the conversation's start).
+        request: { ...req, maxTokens: Math.max(1, Math.min(req.maxTokens, this.context.contextSize - window.tokens.length)) },
         signal: abort.signal,
         onText,
       })
@@ -179,6 +180,54 @@ export class InferenceEngine {
     }
   }
 
+  /** A raw completion of `req.prompt` (no chat template) on a cleared sequence, up to the end of the context. */
+  async complete(req: CompleteRequest, onText: (text: string) => void): Promise<GenerateResult> {
+    if (!this.model || !this.context) throw new WardenError('UNAVAILABLE', 'No model is loaded in this worker')
+    const abort = new AbortController()
+    this.aborts.set(req.id, abort)
+    const started = performance.now()
+    let slot: Slot | null = null
+    try {
+      const contextSize = this.context.contextSize
+      // A token holds at least one character of UTF-8 (two UTF-16 units at most): a prompt this long cannot fit.
+      if (req.prompt.length >= 2 * contextSize) throw promptTooLong(contextSize, Math.ceil(req.prompt.length / 2), false)
+      const promptTokens = this.model.tokenize(req.prompt).length + (this.model.tokens.bos === null ? 0 : 1)
+      if (promptTokens >= contextSize) throw promptTooLong(contextSize, promptTokens, true)
+      slot = await this.takeSlot('', abort.signal)
+      slot.sessionKey = null // its cache will hold this completion, no session's conversation
+      await slot.sequence.clearHistory()
+      const { LlamaCompletion } = await import('node-llama-cpp')
+      const completion = new LlamaCompletion({ contextSequence: slot.sequence, autoDisposeSequence: false })
+      try {
+        let tokens = 0
+        const out = await completion.generateCompletionWithMeta(req.prompt, {
+          maxTokens: req.maxTokens,
+          temperature: req.temperature,
+          topP: req.topP,
+          seed: req.seed ?? undefined,
+          signal: abort.signal,
+          stopOnAbortSignal: true,
+          // Stop at the end of the context (maxTokens is lowered to the room left) instead of cutting the prompt's start.
+          disableContextShift: true,
+          contextShiftSize: 1,
+          onToken: (t) => (tokens += t.length),
+          onTextChunk: onText,
+        })
+        const stop = out.metadata.stopReason
+        const finishReason = stop === 'abort' ? 'cancelled' : stop === 'maxTokens' ? 'length' : 'stop'
+        return { text: out.response, tokens, promptTokens, durationMs: performance.now() - started, finishReason }
+      } finally {
+        completion.dispose({ disposeSequence: false })
+      }
+    } catch (error) {
+      if (abort.signal.aborted && !(error instanceof WardenError)) throw cancelled('before its first token')
+      throw error
+    } finally {
+      this.aborts.delete(req.id)
+      if (slot) this.releaseSlot(slot)
+    }
+  }
+
   abort(id: string): boolean {
     const a = this.aborts.get(id)
     a?.abort()
@@ -187,9 +236,14 @@ export class InferenceEngine {
 
   async embed(text: string): Promise<EmbedResult> {
     if (!this.model) throw new WardenError('UNAVAILABLE', 'No model is loaded in this worker')
-    this.embedding ??= await this.model.createEmbeddingContext({ threads: this.threads, contextSize: Math.min(512, this.model.trainContextSize) })
+    const size = Math.min(512, this.model.trainContextSize)
+    this.embedding ??= await this.model.createEmbeddingContext({ threads: this.threads, contextSize: size })
+    // A token holds at least one character of UTF-8 (two UTF-16 units at most): a text this long cannot fit.
+    const exact = text.length < 2 * size
+    const tokens = exact ? this.embedding.calculateInputLength(text) : Math.ceil(text.length / 2)
+    if (tokens >= size) throw promptTooLong(size, tokens, exact, 'embedding')
     const e = await this.embedding.getEmbeddingFor(text)
-    return { vector: [...e.vector] }
+    return { vector: [...e.vector], tokens }
   }
 
   async stats(): Promise<StatsResult> {
@@ -211,4 +265,15 @@ export class InferenceEngine {
     await this.llama?.dispose()
     this.embedding = this.context = this.model = this.llama = null
   }
+}
+
+/** A prompt (or a text to embed) longer than the context: INVALID_INPUT with the sizes, as the chat's `refuse` says it. */
+function promptTooLong(contextSize: number, promptTokens: number, exact: boolean, what: 'completion' | 'embedding' = 'completion'): WardenError {
+  const details: ContextLengthExceeded = { contextLengthExceeded: { contextSize, promptTokens, exact } }
+  const n = (x: number) => x.toLocaleString('en-US')
+  const room = what === 'completion' ? `at most ${n(contextSize - 1)} fit: the context holds ${n(contextSize)} tokens and the answer needs room` : `at most ${n(contextSize - 1)} fit in the embedding context`
+  return new WardenError('INVALID_INPUT', `The ${what === 'completion' ? 'prompt' : 'text'} takes ${exact ? '' : 'at least '}${n(promptTokens)} tokens, but ${room}`, {
+    hint: what === 'completion' ? 'Send a shorter prompt, or give the persona a larger contextSize.' : 'Embed shorter pieces of text.',
+    details,
+  })
 }

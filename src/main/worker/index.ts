@@ -37,6 +37,9 @@ async function handle(msg: ToWorker): Promise<void> {
       case 'generate':
         value = await engine.generate(msg, (text, logprobs) => send({ type: 'token', id: msg.id, text, ...(logprobs ? { logprobs } : {}) }))
         break
+      case 'complete':
+        value = await engine.complete(msg, (text) => send({ type: 'token', id: msg.id, text }))
+        break
       case 'embed':
         value = await engine.embed(msg.text)
         break

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { randomInt, randomUUID } from 'node:crypto'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { priorities, type GenerationResult, type GenerationSettings, type MemoryBudget, type Persona, type Priority } from '../../../shared/contract/inference'
@@ -12,7 +12,7 @@ import { splitMemory } from '../models/ggufFacts'
 import { ModelService, type ResolvedModel } from '../models/ModelService'
 import { PersonaStore, type PersonaInput } from '../personas/PersonaStore'
 import { computeBudget, detectGpus, type GpuReading } from '../scheduler/budget'
-import { ModelScheduler, type ModelRef } from '../scheduler/ModelScheduler'
+import { ModelScheduler, type ModelRef, type RunContext } from '../scheduler/ModelScheduler'
 import { SettingsStore, type SettingRow } from '../settings/SettingsStore'
 import type { WardenDatabase } from '../storage/Database'
 import type { WorkerLogSink } from '../logging/WorkerLogs'
@@ -58,6 +58,24 @@ export interface GenerateCall {
   onProgress?: (phase: string, message: string, fraction: number | null) => void
   /** Stop texts, functions, a grammar, log probabilities (the OpenAI endpoint's options). */
   features?: GenerationFeatures
+}
+
+/** A raw completion of a prompt on a persona's model (`/v1/completions`): no chat template, no system prompt. */
+export interface CompleteCall {
+  persona: Persona
+  prompt: string
+  settings?: Partial<GenerationSettings>
+  priority: Priority
+  signal?: AbortSignal
+  onText?: (text: string) => void
+}
+
+/**
+ * A seed for a request that gives none. node-llama-cpp would seed from the current second, so two
+ * requests within one second would get the same "random" answer.
+ */
+export function randomSeed(): number {
+  return randomInt(2 ** 32)
 }
 
 type ReadyCall = { signal?: AbortSignal; onProgress?: GenerateCall['onProgress']; contextSize?: number }
@@ -266,7 +284,7 @@ export class InferenceService {
             temperature: s.temperature,
             topP: s.topP,
             maxTokens: s.maxTokens,
-            seed: s.seed,
+            seed: s.seed ?? randomSeed(),
             overflow: call.overflow ?? 'dropOldest',
             ...call.features,
           },
@@ -297,6 +315,71 @@ export class InferenceService {
       loaded: scheduled.loaded,
       evicted: scheduled.evicted,
     }
+  }
+
+  /** A raw completion of `call.prompt` on the persona's model (loaded as for a chat). */
+  async complete(call: CompleteCall): Promise<GenerationResult> {
+    const started = Date.now()
+    const { model, installed, release } = await this.readyModel(call.persona.model, { ...call, contextSize: call.persona.settings.contextSize })
+    try {
+      const s = { ...call.persona.settings, ...Object.fromEntries(Object.entries(call.settings ?? {}).filter(([, v]) => v !== undefined && v !== null)) }
+      const scheduled = await this.onWorker(model, call, (worker, id) =>
+        worker.request<'complete'>({ type: 'complete', id, prompt: call.prompt, temperature: s.temperature, topP: s.topP, maxTokens: s.maxTokens, seed: s.seed ?? randomSeed() }, (text) => call.onText?.(text)),
+      )
+      const r = scheduled.value
+      const tokensPerSecond = r.tokens > 0 && r.durationMs > 0 ? Math.round((r.tokens / r.durationMs) * 1000 * 10) / 10 : null
+      return { ...r, tokensPerSecond, durationMs: Date.now() - started, waitedMs: scheduled.waitedMs, modelId: model.id, installed, loaded: scheduled.loaded, evicted: scheduled.evicted }
+    } finally {
+      release()
+    }
+  }
+
+  /**
+   * Embedding vectors of `texts` from a persona's model (`ref` is a persona's name) or an installed
+   * model (its id): never a path or a URL, which a caller of `/v1` must not make Warden open or fetch.
+   */
+  async embed(ref: string, texts: string[], call: { priority: Priority; signal?: AbortSignal }): Promise<{ vectors: number[][]; tokens: number; modelId: string }> {
+    const persona = this.personas.find(ref)
+    let resolved: ResolvedModel
+    if (persona) resolved = await this.models.resolve(persona.model)
+    else {
+      const info = (await this.models.list()).find((m) => m.id === ref.trim() && m.installed && m.path)
+      if (!info?.path) throw new WardenError('NOT_FOUND', `No persona or installed model named ${JSON.stringify(ref)}`, { hint: 'Name a persona (GET /v1/models) or an installed model (warden model list).' })
+      resolved = { id: info.id, name: info.name, path: info.path, install: null }
+    }
+    const release = this.holdModel(resolved.id)
+    try {
+      await this.refreshGpus()
+      const { model } = await this.readyResolved(resolved.id, resolved, { ...call, contextSize: persona?.settings.contextSize })
+      const scheduled = await this.onWorker(model, call, async (worker, id) => {
+        const vectors: number[][] = []
+        let tokens = 0
+        for (const text of texts) {
+          if (call.signal?.aborted) throw new WardenError('CANCELLED', 'The request was cancelled while its texts were embedded')
+          const r = await worker.request<'embed'>({ type: 'embed', id: `${id}-${vectors.length}`, text })
+          vectors.push(r.vector)
+          tokens += r.tokens
+        }
+        return { vectors, tokens }
+      })
+      return { ...scheduled.value, modelId: model.id }
+    } finally {
+      release()
+    }
+  }
+
+  /** Run one request on the model's worker through the queue, aborting it on the worker when the request is cancelled. */
+  private onWorker<T>(model: ModelRef, call: { priority: Priority; signal?: AbortSignal }, run: (worker: RunContext['worker'], id: string) => Promise<T>) {
+    return this.scheduler.submit(model, { priority: priorities[call.priority], signal: call.signal }, async ({ worker, signal }) => {
+      const id = randomUUID()
+      const onAbort = () => worker.abort(id)
+      signal.addEventListener('abort', onAbort, { once: true })
+      try {
+        return await run(worker, id)
+      } finally {
+        signal.removeEventListener('abort', onAbort)
+      }
+    })
   }
 
   /** A turn of the persona's conversation (kept in the database unless `stateless`). */

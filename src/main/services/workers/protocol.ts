@@ -97,6 +97,18 @@ export interface GenerateRequest extends GenerationFeatures {
   overflow: Overflow
 }
 
+/** A raw text completion (`/v1/completions`): the prompt as it is, without the chat template. */
+export interface CompleteRequest {
+  type: 'complete'
+  id: string
+  prompt: string
+  temperature: number
+  topP: number
+  /** At most this many tokens; fewer when the context has less room after the prompt. */
+  maxTokens: number
+  seed: number | null
+}
+
 export interface EmbedRequest {
   type: 'embed'
   id: string
@@ -125,7 +137,7 @@ export interface ShutdownRequest {
   id: string
 }
 
-export type ToWorker = LoadRequest | GenerateRequest | EmbedRequest | AbortRequest | StatsRequest | SetThreadsRequest | ShutdownRequest
+export type ToWorker = LoadRequest | GenerateRequest | CompleteRequest | EmbedRequest | AbortRequest | StatsRequest | SetThreadsRequest | ShutdownRequest
 
 export interface LoadResult {
   gpu: string | false
@@ -154,6 +166,8 @@ export interface GenerateResult {
 
 export interface EmbedResult {
   vector: number[]
+  /** Tokens of the text. */
+  tokens: number
 }
 
 export interface StatsResult {
@@ -175,6 +189,7 @@ export type WorkerReply =
 export interface ResultOf {
   load: LoadResult
   generate: GenerateResult
+  complete: GenerateResult
   embed: EmbedResult
   stats: StatsResult
   setThreads: { threads: number }
