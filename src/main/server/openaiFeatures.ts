@@ -76,15 +76,20 @@ function schemaOf(schema: unknown, where: string, param: string): ReturnType<typ
   }
 }
 
+/** The stop texts of `stop` (a string or up to 4), undefined for none; 400 naming the field past the limits. */
+export function stopOf(stop: string | string[] | null | undefined): string[] | undefined {
+  if (stop == null) return undefined
+  const texts = typeof stop === 'string' ? [stop] : stop
+  if (texts.length > 4) throw invalid(`stop: at most 4 stop sequences, this request has ${texts.length}`, 'stop')
+  for (const s of texts) if (!s.length || s.length > 256) throw invalid('stop: a stop sequence holds 1 to 256 characters', 'stop')
+  return texts.length ? texts : undefined
+}
+
 /** The request's options as the worker takes them; 400 naming the field for what cannot be done. */
 export function featuresOf(r: Features): GenerationFeatures {
   const features: GenerationFeatures = {}
-  if (r.stop != null) {
-    const stop = typeof r.stop === 'string' ? [r.stop] : r.stop
-    if (stop.length > 4) throw invalid(`stop: at most 4 stop sequences, this request has ${stop.length}`, 'stop')
-    for (const s of stop) if (!s.length || s.length > 256) throw invalid('stop: a stop sequence holds 1 to 256 characters', 'stop')
-    if (stop.length) features.stop = stop
-  }
+  const stop = stopOf(r.stop)
+  if (stop) features.stop = stop
   if (r.top_logprobs != null && !r.logprobs) throw invalid('top_logprobs needs logprobs: true', 'top_logprobs')
   if (r.logprobs) features.logprobs = { top: r.top_logprobs ?? 0 }
 

@@ -230,6 +230,12 @@ describe('OpenAI endpoint parity', () => {
     expect(whole.usage!.prompt_tokens).toBeGreaterThan(3)
     expect(whole.usage!.prompt_tokens).toBeLessThan(chat.usage!.prompt_tokens)
 
+    // A stop text taken from the middle of that greedy answer ends the same completion before it.
+    const full = whole.choices[0].text
+    const stopText = full.slice(Math.floor(full.length / 2), Math.floor(full.length / 2) + 2)
+    const stopped = await client.completions.create({ model: 'Ada', prompt: 'Once upon a time', max_tokens: 16, temperature: 0, stop: stopText })
+    expect(stopped.choices[0]).toMatchObject({ finish_reason: 'stop', text: full.slice(0, full.indexOf(stopText)) })
+
     const stream = await client.completions.create({ model: 'Ada', prompt: ['Once upon a time'], max_tokens: 16, temperature: 0, stream: true, echo: true })
     let text = ''
     for await (const chunk of stream) text += chunk.choices[0]?.text ?? ''

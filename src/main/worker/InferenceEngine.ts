@@ -207,6 +207,7 @@ export class InferenceEngine {
           seed: req.seed ?? undefined,
           signal: abort.signal,
           stopOnAbortSignal: true,
+          customStopTriggers: req.stop?.length ? req.stop : undefined,
           // Stop at the end of the context (maxTokens is lowered to the room left) instead of cutting the prompt's start.
           disableContextShift: true,
           contextShiftSize: 1,

@@ -6,6 +6,7 @@ import { clientError, count, invalid, parseRequest, readJson, type V1Context } f
 import { BODY_HINT, CHAT_LIMITS } from './limits'
 import { noticeHeaders, samplingFields, samplingOf, usageOf } from './sampling'
 import { logFailure } from '../../services/logging/callLog'
+import { featureFields, stopOf } from '../openaiFeatures'
 
 const CompletionRequest = z.object({
   model: z.string().min(1, 'model (a persona name) is required'),
@@ -13,13 +14,14 @@ const CompletionRequest = z.object({
   prompt: z.union([z.string(), z.array(z.string())], { error: 'prompt: a string, or an array of one string (arrays of token ids are not taken)' }),
   /** Put the prompt before the completion in `text`. */
   echo: z.boolean().nullish(),
+  stop: featureFields.stop,
   ...samplingFields,
 })
 
 /**
  * `POST /v1/completions` (OpenAI's legacy text completions): the persona's model continues the prompt
  * as it is, with no chat template and no system prompt (the persona gives the model and the
- * sampling settings). `max_tokens` defaults to the persona's `maxTokens`; a prompt longer than the
+ * sampling settings); it ends before the first `stop` text met. `max_tokens` defaults to the persona's `maxTokens`; a prompt longer than the
  * context is refused with 400 `context_length_exceeded`.
  */
 export async function completions(ctx: V1Context): Promise<void> {
@@ -31,7 +33,7 @@ export async function completions(ctx: V1Context): Promise<void> {
   const sampling = samplingOf(r, persona)
   const head = answerHead(ctx.host, persona.name, 'cmpl')
   const choice = (text: string, finish: string | null) => ({ text, index: 0, logprobs: null, finish_reason: finish })
-  const call = { persona, prompt, settings: sampling.settings, priority: 'default' as const, signal: ctx.signal }
+  const call = { persona, prompt, stop: stopOf(r.stop), settings: sampling.settings, priority: 'default' as const, signal: ctx.signal }
   if (!r.stream) {
     const result = await ctx.host.inference.complete(call)
     const finish = finishReasonOf(result)

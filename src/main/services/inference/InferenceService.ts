@@ -64,6 +64,8 @@ export interface GenerateCall {
 export interface CompleteCall {
   persona: Persona
   prompt: string
+  /** Texts that end the completion (not included). */
+  stop?: string[]
   settings?: Partial<GenerationSettings>
   priority: Priority
   signal?: AbortSignal
@@ -324,7 +326,7 @@ export class InferenceService {
     try {
       const s = { ...call.persona.settings, ...Object.fromEntries(Object.entries(call.settings ?? {}).filter(([, v]) => v !== undefined && v !== null)) }
       const scheduled = await this.onWorker(model, call, (worker, id) =>
-        worker.request<'complete'>({ type: 'complete', id, prompt: call.prompt, temperature: s.temperature, topP: s.topP, maxTokens: s.maxTokens, seed: s.seed ?? randomSeed() }, (text) => call.onText?.(text)),
+        worker.request<'complete'>({ type: 'complete', id, prompt: call.prompt, temperature: s.temperature, topP: s.topP, maxTokens: s.maxTokens, seed: s.seed ?? randomSeed(), ...(call.stop ? { stop: call.stop } : {}) }, (text) => call.onText?.(text)),
       )
       const r = scheduled.value
       const tokensPerSecond = r.tokens > 0 && r.durationMs > 0 ? Math.round((r.tokens / r.durationMs) * 1000 * 10) / 10 : null

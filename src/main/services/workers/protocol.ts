@@ -107,6 +107,8 @@ export interface CompleteRequest {
   /** At most this many tokens; fewer when the context has less room after the prompt. */
   maxTokens: number
   seed: number | null
+  /** Texts that end the completion before they are written (up to 4). */
+  stop?: string[]
 }
 
 export interface EmbedRequest {
