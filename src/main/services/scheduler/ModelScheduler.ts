@@ -121,7 +121,7 @@ export class ModelScheduler {
     if (slot.state === 'quarantined') return Promise.reject(quarantineError(slot.model, slot.recentCrashes, slot.lastError))
     const settings = this.settings
     const timeoutMs = options.timeoutMs ?? settings.requestTimeoutMs
-    const queued = this.queue.add(model, { priority: options.priority, signal: options.signal, timeoutMs, loaded: !slot.serving, maxQueueSize: settings.maxQueueSize }, run)
+    const queued = this.queue.add(model, { priority: options.priority, signal: options.signal, timeoutMs, loaded: !slot.serving, maxQueueSize: settings.maxQueueSize, maxQueuePerModel: settings.maxQueuePerModel }, run)
     this.pump()
     this.changed('queued')
     return queued

@@ -113,6 +113,20 @@ export function planPlacement(input: PlacementInput): PlacementDecision {
 }
 
 /**
+ * The models a request that waits for busy ones to finish will page out: its decision as if every
+ * busy model were idle. They get no new work until it is placed (or it would wait forever); other
+ * loaded models go on serving. When even that frees too little, every model it could page out.
+ */
+export function heldFor(input: PlacementInput): string[] {
+  const protectedIds = input.protectedIds ?? new Set<string>()
+  const candidates = (m: PlacedModel) => m.modelId !== input.request.modelId && (m.state === 'ready' || m.state === 'busy') && !m.pinned && !protectedIds.has(m.modelId)
+  const asIdle = input.models.map((m) => (candidates(m) ? { ...m, state: 'ready' as const, inFlight: 0 } : m))
+  const decision = planPlacement({ ...input, models: asIdle, allowPageOut: true })
+  if (decision.kind === 'page-out') return decision.victims
+  return input.models.filter(candidates).map((m) => m.modelId)
+}
+
+/**
  * A model that took more than its estimate can push the total over the budget: the idle models to
  * page out (least recently used first) until it fits again. `keepId` is the model just loaded.
  */
