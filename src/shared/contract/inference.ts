@@ -74,8 +74,12 @@ export const WorkerInfo = z.object({
   modelName: z.string(),
   pid: z.number().nullable(),
   state: WorkerState,
-  /** Bytes this model counts against the budget (estimate until loaded, then measured). */
+  /** Bytes this model counts against the budget (predicted until loaded, then measured). */
   memoryBytes: z.number(),
+  /** What was predicted before loading: the file's estimate and, on a RAM budget, the runtime's fixed cost per worker. */
+  estimateBytes: z.number(),
+  /** What the loaded worker was measured to take (VRAM on a GPU, resident memory on the CPU); null until loaded. */
+  measuredBytes: z.number().nullable(),
   /** Resident memory of the worker process. */
   rssBytes: z.number().nullable(),
   /** Where the weights live. */
@@ -97,6 +101,17 @@ export const WorkerInfo = z.object({
   restartAt: z.number().nullable(),
 })
 export type WorkerInfo = z.infer<typeof WorkerInfo>
+
+/** A started worker process holding no model, ready for the next swap-in. */
+export const SpareWorkerInfo = z.object({
+  pid: z.number().nullable(),
+  /** `starting` until node-llama-cpp is loaded in it. */
+  state: z.enum(['starting', 'ready']),
+  /** Bytes it counts against the budget (its resident memory on a RAM budget). */
+  memoryBytes: z.number(),
+  rssBytes: z.number().nullable(),
+})
+export type SpareWorkerInfo = z.infer<typeof SpareWorkerInfo>
 
 export const MemoryBudget = z.object({
   totalBytes: z.number(),

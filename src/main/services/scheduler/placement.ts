@@ -37,6 +37,8 @@ export interface PlacementRequest {
    * persona's checkpoint) here, so placement makes room for them too.
    */
   extraBytes?: number
+  /** Bytes its worker process takes on top of any model (the runtime), where the budget counts them. */
+  runtimeBytes?: number
 }
 
 export interface PlacementInput {
@@ -71,7 +73,7 @@ export type PlacementDecision =
   | { kind: 'refuse'; refusal: Refusal }
 
 export function needBytes(request: PlacementRequest): number {
-  return request.modelBytes + (request.extraBytes ?? 0)
+  return request.modelBytes + (request.extraBytes ?? 0) + (request.runtimeBytes ?? 0)
 }
 
 const sum = (models: readonly PlacedModel[]) => models.reduce((total, m) => total + m.bytes, 0)
