@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import * as path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { inferenceHost, processAlive, waitFor, writeTinyModels } from '../../../../test/inference'
+import { inferenceHost, measureWorker, processAlive, waitFor, writeTinyModels } from '../../../../test/inference'
 import { expectError } from '../../../../test/fixtures'
 import { PriorityQueue } from './PriorityQueue'
 
@@ -30,7 +30,9 @@ async function setup(n: number, settings: Record<string, string | number> = {}) 
     await h.call('persona.create', { name: `P${i + 1}`, model: `tiny-${i + 1}`, systemPrompt: 'Be brief.', settings: { temperature: 0, maxTokens: 8 } })
   }
   const estimate = await h.host.inference.models.estimate(files[0])
-  return { ...h, files, estimate }
+  /** Budgets in MB that fit `n` of these workers, measured (see `measureWorker`). */
+  const fits = async (n: number) => (await measureWorker(h, 'tiny-1', estimate)).fits(n)
+  return { ...h, files, estimate, fits }
 }
 
 describe('priority queue', () => {
@@ -51,8 +53,8 @@ describe('priority queue', () => {
 
 describe('scheduler with real workers', () => {
   it('runs five models on a budget that fits two, paging out the least recently used idle one', async () => {
-    const { call, host, estimate, events } = await setup(5)
-    const budgetMb = Math.floor((2.5 * estimate) / MB)
+    const { call, host, fits, events } = await setup(5)
+    const budgetMb = await fits(2)
     await call('config.set', { key: 'maxVRAM', value: budgetMb })
     const order = ['P1', 'P2', 'P3', 'P1', 'P4', 'P5', 'P2', 'P3']
     const evictions: string[][] = []
@@ -71,7 +73,9 @@ describe('scheduler with real workers', () => {
 
   it('never pages out a pinned model or one with requests in flight, and refuses a model that cannot fit', async () => {
     const { call, estimate } = await setup(3, {})
-    await call('config.set', { key: 'maxVRAM', value: Math.floor((2.5 * estimate) / MB) })
+    const { fits: budget } = await measureWorker(hosts[0], 'tiny-1', estimate)
+    const [two, one] = [budget(2), budget(1)]
+    await call('config.set', { key: 'maxVRAM', value: two })
     await call('persona.chat', { name: 'P1', prompt: 'a', stateless: true })
     await call('worker.pin', { model: 'tiny-1' })
     await call('persona.chat', { name: 'P2', prompt: 'b', stateless: true })
@@ -80,7 +84,7 @@ describe('scheduler with real workers', () => {
     const list = (await call('worker.list', {})).workers
     expect(list.find((w) => w.modelId === 'tiny-1')).toMatchObject({ pinned: true, state: 'ready' })
 
-    await call('config.set', { key: 'maxVRAM', value: Math.floor((1.5 * estimate) / MB) })
+    await call('config.set', { key: 'maxVRAM', value: one })
     const e = await expectError(call('persona.chat', { name: 'P2', prompt: 'd', stateless: true }))
     expect(e.code).toBe('DOES_NOT_FIT')
     expect(e.message).toMatch(/pinned models hold/)
@@ -106,8 +110,8 @@ describe('scheduler with real workers', () => {
   }, 60_000)
 
   it('lets a realtime request for another model through ahead of queued batch work on the loaded one', async () => {
-    const { call, estimate } = await setup(2, { parallelRequestsPerModel: 1 })
-    await call('config.set', { key: 'maxVRAM', value: Math.floor((1.5 * estimate) / MB) })
+    const { call, fits } = await setup(2, { parallelRequestsPerModel: 1 })
+    await call('config.set', { key: 'maxVRAM', value: await fits(1) })
     await call('persona.update', { name: 'P1', settings: { maxTokens: 300 } })
     await call('worker.load', { model: 'tiny-1' })
     const finished: string[] = []
@@ -161,8 +165,8 @@ describe('crash recovery', () => {
   }, 60_000)
 
   it('after a crash mid-answer the model is paged out normally when another one needs the room', async () => {
-    const { call, estimate } = await setup(2)
-    await call('config.set', { key: 'maxVRAM', value: Math.floor((1.5 * estimate) / MB) })
+    const { call, fits } = await setup(2)
+    await call('config.set', { key: 'maxVRAM', value: await fits(1) })
     await call('persona.update', { name: 'P1', settings: { maxTokens: 2000 } })
     const pending = call('persona.chat', { name: 'P1', prompt: 'long', stateless: true })
     await waitFor(async () => (await call('worker.list', {})).workers.find((w) => w.state === 'busy'), 'busy')
@@ -203,11 +207,11 @@ describe('crash recovery', () => {
     await h.call('persona.chat', { name: 'P2', prompt: 'y', stateless: true })
     const pids = (await h.call('worker.list', {})).workers.map((w) => w.pid!)
     expect(pids).toHaveLength(2)
-    await waitFor(() => /--warden-worker spare/.test(childProcesses()), 'the spare worker')
+    await waitFor(() => /warden-worker \(spare\)/.test(childProcesses()), 'the spare worker')
     await h.host.shutdown()
     hosts.splice(hosts.indexOf(h), 1)
     for (const pid of pids) expect(processAlive(pid)).toBe(false)
     // Nor the spare worker the server keeps ready: no worker process is left among our children.
-    expect(childProcesses()).not.toMatch(/--warden-worker/)
+    expect(childProcesses()).not.toMatch(/warden-worker/)
   }, 60_000)
 })
