@@ -279,7 +279,7 @@ describe('honest memory', () => {
     await h.call('persona.chat', { name: 'P1', prompt: 'hello', stateless: true })
     const list = await waitFor(async () => {
       const l = await h.call('worker.list', {})
-      return l.spares.length === 2 && l.spares.every((s) => s.state === 'ready') && l
+      return l.spares.length === 2 && l.spares.every((s) => s.state === 'ready') ? l : null
     }, 'two spare workers ready')
     const [w] = list.workers
     expect(w.measuredBytes).not.toBeNull()
