@@ -42,6 +42,22 @@ export function inferenceHost(options: Partial<WardenHostOptions> & { home?: str
   return { host, home, call, events }
 }
 
+/**
+ * Memory budgets (maxVRAM, in MB) sized by what a tiny model's worker really takes here: load
+ * `model`, read its measured memory and the prediction the next load is placed with (its estimate
+ * plus the runtime's measured cost per worker), unload it. `fits(n)` holds n loaded workers and not
+ * n + 1, with half a worker of margin either way (resident memory varies a little between workers).
+ */
+export async function measureWorker(h: ReturnType<typeof inferenceHost>, model: string, estimateBytes: number) {
+  const MB = 1024 * 1024
+  const worker = await h.call('worker.load', { model })
+  const measured = worker.measuredBytes
+  if (measured === null) throw new Error(`${model} was loaded without a measurement of its memory`)
+  await h.call('worker.unload', { model })
+  const predicted = estimateBytes + (await h.call('worker.list', {})).runtime.bytes
+  return { measured, predicted, fits: (n: number) => Math.floor(((n - 1) * measured + predicted + measured / 2) / MB) }
+}
+
 export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)

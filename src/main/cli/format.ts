@@ -148,7 +148,11 @@ export const formatters: Formatters = {
   'model.remove': (o) => (o.deletedFile ? `🗑️  Removed ${o.id}: deleted ${o.deletedFile} (${formatBytes(o.freedBytes)} freed)` : `Removed ${o.id} from the list (its file was left where it is)`),
   'worker.list': (o) => {
     const now = Date.now()
-    const head = `Memory: ${formatBytes(o.budget.usedBytes)} of ${formatBytes(o.budget.totalBytes)} used — ${o.budget.description}\nQueue: ${o.queue.depth}/${o.queue.max}   Cores: ${o.cores}`
+    const runtime = o.runtime.bytes ? `   Runtime per worker: ${formatBytes(o.runtime.bytes)} (${o.runtime.measuredIn === 'default' ? 'not measured yet' : `measured in a ${o.runtime.measuredIn}`})` : ''
+    const spares = o.spares.length
+      ? `\nSpare workers: ${o.spares.map((s) => `${s.pid ?? '—'} ${s.state}${s.memoryBytes ? ` ${formatBytes(s.memoryBytes)}` : ''}`).join(', ')}`
+      : ''
+    const head = `Memory: ${formatBytes(o.budget.usedBytes)} of ${formatBytes(o.budget.totalBytes)} used — ${o.budget.description}\nQueue: ${o.queue.depth}/${o.queue.max}   Cores: ${o.cores}${runtime}${spares}`
     if (!o.workers.length) return `${head}\n\nNo workers running. A worker starts when a persona talks (warden persona chat NAME "…"), or with: warden worker load MODEL`
     const rows = o.workers.map((w) =>
       [
@@ -156,6 +160,8 @@ export const formatters: Formatters = {
         String(w.pid ?? '—').padStart(7),
         w.state.padEnd(11),
         `${formatBytes(w.memoryBytes)} ${w.device === 'gpu' ? 'VRAM' : 'RAM'}`.padStart(12),
+        (w.estimateBytes ? formatBytes(w.estimateBytes) : '—').padStart(9),
+        (w.measuredBytes !== null ? formatBytes(w.measuredBytes) : '—').padStart(9),
         (w.rssBytes ? formatBytes(w.rssBytes) : '—').padStart(9),
         String(w.threads).padStart(3),
         (w.tokensPerSecond !== null ? `${w.tokensPerSecond}` : '—').padStart(8),
@@ -166,7 +172,7 @@ export const formatters: Formatters = {
         w.lastError && (w.state === 'quarantined' || w.state === 'restarting') ? `\n    ⚠️  ${w.lastError}` : '',
       ].join(' '),
     )
-    return [head, '', `${'MODEL'.padEnd(24)} ${'PID'.padStart(7)} ${'STATE'.padEnd(11)} ${'MEMORY'.padStart(12)} ${'RSS'.padStart(9)} ${'THR'.padStart(3)} ${'TOK/S'.padStart(8)} ${'Q'.padStart(5)} ${'RST'.padStart(3)} ${'UPTIME'.padStart(7)}`, ...rows].join('\n')
+    return [head, '', `${'MODEL'.padEnd(24)} ${'PID'.padStart(7)} ${'STATE'.padEnd(11)} ${'COUNTED'.padStart(12)} ${'ESTIMATE'.padStart(9)} ${'MEASURED'.padStart(9)} ${'RSS'.padStart(9)} ${'THR'.padStart(3)} ${'TOK/S'.padStart(8)} ${'Q'.padStart(5)} ${'RST'.padStart(3)} ${'UPTIME'.padStart(7)}`, ...rows].join('\n')
   },
   'worker.load': (o) => `🟢 ${o.modelName} loaded in worker ${o.pid} (${formatBytes(o.memoryBytes)}, ${o.threads} threads)`,
   'worker.unload': (o) => (o.unloaded ? `Unloaded ${o.model}` : `${o.model} was not loaded`),

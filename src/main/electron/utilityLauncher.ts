@@ -1,5 +1,5 @@
 import { utilityProcess, type UtilityProcess } from 'electron'
-import { WorkerOutput, type LaunchOptions, type WorkerChild, type WorkerEntry, type WorkerLauncher } from '../services/workers/launcher'
+import { WorkerOutput, workerArgs, type LaunchOptions, type WorkerChild, type WorkerEntry, type WorkerLauncher } from '../services/workers/launcher'
 import type { ToWorker, WorkerReply } from '../services/workers/protocol'
 
 class UtilityChild implements WorkerChild {
@@ -41,7 +41,7 @@ export class UtilityProcessLauncher implements WorkerLauncher {
   constructor(private readonly entry: WorkerEntry) {}
 
   launch(options: LaunchOptions): WorkerChild {
-    const proc = utilityProcess.fork(this.entry.file, ['--warden-worker', options.name], {
+    const proc = utilityProcess.fork(this.entry.file, workerArgs(options.name), {
       serviceName: `Warden worker (${options.name})`,
       execArgv: [...this.entry.execArgv, `--max-old-space-size=${options.maxOldSpaceMb}`],
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -42,13 +42,13 @@ export class InferenceEngine {
    * Import node-llama-cpp and load its binary now, so that loading a model later is quick.
    * llama.cpp's warnings and errors go to stderr, which Warden keeps in the model's log.
    */
-  warmUp(): void {
+  warmUp(): Promise<unknown> {
     this.warm ??= (async () => {
       const { getLlama, LlamaLogLevel } = await import('node-llama-cpp')
       return getLlama({ gpu: 'auto', build: 'never', usePrebuiltBinaries: true, skipDownload: true, progressLogs: false, logLevel: LlamaLogLevel.warn })
     })()
     // Not fatal: `load` tries again and reports the failure to its caller. Noted on stderr (the model's log).
-    this.warm.catch((error: unknown) => console.error(`Could not prepare node-llama-cpp ahead of a load: ${(error as Error)?.message ?? String(error)}`))
+    return this.warm.catch((error: unknown) => console.error(`Could not prepare node-llama-cpp ahead of a load: ${(error as Error)?.message ?? String(error)}`))
   }
 
   get loaded(): boolean {

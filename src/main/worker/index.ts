@@ -17,6 +17,21 @@ const send: (m: WorkerReply) => void = parentPort ? (m) => parentPort.postMessag
 const engine = new InferenceEngine()
 let exiting = false
 
+/**
+ * What `ps` shows: the model this worker serves, or that it is a spare. On Linux the title
+ * overwrites the process's argv memory, so it is cut to the length of the original command line
+ * (the launcher's arguments leave room for it).
+ */
+function setTitle(what: string): void {
+  try {
+    process.title = `warden-worker ${what}`
+  } catch {
+    // Not every platform lets a process rename itself; the name is a convenience.
+  }
+}
+const launchedFor = process.argv[process.argv.indexOf('--warden-worker') + 1]
+setTitle(!launchedFor || launchedFor === 'spare' ? '(spare)' : launchedFor)
+
 async function exit(code: number): Promise<void> {
   if (exiting) return
   exiting = true
@@ -32,6 +47,7 @@ async function handle(msg: ToWorker): Promise<void> {
     let value: unknown
     switch (msg.type) {
       case 'load':
+        if (msg.title) setTitle(msg.title)
         value = await engine.load(msg)
         break
       case 'generate':
@@ -47,6 +63,7 @@ async function handle(msg: ToWorker): Promise<void> {
         value = { aborted: engine.abort(msg.id) }
         return // answered by the aborted request itself
       case 'stats':
+        await warmedUp // a spare's memory is measured once node-llama-cpp is in it
         value = await engine.stats()
         break
       case 'setThreads':
@@ -96,4 +113,4 @@ process.on('uncaughtException', (error) => {
 
 send({ type: 'ready', pid: process.pid })
 // Get node-llama-cpp ready while nothing is asked of us yet (a spare worker waits like this).
-engine.warmUp()
+const warmedUp = engine.warmUp()

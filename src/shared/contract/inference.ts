@@ -74,8 +74,12 @@ export const WorkerInfo = z.object({
   modelName: z.string(),
   pid: z.number().nullable(),
   state: WorkerState,
-  /** Bytes this model counts against the budget (estimate until loaded, then measured). */
+  /** Bytes this model counts against the budget (predicted until loaded, then measured). */
   memoryBytes: z.number(),
+  /** What was predicted before loading: the file's estimate and, on a RAM budget, the runtime's fixed cost per worker. */
+  estimateBytes: z.number(),
+  /** What the loaded worker was measured to take (VRAM on a GPU, resident memory on the CPU); null until loaded. */
+  measuredBytes: z.number().nullable(),
   /** Resident memory of the worker process. */
   rssBytes: z.number().nullable(),
   /** Where the weights live. */
@@ -97,6 +101,17 @@ export const WorkerInfo = z.object({
   restartAt: z.number().nullable(),
 })
 export type WorkerInfo = z.infer<typeof WorkerInfo>
+
+/** A started worker process holding no model, ready for the next swap-in. */
+export const SpareWorkerInfo = z.object({
+  pid: z.number().nullable(),
+  /** `starting` until node-llama-cpp is loaded in it. */
+  state: z.enum(['starting', 'ready']),
+  /** Bytes it counts against the budget (its resident memory on a RAM budget). */
+  memoryBytes: z.number(),
+  rssBytes: z.number().nullable(),
+})
+export type SpareWorkerInfo = z.infer<typeof SpareWorkerInfo>
 
 export const MemoryBudget = z.object({
   totalBytes: z.number(),
@@ -162,6 +177,10 @@ export const settingDefs = {
   maxConcurrentWorkers: {
     schema: numberOrNumericText(z.number().int().min(1).max(64)), default: 4, description: 'Most worker processes running at once',
     label: 'Workers at once', group: 'Workers', unit: 'workers', input: 'number' },
+  spareWorkers: {
+    schema: numberOrNumericText(z.number().int().min(0).max(8)), default: 1,
+    description: 'Idle worker processes kept started (node-llama-cpp loaded, ~90 MB each, counted in the memory budget), so a model swaps in without waiting about a second for a new process; 0 = none. One-off CLI commands start none',
+    label: 'Spare workers', group: 'Workers', unit: 'workers', zero: 'none', input: 'number' },
   maxRAMPerWorker: {
     schema: numberOrNumericText(z.number().int().min(256)), default: 4096, description: 'JavaScript heap limit of each worker process in MB',
     label: 'Heap per worker', group: 'Memory', unit: 'MB', input: 'number' },
@@ -181,6 +200,10 @@ export const settingDefs = {
   maxQueueSize: {
     schema: numberOrNumericText(z.number().int().min(1).max(10000)), default: 64, description: 'Requests waiting at most; more are refused as busy',
     label: 'Queue length', group: 'Requests', unit: 'requests', input: 'number' },
+  maxQueuePerModel: {
+    schema: numberOrNumericText(z.number().int().min(1).max(10000)), default: 32,
+    description: 'Requests waiting for one model at most; more are refused as busy. A model with nothing waiting always gets a place, even when other models fill maxQueueSize, so a request for an idle loaded model is never refused',
+    label: 'Queue length per model', group: 'Requests', unit: 'requests', input: 'number' },
   idleUnloadMinutes: {
     schema: numberOrNumericText(z.number().min(0)), default: 30, description: 'Unload a model idle this long (minutes); 0 = never',
     label: 'Unload idle models after', group: 'Workers', unit: 'minutes', zero: 'never', input: 'number' },

@@ -452,7 +452,7 @@ export class InferenceService {
   /** The workers (with fresh stats), the memory budget and the queue. */
   async workers() {
     await this.scheduler.refreshStats()
-    return { workers: this.scheduler.list(), budget: await this.budget(), queue: { depth: this.scheduler.queueDepth(), max: this.settings.get().maxQueueSize }, cores: this.scheduler.cores }
+    return { workers: this.scheduler.list(), ...this.scheduler.spares(), budget: await this.budget(), queue: { depth: this.scheduler.queueDepth(), max: this.settings.get().maxQueueSize }, cores: this.scheduler.cores }
   }
 
   /** Restart a model's worker (also lifts a quarantine). */

@@ -33,6 +33,19 @@ describe('memory reservations', () => {
     expect(ledger.usedBytes).toBe(0)
   })
 
+  it('resizes to a measurement below the prediction as well as above it', () => {
+    const ledger = new MemoryLedger()
+    const a = ledger.reserve(300, 'a')
+    a.resizeTo(120)
+    expect(ledger.usedBytes).toBe(120)
+    a.resizeTo(500)
+    expect(ledger.usedBytes).toBe(500)
+    expect(ledger.peakBytes).toBe(500)
+    a.release()
+    a.resizeTo(50)
+    expect(ledger.usedBytes).toBe(0)
+  })
+
   it('refuses a negative or unknown size', () => {
     expect(() => new MemoryLedger().reserve(-1, 'x')).toThrow(/Cannot reserve -1 bytes for x/)
     expect(() => new MemoryLedger().reserve(NaN, 'x')).toThrow(RangeError)

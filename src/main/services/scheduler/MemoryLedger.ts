@@ -28,6 +28,7 @@ export class MemoryLedger {
     if (!Number.isFinite(bytes) || bytes < 0) throw new RangeError(`Cannot reserve ${bytes} bytes for ${owner}`)
     const reservation = new MemoryReservation(owner, bytes, {
       grow: (by) => this.add(by),
+      shrink: (by) => void (this.used -= by),
       release: (r) => {
         this.held.delete(r)
         this.used -= r.bytes
@@ -52,7 +53,7 @@ export class MemoryReservation implements Disposable {
   constructor(
     readonly owner: string,
     bytes: number,
-    private readonly ledger: { grow(by: number): void; release(r: MemoryReservation): void },
+    private readonly ledger: { grow(by: number): void; shrink(by: number): void; release(r: MemoryReservation): void },
   ) {
     this.held = bytes
   }
@@ -72,6 +73,15 @@ export class MemoryReservation implements Disposable {
     const by = bytes - this.held
     this.held = bytes
     this.ledger.grow(by)
+  }
+
+  /** Hold exactly `bytes`: what was measured replaces what was predicted, up or down. */
+  resizeTo(bytes: number): void {
+    if (this.done || !Number.isFinite(bytes) || bytes < 0 || bytes === this.held) return
+    if (bytes > this.held) return this.growTo(bytes)
+    const by = this.held - bytes
+    this.held = bytes
+    this.ledger.shrink(by)
   }
 
   release(): void {

@@ -4,7 +4,7 @@ import { WardenError } from '../../../shared/errors'
 import type { WorkerLogSink } from '../logging/WorkerLogs'
 import type { WorkerLauncher } from '../workers/launcher'
 import { defaultCrashPolicy, quarantineError, type Alert } from './crashPolicy'
-import { ModelWorkers, placementRequest } from './ModelWorkers'
+import { ModelWorkers } from './ModelWorkers'
 import { refusalError } from './placement'
 import { planQueue, type QueueAction } from './queuePlan'
 import { RequestQueue, type Job } from './RequestQueue'
@@ -39,8 +39,9 @@ export interface SchedulerOptions {
   /** Context tokens per sequence that a worker is loaded with. Defaults to 1024. */
   contextSize?: number
   /**
-   * Keep one started, idle worker process ready (node-llama-cpp imported and initialised), so a
-   * swap-in only loads the model. For long-running hosts (app, server); not for one CLI command.
+   * Keep started, idle worker processes ready (node-llama-cpp imported and initialised; as many as
+   * the spareWorkers setting), so a swap-in only loads the model. For long-running hosts (app,
+   * server); not for one CLI command. Defaults to `false`.
    */
   spareWorker?: boolean
 }
@@ -121,7 +122,8 @@ export class ModelScheduler {
     if (slot.state === 'quarantined') return Promise.reject(quarantineError(slot.model, slot.recentCrashes, slot.lastError))
     const settings = this.settings
     const timeoutMs = options.timeoutMs ?? settings.requestTimeoutMs
-    const queued = this.queue.add(model, { priority: options.priority, signal: options.signal, timeoutMs, loaded: !slot.serving, maxQueueSize: settings.maxQueueSize }, run)
+    this.workers.prepareSpares() // the first request starts them; then each one taken is replaced at once
+    const queued = this.queue.add(model, { priority: options.priority, signal: options.signal, timeoutMs, loaded: !slot.serving, maxQueueSize: settings.maxQueueSize, maxQueuePerModel: settings.maxQueuePerModel }, run)
     this.pump()
     this.changed('queued')
     return queued
@@ -145,7 +147,7 @@ export class ModelScheduler {
         this.pumpAgain = false
         const jobs = this.queue.values()
         const actions = planQueue({
-          requests: jobs.map((j) => placementRequest(j.model)),
+          requests: jobs.map((j) => this.workers.placementRequest(j.model)),
           models: this.workers.placed(),
           budget: this.options.budget(),
           maxWorkers: this.settings.maxConcurrentWorkers,
@@ -250,6 +252,11 @@ export class ModelScheduler {
   /** Ask each running worker for its process memory (for the Workers page). */
   refreshStats(timeoutMs = 500): Promise<void> {
     return this.workers.refreshStats(timeoutMs)
+  }
+
+  /** Spare workers (started, holding no model), and the runtime's fixed cost per worker counted against the budget. */
+  spares() {
+    return { spares: this.workers.spareList(), runtime: this.workers.runtimeCost }
   }
 
   info(slot: ModelSlot): WorkerInfo {

@@ -15,14 +15,15 @@ export interface ModelWorkersOptions {
   launcher: WorkerLauncher
   workerLogs?: WorkerLogSink
   settings: () => Settings
-  budget: () => PlacementBudget
+  /** The budget, and the GPUs found (none: models run on the CPU, and the budget is RAM). */
+  budget: () => PlacementBudget & { gpus: readonly unknown[] }
   now: () => number
   cores: () => number
   crashPolicy: CrashPolicy
   graceMs: number
   /** Context tokens per sequence for a model that does not say. */
   contextSize: number
-  /** Keep a spare worker process ready (see `SparePool`). */
+  /** Keep spare worker processes ready (the spareWorkers setting; see `SparePool`); false: none (one CLI command). */
   spareWorker: boolean
   /** Tell the UI what changed (the `workers.changed` reason). */
   onChange: (reason: string) => void
@@ -35,10 +36,13 @@ export interface ModelWorkersOptions {
   waitedFor: () => ReadonlySet<string>
 }
 
-/** What a model needs placed: its estimate (the genome issue adds its adapters as `extraBytes`). */
-export function placementRequest(model: ModelRef): PlacementRequest {
-  return { modelId: model.id, modelBytes: model.estimateBytes }
-}
+/**
+ * The runtime's fixed cost per worker process before one was measured: a spare's resident memory
+ * (node, node-llama-cpp and llama.cpp's binary, no model) is about 90 MB.
+ */
+export const defaultRuntimeBytes = 96 * 1024 * 1024
+
+const statsIntervalMs = 10_000
 
 /**
  * The models' lifecycles, one per model: starts their workers (the spare one when ready, with a
@@ -51,11 +55,71 @@ export class ModelWorkers {
   private readonly spares: SparePool
   private readonly idleTimer: NodeJS.Timeout
   private disposed = false
+  private lastStatsAt = 0
+  /** The runtime's fixed cost per worker: measured in a spare, then from each loaded worker (resident memory less the model's). */
+  private runtime: { bytes: number; measuredIn: 'default' | 'spare' | 'worker' } = { bytes: defaultRuntimeBytes, measuredIn: 'default' }
 
   constructor(private readonly options: ModelWorkersOptions) {
-    this.spares = new SparePool({ launcher: options.launcher, workerLogs: options.workerLogs, maxRamMb: () => options.settings().maxRAMPerWorker, enabled: options.spareWorker })
-    this.idleTimer = setInterval(() => this.unloadIdle(), 1000)
+    this.spares = new SparePool({
+      launcher: options.launcher,
+      workerLogs: options.workerLogs,
+      maxRamMb: () => options.settings().maxRAMPerWorker,
+      ledger: this.ledger,
+      onMeasured: (rss) => {
+        if (this.runtime.measuredIn !== 'worker') this.runtime = { bytes: rss, measuredIn: 'spare' }
+        this.fitSpares(0, 0)
+      },
+      onChange: (reason) => this.options.onChange(reason),
+    })
+    this.idleTimer = setInterval(() => {
+      this.unloadIdle()
+      if (this.options.now() - this.lastStatsAt >= statsIntervalMs) void this.refreshStats(2000)
+    }, 1000)
     this.idleTimer.unref()
+  }
+
+  /**
+   * Whether processes count against the budget by their resident memory: models run on the CPU (no
+   * GPU, or gpuLayers 0). On a GPU the budget is VRAM, which a worker's runtime does not take.
+   */
+  private get ramBudget(): boolean {
+    return this.options.budget().gpus.length === 0 || this.options.settings().gpuLayers === 0
+  }
+
+  /** The runtime's fixed cost per worker counted against the budget (0 on a GPU budget), and where it was measured. */
+  get runtimeCost(): { bytes: number; measuredIn: 'default' | 'spare' | 'worker' } {
+    return this.ramBudget ? this.runtime : { bytes: 0, measuredIn: this.runtime.measuredIn }
+  }
+
+  /** What a model needs placed: its estimate, and the runtime's fixed cost (the genome issue adds its adapters as `extraBytes`). */
+  placementRequest(model: ModelRef): PlacementRequest {
+    return { modelId: model.id, modelBytes: model.estimateBytes, runtimeBytes: this.runtimeCost.bytes }
+  }
+
+  /** Spare workers as the Workers page shows them. */
+  spareList() {
+    return this.spares.list()
+  }
+
+  /** Start spare workers up to the setting, into free room only (a long-running host does it once it serves). */
+  prepareSpares(): void {
+    if (this.disposed) return
+    const settings = this.options.settings()
+    const target = this.options.spareWorker ? settings.spareWorkers : 0
+    const total = this.options.budget().totalBytes
+    this.spares.replenish(
+      target,
+      this.runtimeCost.bytes,
+      (bytes) => this.ledger.usedBytes + bytes <= total && this.live().length + this.spares.count + 1 <= settings.maxConcurrentWorkers,
+      (rss) => (this.ramBudget ? rss : 0),
+    )
+  }
+
+  /** Stop spares until `bytes` more and `workers` more processes fit beside them: spares give way to models. */
+  private fitSpares(bytes: number, workers: number): void {
+    const total = this.options.budget().totalBytes
+    const maxWorkers = this.options.settings().maxConcurrentWorkers
+    this.spares.trimWhile(() => this.ledger.usedBytes + bytes > total || this.live().length + this.spares.count + workers > maxWorkers)
   }
 
   get usedBytes(): number {
@@ -97,14 +161,18 @@ export class ModelWorkers {
   start(slot: WorkerLifecycle): void {
     const settings = this.options.settings()
     const worker = this.spares.take(slot.model.id)
-    const reservation = this.ledger.reserve(needBytes(placementRequest(slot.model)), slot.model.id)
+    const need = needBytes(this.placementRequest(slot.model))
+    this.fitSpares(need, 1)
+    const reservation = this.ledger.reserve(need, slot.model.id)
     slot.start(worker, reservation, {
+      title: slot.model.id,
       modelPath: slot.model.path,
       gpuLayers: settings.gpuLayers,
       sequences: settings.parallelRequestsPerModel,
       contextSize: slot.model.contextSize ?? this.options.contextSize,
       threads: this.threadsFor(this.live().length + 1),
     })
+    this.prepareSpares() // the next swap-in finds one warm
   }
 
   pageOut(modelIds: readonly string[], reason: string): void {
@@ -134,20 +202,28 @@ export class ModelWorkers {
     // Requests report their own start and end ('busy', 'idle'); `crashed` is reported by the state that follows it.
     const quiet = (e.from === 'ready' && e.to === 'busy') || (e.from === 'busy' && e.to === 'ready') || e.to === 'crashed'
     const loaded = e.from === 'loading' && e.to === 'ready'
-    if (loaded) this.trimToBudget(slot)
+    if (loaded) this.learnRuntime(slot)
+    if (loaded) this.trimToBudget(`paged out: ${slot.model.name} took more memory than estimated`, slot)
     if (loaded || isLive(e.from) !== isLive(e.to)) this.rebalanceThreads()
     if (quiet) return
     this.options.onChange(e.reason)
     if (this.disposed) return
     this.options.onRoom()
-    if (loaded) this.spares.replenish(this.live().length + 1 <= this.options.settings().maxConcurrentWorkers)
+    if (loaded || e.to === 'stopped') this.prepareSpares()
+  }
+
+  /** A loaded CPU worker's resident memory less its model's: the runtime's fixed cost, for the next prediction. */
+  private learnRuntime(slot: WorkerLifecycle): void {
+    const load = slot.load
+    if (!load || load.gpu || slot.rssBytes === null) return
+    this.runtime = { bytes: Math.max(0, slot.rssBytes - load.ramBytes), measuredIn: 'worker' }
   }
 
   /** After a crash's back-off: reload now if it fits without paging anything out; else the next request for it loads it. */
   private restartAfterBackoff(slot: WorkerLifecycle): void {
     if (this.disposed || slot.state !== 'stopped') return // a queued request started it already
     const settings = this.options.settings()
-    const decision = planPlacement({ budget: this.options.budget(), maxWorkers: settings.maxConcurrentWorkers, models: this.placed(), request: placementRequest(slot.model), allowPageOut: false })
+    const decision = planPlacement({ budget: this.options.budget(), maxWorkers: settings.maxConcurrentWorkers, models: this.placed(), request: this.placementRequest(slot.model), allowPageOut: false })
     if (decision.kind === 'start') this.start(slot)
     if (decision.kind === 'refuse') {
       const error = refusalError(slot.model.name, decision.refusal)
@@ -158,9 +234,10 @@ export class ModelWorkers {
   }
 
   /** A model that took more than its estimate can push usage over the budget: page out idle ones. */
-  private trimToBudget(keep: WorkerLifecycle): void {
-    const victims = planTrim({ totalBytes: this.options.budget().totalBytes, models: this.placed(), keepId: keep.model.id, protectedIds: this.options.waitedFor() })
-    this.pageOut(victims, `paged out: ${keep.model.name} took more memory than estimated`)
+  private trimToBudget(reason: string, keep?: WorkerLifecycle): void {
+    this.fitSpares(0, 0)
+    const victims = planTrim({ totalBytes: this.options.budget().totalBytes, models: this.placed(), keepId: keep?.model.id ?? '', protectedIds: this.options.waitedFor() })
+    this.pageOut(victims, reason)
   }
 
   private unloadIdle(): void {
@@ -168,17 +245,20 @@ export class ModelWorkers {
     this.pageOut(planIdleUnload({ models: this.placed(), protectedIds: this.options.waitedFor(), now: this.options.now(), idleMs: minutes * 60_000 }), `idle for ${minutes} min`)
   }
 
-  /** Ask each running worker for its process memory (for the Workers page). */
+  /** Measure each running worker's process memory again (it grows as a model's weights are used); page out idle ones if over the budget. */
   async refreshStats(timeoutMs: number): Promise<void> {
+    this.lastStatsAt = this.options.now()
     await Promise.all(
       this.live().map(async (s) => {
         const worker = s.worker
         if (!worker || s.state === 'starting') return
         const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), timeoutMs).unref())
         const stats = await Promise.race([worker.request<'stats'>({ type: 'stats' }), timeout]).catch(() => null)
-        if (stats && s.worker === worker) s.rssBytes = stats.rssBytes
+        if (stats && s.worker === worker) s.measure(stats.rssBytes)
       }),
     )
+    if (this.disposed) return
+    if (this.ledger.usedBytes > this.options.budget().totalBytes) this.trimToBudget('paged out: the workers grew past the memory budget')
   }
 
   /** A model's worker as the Workers page shows it. */
@@ -190,6 +270,8 @@ export class ModelWorkers {
       pid: slot.worker?.pid ?? null,
       state: slot.state === 'stopped' ? 'stopping' : slot.state,
       memoryBytes: slot.memoryBytes,
+      estimateBytes: slot.predictedBytes,
+      measuredBytes: slot.measuredBytes,
       rssBytes: slot.rssBytes,
       device: slot.load?.gpu ? 'gpu' : 'cpu',
       threads: slot.threads,

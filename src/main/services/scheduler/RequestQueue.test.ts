@@ -10,8 +10,8 @@ const run = async () => 'done'
 function setup() {
   const left: string[] = []
   const queue = new RequestQueue(Date.now, (reason) => left.push(reason))
-  const add = (over: { priority?: number; signal?: AbortSignal; timeoutMs?: number; maxQueueSize?: number } = {}) =>
-    queue.add(model, { priority: 70, timeoutMs: 60_000, loaded: false, maxQueueSize: 10, ...over }, run)
+  const add = (over: { priority?: number; signal?: AbortSignal; timeoutMs?: number; maxQueueSize?: number; maxQueuePerModel?: number } = {}, m = model) =>
+    queue.add(m, { priority: 70, timeoutMs: 60_000, loaded: false, maxQueueSize: 10, maxQueuePerModel: 10, ...over }, run)
   return { queue, left, add }
 }
 
@@ -29,6 +29,24 @@ describe('the request queue', () => {
     queue.rejectWhere(() => true, new WardenError('UNAVAILABLE', 'Warden is shutting down'))
     for (const p of [batch, system, realtime]) expect((await expectError(p)).code).toBe('UNAVAILABLE')
     expect(queue.size).toBe(0)
+  })
+
+  it('limits each model to maxQueuePerModel, and never refuses the first request for a model however full the queue is', async () => {
+    const { queue, add } = setup()
+    const other: ModelRef = { ...model, id: 'tiny-2', name: 'Other' }
+    const waiting = [add({ maxQueuePerModel: 2 }), add({ maxQueuePerModel: 2 })]
+    const perModel = await expectError(add({ maxQueuePerModel: 2 }))
+    expect(perModel.code).toBe('BUSY')
+    expect(perModel.message).toBe('Tiny is busy: 2 requests for it are already waiting (maxQueuePerModel 2)')
+    expect(perModel.hint).toMatch(/maxQueuePerModel/)
+    // The queue is full (maxQueueSize 2), but nothing waits for the other model: it gets a place.
+    waiting.push(add({ maxQueueSize: 2 }, other))
+    expect(queue.countFor('tiny-2')).toBe(1)
+    // Its second request is beyond the global limit.
+    const global = await expectError(add({ maxQueueSize: 2 }, other))
+    expect(global.message).toBe('Warden is busy: 3 requests are already waiting (maxQueueSize 2)')
+    queue.rejectWhere(() => true, new WardenError('UNAVAILABLE', 'Warden is shutting down'))
+    for (const p of waiting) await expectError(p)
   })
 
   it('times out a request that waits too long, and aborts one that already runs instead', async () => {

@@ -26,11 +26,32 @@ export interface EnqueueOptions {
   timeoutMs: number
   loaded: boolean
   maxQueueSize: number
+  /** Requests waiting for one model at most. */
+  maxQueuePerModel: number
+}
+
+/**
+ * Whether one more request for a model may wait, and the BUSY error when not. The global limit
+ * applies to the whole queue, but a model with nothing waiting always gets a place: one model's
+ * backlog never refuses a request for another (an idle loaded model's request runs at once).
+ */
+export function admission(waiting: { total: number; forModel: number }, modelName: string, limits: { maxQueueSize: number; maxQueuePerModel: number }): WardenError | null {
+  if (waiting.forModel >= limits.maxQueuePerModel) {
+    return new WardenError('BUSY', `${modelName} is busy: ${waiting.forModel} requests for it are already waiting (maxQueuePerModel ${limits.maxQueuePerModel})`, {
+      hint: 'Try again in a moment, or raise maxQueuePerModel (warden config set maxQueuePerModel N).',
+    })
+  }
+  if (waiting.forModel > 0 && waiting.total >= limits.maxQueueSize) {
+    return new WardenError('BUSY', `Warden is busy: ${waiting.total} requests are already waiting (maxQueueSize ${limits.maxQueueSize})`, {
+      hint: 'Try again in a moment, or raise maxQueueSize (warden config set maxQueueSize N).',
+    })
+  }
+  return null
 }
 
 /**
  * The waiting requests: highest priority first (system 100 > realtime 90 > default 70 > batch 50),
- * first in first out within one; refused with BUSY beyond `maxQueueSize`. A request that times out
+ * first in first out within one; refused with BUSY beyond the limits (see `admission`). A request that times out
  * or is cancelled while waiting leaves the queue with that error; once it runs, its `abort` signal
  * fires instead.
  */
@@ -62,14 +83,8 @@ export class RequestQueue {
   }
 
   add<T>(model: ModelRef, options: EnqueueOptions, run: (ctx: RunContext) => Promise<T>): Promise<Scheduled<T>> {
-    const max = options.maxQueueSize
-    if (this.queue.size >= max) {
-      return Promise.reject(
-        new WardenError('BUSY', `Warden is busy: ${this.queue.size} requests are already waiting (maxQueueSize ${max})`, {
-          hint: 'Try again in a moment, or raise maxQueueSize (warden config set maxQueueSize N).',
-        }),
-      )
-    }
+    const busy = admission({ total: this.queue.size, forModel: this.countFor(model.id) }, model.name, options)
+    if (busy) return Promise.reject(busy)
     if (options.signal?.aborted) return Promise.reject(new WardenError('CANCELLED', 'The request was cancelled'))
     return new Promise<Scheduled<T>>((resolve, reject) => {
       const abort = new AbortController()

@@ -36,8 +36,10 @@ export class WorkerLifecycle {
   /** Tokens per second of the last generation, and tokens generated in all (kept by whoever generates). */
   tokensPerSecond: number | null = null
   tokensGenerated = 0
-  /** Resident memory of the process, as last asked (the scheduler's `refreshStats`). */
+  /** Resident memory of the process, as last measured (after loading, and by `refreshStats`). */
   rssBytes: number | null = null
+  private predicted = 0
+  private measured: number | null = null
 
   private readonly stateChanged = new Emitter<StateChange>()
   private readonly crashed = new Emitter<{ description: string; verdict: CrashVerdict }>()
@@ -69,9 +71,20 @@ export class WorkerLifecycle {
   get worker(): WorkerProcess | null {
     return this.process
   }
-  /** Bytes counted against the budget: the estimate until loaded, then at least what was measured. */
+  /** Bytes counted against the budget: the prediction until loaded, then what was measured. */
   get memoryBytes(): number {
     return this.reservation?.bytes ?? 0
+  }
+  /** What was predicted before loading: the file's estimate and the runtime's fixed cost per worker. */
+  get predictedBytes(): number {
+    return this.process ? this.predicted : 0
+  }
+  /**
+   * What the loaded worker was measured to take: its VRAM on a GPU; on the CPU its resident memory
+   * (at least what llama.cpp allocated, as the weights are paged in on use). Null until loaded.
+   */
+  get measuredBytes(): number | null {
+    return this.measured
   }
   get inFlight(): number {
     return this.requests
@@ -123,6 +136,8 @@ export class WorkerLifecycle {
     assertTransition(this.ref.id, this.current, 'starting')
     this.process = worker
     this.reservation = reservation
+    this.predicted = reservation.bytes
+    this.measured = null
     this.past.startedAt = this.options.now()
     this.past.lastUsedAt = this.past.startedAt
     this.loaded = null
@@ -158,10 +173,27 @@ export class WorkerLifecycle {
     }
     if (stale('loading')) return
     this.loaded = result
-    // Count what it really takes when that is more than the estimate.
-    this.reservation?.growTo(result.gpu ? result.vramBytes : result.ramBytes)
+    // Count what it really takes (the worker's resident memory on the CPU), not the prediction.
+    const stats = result.gpu ? null : await worker.request<'stats'>({ type: 'stats' }).catch(() => null)
+    if (stale('loading')) return
+    this.measure(stats?.rssBytes ?? null)
     this.past.lastError = null
     this.transition('ready', 'ready')
+  }
+
+  /**
+   * Count what the loaded worker takes from now on: VRAM on a GPU (as llama.cpp reported at load);
+   * on the CPU its resident memory `rssBytes`, at least what llama.cpp allocated for the model and
+   * its context (mapped weights become resident as they are used).
+   */
+  measure(rssBytes: number | null): void {
+    if (rssBytes !== null) this.rssBytes = rssBytes
+    const load = this.loaded
+    if (!load || !this.reservation) return
+    const bytes = load.gpu ? (load.vramBytes > 0 ? load.vramBytes : null) : this.rssBytes !== null ? Math.max(this.rssBytes, load.ramBytes) : null
+    if (bytes === null) return
+    this.measured = bytes
+    this.reservation.resizeTo(bytes)
   }
 
   private onExit(worker: WorkerProcess, info: { expected: boolean; description: string }): void {
@@ -171,6 +203,7 @@ export class WorkerLifecycle {
     this.reservation = null
     this.loaded = null
     this.rssBytes = null
+    this.measured = null
     this.drainReason = null
     this.attached.clear()
     if (info.expected) return this.transition('stopped', 'unloaded')

@@ -37,6 +37,8 @@ export interface PlacementRequest {
    * persona's checkpoint) here, so placement makes room for them too.
    */
   extraBytes?: number
+  /** Bytes its worker process takes on top of any model (the runtime), where the budget counts them. */
+  runtimeBytes?: number
 }
 
 export interface PlacementInput {
@@ -71,7 +73,7 @@ export type PlacementDecision =
   | { kind: 'refuse'; refusal: Refusal }
 
 export function needBytes(request: PlacementRequest): number {
-  return request.modelBytes + (request.extraBytes ?? 0)
+  return request.modelBytes + (request.extraBytes ?? 0) + (request.runtimeBytes ?? 0)
 }
 
 const sum = (models: readonly PlacedModel[]) => models.reduce((total, m) => total + m.bytes, 0)
@@ -110,6 +112,20 @@ export function planPlacement(input: PlacementInput): PlacementDecision {
   // Not enough even with every idle model gone: page out none; busy models will finish, then there is room.
   if (!fits(bytes, workers)) return { kind: 'wait', why: 'busy' }
   return { kind: 'page-out', victims }
+}
+
+/**
+ * The models a request that waits for busy ones to finish will page out: its decision as if every
+ * busy model were idle. They get no new work until it is placed (or it would wait forever); other
+ * loaded models go on serving. When even that frees too little, every model it could page out.
+ */
+export function heldFor(input: PlacementInput): string[] {
+  const protectedIds = input.protectedIds ?? new Set<string>()
+  const candidates = (m: PlacedModel) => m.modelId !== input.request.modelId && (m.state === 'ready' || m.state === 'busy') && !m.pinned && !protectedIds.has(m.modelId)
+  const asIdle = input.models.map((m) => (candidates(m) ? { ...m, state: 'ready' as const, inFlight: 0 } : m))
+  const decision = planPlacement({ ...input, models: asIdle, allowPageOut: true })
+  if (decision.kind === 'page-out') return decision.victims
+  return input.models.filter(candidates).map((m) => m.modelId)
 }
 
 /**

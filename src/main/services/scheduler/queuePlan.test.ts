@@ -40,9 +40,31 @@ describe('a pass over the queue', () => {
     expect(actions).toEqual([{ kind: 'dispatch', index: 3 }])
   })
 
-  it('pages out for the first request that needs room and blocks the rest until the memory is free', () => {
+  it('does not block work that can run now: loaded models the waiting request will not page out keep serving', () => {
+    // 'b' needs 800 MB: it waits for the busy 'a' (least recently used) to finish; 'd', idle and
+    // used more recently, is not needed, so the short request for it runs now.
+    const models = [model('a', { state: 'busy', inFlight: 1, lastUsedAt: 1 }), model('d', { bytes: 100 * MB, lastUsedAt: 5 })]
+    expect(plan([req('b', 800 * MB), req('a'), req('d'), req('d')], models)).toEqual([
+      { kind: 'dispatch', index: 2 },
+      { kind: 'dispatch', index: 3 },
+    ])
+    // Once 'a' is done, 'b' pages it out, though 'd' is busy now.
+    const later = [model('a', { lastUsedAt: 6 }), model('d', { bytes: 100 * MB, state: 'busy', inFlight: 2, lastUsedAt: 7 })]
+    expect(plan([req('b', 800 * MB), req('a')], later)).toEqual([{ kind: 'page-out', index: 0, victims: ['a'] }])
+  })
+
+  it('holds every model the waiting request needs, however recently used', () => {
+    // 'b' needs both: neither gets new work until they are idle and paged out.
+    const models = [model('a', { state: 'busy', inFlight: 1, lastUsedAt: 1 }), model('d', { bytes: 300 * MB, state: 'busy', inFlight: 1, lastUsedAt: 5 })]
+    expect(plan([req('b', 900 * MB), req('a'), req('d')], models)).toEqual([])
+  })
+
+  it('pages out for the first request that needs room; the model paged out gets no new work, the others do, and nothing else starts', () => {
     const models = [model('a', { lastUsedAt: 2 }), model('b', { lastUsedAt: 1 })]
-    expect(plan([req('c'), req('b'), req('a')], models)).toEqual([{ kind: 'page-out', index: 0, victims: ['b'] }])
+    expect(plan([req('c'), req('b'), req('a'), req('e', 100 * MB)], models)).toEqual([
+      { kind: 'page-out', index: 0, victims: ['b'] },
+      { kind: 'dispatch', index: 2 },
+    ])
   })
 
   it('never pages out a model that a request ahead in the queue waits for', () => {

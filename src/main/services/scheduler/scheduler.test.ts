@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import * as path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { inferenceHost, processAlive, waitFor, writeTinyModels } from '../../../../test/inference'
+import { inferenceHost, measureWorker, processAlive, waitFor, writeTinyModels } from '../../../../test/inference'
 import { expectError } from '../../../../test/fixtures'
 import { PriorityQueue } from './PriorityQueue'
 
@@ -30,7 +30,9 @@ async function setup(n: number, settings: Record<string, string | number> = {}) 
     await h.call('persona.create', { name: `P${i + 1}`, model: `tiny-${i + 1}`, systemPrompt: 'Be brief.', settings: { temperature: 0, maxTokens: 8 } })
   }
   const estimate = await h.host.inference.models.estimate(files[0])
-  return { ...h, files, estimate }
+  /** Budgets in MB that fit `n` of these workers, measured (see `measureWorker`). */
+  const fits = async (n: number) => (await measureWorker(h, 'tiny-1', estimate)).fits(n)
+  return { ...h, files, estimate, fits }
 }
 
 describe('priority queue', () => {
@@ -51,8 +53,8 @@ describe('priority queue', () => {
 
 describe('scheduler with real workers', () => {
   it('runs five models on a budget that fits two, paging out the least recently used idle one', async () => {
-    const { call, host, estimate, events } = await setup(5)
-    const budgetMb = Math.floor((2.5 * estimate) / MB)
+    const { call, host, fits, events } = await setup(5)
+    const budgetMb = await fits(2)
     await call('config.set', { key: 'maxVRAM', value: budgetMb })
     const order = ['P1', 'P2', 'P3', 'P1', 'P4', 'P5', 'P2', 'P3']
     const evictions: string[][] = []
@@ -71,7 +73,9 @@ describe('scheduler with real workers', () => {
 
   it('never pages out a pinned model or one with requests in flight, and refuses a model that cannot fit', async () => {
     const { call, estimate } = await setup(3, {})
-    await call('config.set', { key: 'maxVRAM', value: Math.floor((2.5 * estimate) / MB) })
+    const { fits: budget } = await measureWorker(hosts[0], 'tiny-1', estimate)
+    const [two, one] = [budget(2), budget(1)]
+    await call('config.set', { key: 'maxVRAM', value: two })
     await call('persona.chat', { name: 'P1', prompt: 'a', stateless: true })
     await call('worker.pin', { model: 'tiny-1' })
     await call('persona.chat', { name: 'P2', prompt: 'b', stateless: true })
@@ -80,7 +84,7 @@ describe('scheduler with real workers', () => {
     const list = (await call('worker.list', {})).workers
     expect(list.find((w) => w.modelId === 'tiny-1')).toMatchObject({ pinned: true, state: 'ready' })
 
-    await call('config.set', { key: 'maxVRAM', value: Math.floor((1.5 * estimate) / MB) })
+    await call('config.set', { key: 'maxVRAM', value: one })
     const e = await expectError(call('persona.chat', { name: 'P2', prompt: 'd', stateless: true }))
     expect(e.code).toBe('DOES_NOT_FIT')
     expect(e.message).toMatch(/pinned models hold/)
@@ -106,8 +110,8 @@ describe('scheduler with real workers', () => {
   }, 60_000)
 
   it('lets a realtime request for another model through ahead of queued batch work on the loaded one', async () => {
-    const { call, estimate } = await setup(2, { parallelRequestsPerModel: 1 })
-    await call('config.set', { key: 'maxVRAM', value: Math.floor((1.5 * estimate) / MB) })
+    const { call, fits } = await setup(2, { parallelRequestsPerModel: 1 })
+    await call('config.set', { key: 'maxVRAM', value: await fits(1) })
     await call('persona.update', { name: 'P1', settings: { maxTokens: 300 } })
     await call('worker.load', { model: 'tiny-1' })
     const finished: string[] = []
@@ -161,8 +165,8 @@ describe('crash recovery', () => {
   }, 60_000)
 
   it('after a crash mid-answer the model is paged out normally when another one needs the room', async () => {
-    const { call, estimate } = await setup(2)
-    await call('config.set', { key: 'maxVRAM', value: Math.floor((1.5 * estimate) / MB) })
+    const { call, fits } = await setup(2)
+    await call('config.set', { key: 'maxVRAM', value: await fits(1) })
     await call('persona.update', { name: 'P1', settings: { maxTokens: 2000 } })
     const pending = call('persona.chat', { name: 'P1', prompt: 'long', stateless: true })
     await waitFor(async () => (await call('worker.list', {})).workers.find((w) => w.state === 'busy'), 'busy')
@@ -203,11 +207,105 @@ describe('crash recovery', () => {
     await h.call('persona.chat', { name: 'P2', prompt: 'y', stateless: true })
     const pids = (await h.call('worker.list', {})).workers.map((w) => w.pid!)
     expect(pids).toHaveLength(2)
-    await waitFor(() => /--warden-worker spare/.test(childProcesses()), 'the spare worker')
+    await waitFor(() => /warden-worker \(spare\)/.test(childProcesses()), 'the spare worker')
     await h.host.shutdown()
     hosts.splice(hosts.indexOf(h), 1)
     for (const pid of pids) expect(processAlive(pid)).toBe(false)
     // Nor the spare worker the server keeps ready: no worker process is left among our children.
-    expect(childProcesses()).not.toMatch(/--warden-worker/)
+    expect(childProcesses()).not.toMatch(/warden-worker/)
+  }, 60_000)
+})
+
+/** The command line `ps` shows for a process. */
+function psArgs(pid: number): string {
+  return execFileSync('ps', ['-o', 'args=', '-p', String(pid)], { encoding: 'utf8' }).trim()
+}
+
+describe('a fair scheduler', () => {
+  it('gives a request for an idle loaded model a place however full other models keep the queue', async () => {
+    const h = await setup(2, { maxQueueSize: 2, parallelRequestsPerModel: 1 })
+    await h.call('persona.create', { name: 'Long', model: 'tiny-1', settings: { temperature: 0, maxTokens: 2000 } })
+    await h.call('worker.load', { model: 'tiny-1' })
+    await h.call('worker.load', { model: 'tiny-2' })
+    const running = h.call('persona.chat', { name: 'Long', prompt: 'go on', stateless: true }, 'long')
+    await waitFor(() => h.host.inference.scheduler.slot('tiny-1')?.inFlight === 1, 'the long answer running')
+    const queued = [h.call('persona.chat', { name: 'P1', prompt: 'a', stateless: true }), h.call('persona.chat', { name: 'P1', prompt: 'b', stateless: true })]
+    await waitFor(() => h.host.inference.scheduler.queueDepth() === 2, 'the queue full')
+    const more = await expectError(h.call('persona.chat', { name: 'P1', prompt: 'c', stateless: true }))
+    expect(more.message).toMatch(/maxQueueSize 2/)
+    // tiny-2 is loaded and idle: its request runs now, though tiny-1's work fills the queue.
+    const other = await h.call('persona.chat', { name: 'P2', prompt: 'me too', stateless: true })
+    expect(other).toMatchObject({ loaded: false, evicted: [] })
+    expect(h.host.inference.scheduler.queueDepth()).toBe(2)
+    await h.call('operation.cancel', { callId: 'long' })
+    await Promise.all([running, ...queued])
+  }, 60_000)
+
+  it('serves loaded models with free sequences while a request waits for memory, and holds back only the model it will page out', async () => {
+    const h = await setup(3, { parallelRequestsPerModel: 2 })
+    await h.call('config.set', { key: 'maxVRAM', value: await h.fits(2) })
+    for (const i of [1, 2]) await h.call('persona.create', { name: `Long${i}`, model: `tiny-${i}`, settings: { temperature: 0, maxTokens: 2000 } })
+    await h.call('persona.chat', { name: 'P1', prompt: 'first', stateless: true })
+    await h.call('persona.chat', { name: 'P2', prompt: 'second', stateless: true }) // tiny-1 is the least recently used
+    const longs = [1, 2].map((i) => h.call('persona.chat', { name: `Long${i}`, prompt: 'go on', stateless: true }, `long-${i}`))
+    const scheduler = h.host.inference.scheduler
+    await waitFor(() => scheduler.slot('tiny-1')?.inFlight === 1 && scheduler.slot('tiny-2')?.inFlight === 1, 'both models busy')
+    const firstPid = scheduler.slot('tiny-1')?.worker?.pid
+    const settled: string[] = []
+    const waiting = h.call('persona.chat', { name: 'P3', prompt: 'room please', stateless: true }).then((r) => (settled.push('P3'), r))
+    await waitFor(() => scheduler.queueDepth() === 1, 'P3 waiting for memory')
+    const held = h.call('persona.chat', { name: 'P1', prompt: 'after you', stateless: true }).then((r) => (settled.push('P1'), r))
+    // tiny-2 has a free sequence and P3 does not need its memory: this runs now.
+    const now = await h.call('persona.chat', { name: 'P2', prompt: 'quick', stateless: true })
+    expect(now.loaded).toBe(false)
+    expect(settled).toEqual([])
+    expect(scheduler.slot('tiny-1')?.inFlight).toBe(1) // the request for tiny-1 got no new sequence
+    await h.call('operation.cancel', { callId: 'long-1' })
+    const placed = await waiting
+    expect(placed.evicted).toEqual(['tiny-1'])
+    await h.call('operation.cancel', { callId: 'long-2' })
+    // The request for tiny-1 waited for P3 and then had tiny-1 loaded again: it never ran on the worker P3 waited for.
+    await held
+    expect(settled).toEqual(['P3', 'P1'])
+    expect(scheduler.slot('tiny-1')?.worker?.pid).not.toBe(firstPid)
+    await Promise.all(longs)
+  }, 90_000)
+})
+
+describe('honest memory', () => {
+  it('counts each worker by its measured memory and the spare workers too, and names workers by their model in ps', async () => {
+    const h = await setup(1, { spareWorkers: 2 })
+    expect((await h.call('worker.list', {})).spares).toEqual([]) // none before Warden serves a request
+    await h.call('persona.chat', { name: 'P1', prompt: 'hello', stateless: true })
+    const list = await waitFor(async () => {
+      const l = await h.call('worker.list', {})
+      return l.spares.length === 2 && l.spares.every((s) => s.state === 'ready') ? l : null
+    }, 'two spare workers ready')
+    const [w] = list.workers
+    expect(w.measuredBytes).not.toBeNull()
+    expect(w.memoryBytes).toBe(w.measuredBytes)
+    // On the CPU that is the worker's resident memory: far more than the model's 0.5 MB file.
+    expect(w.measuredBytes!).toBeGreaterThanOrEqual(w.rssBytes!)
+    expect(w.rssBytes!).toBeGreaterThan(20 * MB)
+    // It was placed with the file's estimate and the runtime's cost per worker.
+    expect(w.estimateBytes).toBeGreaterThan(h.estimate)
+    for (const s of list.spares) {
+      expect(s.memoryBytes).toBe(s.rssBytes)
+      expect(s.pid).not.toBe(w.pid)
+      expect(psArgs(s.pid!)).toMatch(/^warden-worker \(spare\)/)
+    }
+    expect(list.budget.usedBytes).toBe(w.memoryBytes + list.spares.reduce((sum, s) => sum + s.memoryBytes, 0))
+    expect(list.runtime.measuredIn).toBe('worker')
+    expect(psArgs(w.pid!)).toMatch(/^warden-worker tiny-1\s*$/)
+  }, 60_000)
+
+  it('refuses a model whose estimate alone fits but not with its worker, and starts no spare beyond the budget', async () => {
+    const h = await setup(1)
+    await h.call('config.set', { key: 'maxVRAM', value: Math.ceil((1.5 * h.estimate) / MB) })
+    const e = await expectError(h.call('persona.chat', { name: 'P1', prompt: 'hi', stateless: true }))
+    expect(e.code).toBe('DOES_NOT_FIT')
+    const list = await h.call('worker.list', {})
+    expect(list.spares).toEqual([])
+    expect(list.budget.usedBytes).toBe(0)
   }, 60_000)
 })

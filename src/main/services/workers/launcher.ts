@@ -64,6 +64,14 @@ export interface WorkerLauncher {
   launch(options: LaunchOptions): WorkerChild
 }
 
+/**
+ * A worker's command-line arguments: its name, and blank room that `process.title` (which on Linux
+ * overwrites the argv memory and cannot grow past it) uses to show the model it serves in `ps`.
+ */
+export function workerArgs(name: string): string[] {
+  return ['--warden-worker', name, ' '.repeat(96)]
+}
+
 export interface WorkerEntry {
   file: string
   /** Node flags the entry needs (the TypeScript loader when running from source). */
@@ -120,7 +128,7 @@ export class ForkLauncher implements WorkerLauncher {
   constructor(private readonly entry: WorkerEntry = resolveWorkerEntry()) {}
 
   launch(options: LaunchOptions): WorkerChild {
-    const child = fork(this.entry.file, ['--warden-worker', options.name], {
+    const child = fork(this.entry.file, workerArgs(options.name), {
       execArgv: [...this.entry.execArgv, `--max-old-space-size=${options.maxOldSpaceMb}`],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'advanced',

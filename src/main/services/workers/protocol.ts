@@ -15,6 +15,8 @@ export interface LoadRequest {
   sequences: number
   contextSize: number
   threads: number
+  /** What `ps` shows for the process from now on (the model's id). */
+  title?: string
 }
 
 export interface ChatTurn {

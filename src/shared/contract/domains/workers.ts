@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { MemoryBudget, WorkerInfo } from '../inference'
+import { MemoryBudget, SpareWorkerInfo, WorkerInfo } from '../inference'
 import { defineDomain, defineOperation } from '../operation'
 import { Empty } from './common'
 
@@ -12,6 +12,9 @@ export const workerOperations = defineDomain(
       input: Empty,
       output: z.object({
         workers: z.array(WorkerInfo),
+        spares: z.array(SpareWorkerInfo),
+        /** The runtime's fixed cost per worker that a load is predicted with (0 on a GPU budget), and where it was measured. */
+        runtime: z.object({ bytes: z.number(), measuredIn: z.enum(['default', 'spare', 'worker']) }),
         budget: MemoryBudget,
         queue: z.object({ depth: z.number(), max: z.number() }),
         cores: z.number(),

@@ -1,5 +1,5 @@
 import { formatBytes } from '../../../../shared/format'
-import type { MemoryBudget, WorkerInfo } from '../../lib/types'
+import type { MemoryBudget, SpareWorkerInfo, WorkerInfo } from '../../lib/types'
 
 const SOURCE: Record<MemoryBudget['source'], string> = { gpu: 'GPU memory', ram: 'system RAM', setting: 'maxVRAM setting' }
 /** Segment colours (styles/workers.css), reused in turn. */
@@ -12,11 +12,13 @@ interface Segment {
   className: string
 }
 
-/** The memory budget as one bar: a coloured segment per loaded model, reserved memory, then what is free. */
-export function MemoryBar({ budget, workers }: { budget: MemoryBudget; workers: WorkerInfo[] }) {
+/** The memory budget as one bar: a coloured segment per loaded model, the spare workers, reserved memory, then what is free. */
+export function MemoryBar({ budget, workers, spares = [] }: { budget: MemoryBudget; workers: WorkerInfo[]; spares?: SpareWorkerInfo[] }) {
   const models: Segment[] = workers
     .filter((w) => w.memoryBytes > 0)
     .map((w, i) => ({ key: w.modelId, label: w.modelName, bytes: w.memoryBytes, className: `seg-${i % SEGMENTS}` }))
+  const spareBytes = spares.reduce((n, s) => n + s.memoryBytes, 0)
+  if (spareBytes > 0) models.push({ key: 'spares', label: spares.length === 1 ? 'spare worker' : `${spares.length} spare workers`, bytes: spareBytes, className: 'seg-spare' })
   const counted = models.reduce((n, s) => n + s.bytes, 0)
   // The host may hold memory for a model it is about to load: shown, but not as anyone's.
   const reserved = Math.max(0, budget.usedBytes - counted)

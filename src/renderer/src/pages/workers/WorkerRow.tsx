@@ -88,8 +88,12 @@ export const WorkerRow = memo(function WorkerRow({ worker: w, now, onKill }: Wor
           <div title={w.device === 'gpu' ? 'Counted against the budget, in GPU memory' : 'Counted against the budget, in RAM'}>
             <span className="subtle-label">{w.device === 'gpu' ? 'VRAM' : 'RAM'}</span> {w.memoryBytes > 0 ? formatBytes(w.memoryBytes) : '—'}
           </div>
-          <div className="subtle-line" title="Resident memory of the worker process">
-            RSS {w.rssBytes !== null && w.pid !== null ? formatBytes(w.rssBytes) : '—'}
+          <div className="subtle-line" data-testid="worker-estimate" title="Predicted before loading: the file's estimate and the runtime's cost per worker">
+            estimate {w.estimateBytes > 0 ? formatBytes(w.estimateBytes) : '—'}
+          </div>
+          <div className="subtle-line" data-testid="worker-measured" title={w.device === 'gpu' ? 'Measured after loading: VRAM the model took' : 'Measured after loading: resident memory of the worker process'}>
+            measured {w.measuredBytes !== null ? formatBytes(w.measuredBytes) : '—'}
+            {w.rssBytes !== null && w.pid !== null && w.device === 'gpu' ? ` · RSS ${formatBytes(w.rssBytes)}` : ''}
           </div>
         </td>
         <td className="num">{w.threads}</td>

@@ -67,7 +67,7 @@ export function WorkersPage() {
       ) : (
         list && (
           <div className="page-scroll">
-            <MemoryBar budget={list.budget} workers={workers} />
+            <MemoryBar budget={list.budget} workers={workers} spares={list.spares} />
             {workers.length === 0 ? (
               <div className="panel empty-state wide" data-testid="workers-empty">
                 <Icon name="workers" size={30} />
