@@ -2,7 +2,7 @@ import * as os from 'node:os'
 import type { ChatWrapper, Llama, LlamaContext, LlamaContextSequence, LlamaEmbeddingContext, LlamaModel } from 'node-llama-cpp'
 import { WardenError } from '../../shared/errors'
 import { cancelled, evaluatePromptWindow, fitPromptWindow, turnOverhead } from './promptWindow'
-import type { CompleteRequest, ContextLengthExceeded, EmbedResult, GenerateRequest, GenerateResult, LoadRequest, LoadResult, StatsResult, TokenLogprob } from '../services/workers/protocol'
+import type { CompleteRequest, ContextLengthExceeded, EmbedResult, GenerateRequest, GenerateResult, LoadRequest, LoadResult, StatsResult, TokenLogprob, UnloadResult } from '../services/workers/protocol'
 import { generateAnswer } from './answer'
 import { chatFunctions } from './functions'
 import { GrammarCache } from './grammars'
@@ -60,8 +60,11 @@ export class InferenceEngine {
     const started = performance.now()
     const { getLlama, LlamaLogLevel, resolveChatWrapper } = await import('node-llama-cpp')
     this.threads = Math.max(1, req.threads)
-    const warm = req.gpuLayers !== 0 && this.warm ? await this.warm.catch(() => null) : null
+    // The warm Llama (a spare's, or the one kept when a model was unloaded) serves unless it would put layers on a GPU that gpuLayers 0 keeps off.
+    const warmed = this.warm ? await this.warm.catch(() => null) : null
+    const warm = warmed && (req.gpuLayers !== 0 || warmed.gpu === false) ? warmed : null
     if (this.warm && !warm) void this.warm.then((l) => l.dispose()).catch(() => undefined) // a warm-up that failed is already noted
+    this.warm = null
     this.llama =
       warm ??
       (await getLlama({
@@ -256,6 +259,33 @@ export class InferenceEngine {
       threads: this.threads,
       activeGenerations: this.slots.filter((s) => s.busy).length,
     }
+  }
+
+  /**
+   * Unload the model (its contexts, embedding context, grammars and weights) and keep node-llama-cpp's
+   * Llama, so the process is a spare worker again and the next `load` only loads a model. Generations
+   * still running are aborted first; resolves with what the process holds afterwards.
+   */
+  async unload(): Promise<UnloadResult> {
+    for (const a of this.aborts.values()) a.abort()
+    // An aborted generation ends at its next token; it must be gone before its context is freed.
+    for (let waited = 0; this.aborts.size > 0; waited += 10) {
+      if (waited >= 5000) throw new WardenError('CONFLICT', 'Generations did not stop in time for the model to be unloaded')
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+    const llama = this.llama
+    const vramUsedBeforeBytes = llama?.gpu ? (await llama.getVramState()).used : 0
+    await this.embedding?.dispose()
+    await this.context?.dispose()
+    await this.model?.dispose()
+    this.embedding = this.context = this.model = this.chatWrapper = null
+    this.overheadPerTurn = null
+    this.slots = []
+    this.waiters = []
+    this.grammars.clear()
+    if (llama) this.warm = Promise.resolve(llama)
+    const stats = await this.stats()
+    return { rssBytes: stats.rssBytes, vramUsedBeforeBytes, vramUsedBytes: llama?.gpu ? stats.vramUsedBytes : 0 }
   }
 
   async dispose(): Promise<void> {

@@ -35,6 +35,11 @@ export class GrammarCache {
     return grammar
   }
 
+  /** Forget every grammar (the model was unloaded). */
+  clear(): void {
+    this.grammars.clear()
+  }
+
   get size(): number {
     return this.grammars.size
   }

@@ -69,6 +69,10 @@ async function handle(msg: ToWorker): Promise<void> {
       case 'setThreads':
         value = { threads: engine.setThreads(msg.threads) }
         break
+      case 'unload':
+        value = await engine.unload()
+        setTitle('(spare)')
+        break
       case 'shutdown':
         send({ type: 'result', id: msg.id, value: {} })
         await exit(0)

@@ -169,7 +169,7 @@ export class ModelScheduler {
         return this.workers.start(slot)
       case 'page-out':
         job.evicted.push(...action.victims)
-        return this.workers.pageOut(action.victims, `paged out for ${slot.model.name}`)
+        return this.workers.pageOut(action.victims, `paged out for ${slot.model.name}`, true)
       case 'refuse':
         return this.queue.rejectWhere((j) => j.model.id === slot.model.id, refusalError(slot.model.name, action.refusal))
       case 'quarantined':
@@ -190,7 +190,11 @@ export class ModelScheduler {
           if (job.timedOut) job.reject(new WardenError('TIMEOUT', `${slot.model.name} did not finish within the request timeout`, { hint: 'Ask for fewer tokens, or raise requestTimeoutMs.' }))
           else job.resolve({ value, waitedMs, loaded: job.loaded, evicted: job.evicted })
         },
-        (error) => job.reject(WardenError.from(error)),
+        (error) => {
+          const e = WardenError.from(error)
+          slot.requestFailed(worker, e)
+          job.reject(e)
+        },
       )
       .finally(() => {
         slot.endRequest()
@@ -213,7 +217,7 @@ export class ModelScheduler {
     if (slot.reset('unloaded')) return true // a scheduled restart or a quarantine, dropped
     if (!slot.worker) return false
     if (slot.inFlight > 0) this.changed('unloading') // it finishes what it is doing, then exits
-    await slot.stopWhenIdle('unloaded')
+    await this.workers.unload(slot, 'unloaded')
     return true
   }
 

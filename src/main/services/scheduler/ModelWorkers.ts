@@ -9,7 +9,17 @@ import { MemoryLedger } from './MemoryLedger'
 import { needBytes, planIdleUnload, planPlacement, planTrim, refusalError, type PlacedModel, type PlacementBudget, type PlacementRequest } from './placement'
 import { SparePool } from './SparePool'
 import type { ModelRef } from './types'
-import { WorkerLifecycle } from './WorkerLifecycle'
+import { WorkerLifecycle, type ProcessKeeper } from './WorkerLifecycle'
+import { logger } from '../logging/processLog'
+
+const log = logger('scheduler')
+
+/**
+ * A process whose model was unloaded is kept as a spare only if its resident memory fell back near a
+ * fresh spare's: at most this many times the runtime's fixed cost per worker (else it is ended, so
+ * a spare never counts as less than it holds nor holds much more than a fresh one).
+ */
+export const keptSpareMaxRuntimes = 1.5
 
 export interface ModelWorkersOptions {
   launcher: WorkerLauncher
@@ -175,8 +185,49 @@ export class ModelWorkers {
     this.prepareSpares() // the next swap-in finds one warm
   }
 
-  pageOut(modelIds: readonly string[], reason: string): void {
-    for (const id of modelIds) void this.slots.get(id)?.stop(reason)
+  /**
+   * Stop the models' workers; each process is kept as a spare (its model unloaded in it) when the
+   * spare pool wants one. `swapIn`: they make room for a model about to start, which takes a spare.
+   */
+  pageOut(modelIds: readonly string[], reason: string, swapIn = false): void {
+    for (const id of modelIds) void this.slots.get(id)?.stop(reason, this.keeper(swapIn))
+  }
+
+  /** Unload the model once its requests in flight are done (`model unload`); its process may be kept as a spare. */
+  unload(slot: WorkerLifecycle, reason: string): Promise<void> {
+    return slot.stopWhenIdle(reason, this.keeper(false))
+  }
+
+  /**
+   * Keep a stopping worker's process as a spare (its model unloaded in it, node-llama-cpp kept)
+   * while the pool has fewer than `spareWorkers` (one more when a model about to start will take
+   * one; none when the setting is 0), and only if it gave its memory back: its resident memory at most `keptSpareMaxRuntimes`
+   * runtimes, and on a GPU the model's VRAM freed.
+   */
+  private keeper(swapIn: boolean): ProcessKeeper {
+    return {
+      wanted: () => {
+        const target = this.options.settings().spareWorkers
+        if (this.disposed || !this.options.spareWorker || target === 0) return false
+        const keeping = this.all().filter((s) => s.keepingProcess).length
+        return this.spares.count + keeping < target + (swapIn ? 1 : 0)
+      },
+      adopt: (worker, reservation, after, load) => {
+        if (this.disposed) return false
+        const limit = keptSpareMaxRuntimes * this.runtime.bytes
+        if (after.rssBytes > limit) {
+          log.info(`Ended the worker of ${worker.modelId} instead of keeping it as a spare: ${after.rssBytes} bytes resident after unloading its model, above ${Math.round(limit)}`)
+          return false
+        }
+        const freed = after.vramUsedBeforeBytes - after.vramUsedBytes
+        if (load.gpu && load.vramBytes > 0 && freed < load.vramBytes / 2) {
+          log.info(`Ended the worker of ${worker.modelId} instead of keeping it as a spare: unloading its model freed ${freed} bytes of VRAM of ${load.vramBytes}`)
+          return false
+        }
+        this.spares.adopt(worker, reservation, after.rssBytes, this.ramBudget ? after.rssBytes : 0)
+        return true
+      },
+    }
   }
 
   private threadsFor(liveCount: number): number {

@@ -80,6 +80,22 @@ export class SparePool {
     while (this.spares.length > 0 && tooMuch()) this.stopOne('room for a model')
   }
 
+  /**
+   * A worker process whose model was unloaded, kept as a spare with `reservation` (its model's,
+   * resized to `bytes`: what the process was measured to hold after the unload).
+   */
+  adopt(process: WorkerProcess, reservation: MemoryReservation, rssBytes: number, bytes: number): void {
+    if (this.disposed) throw new Error('The spare pool is disposed')
+    reservation.resizeTo(bytes)
+    const spare: Spare = { process, reservation, rssBytes }
+    this.spares.push(spare)
+    process.becomeSpare()
+    process.onExit(() => {
+      if (this.remove(spare)) this.options.onChange('spare exited')
+    })
+    this.options.onChange('spare kept')
+  }
+
   private launch(bytes: number, countBytes: (rssBytes: number) => number): void {
     const process = new WorkerProcess(this.options.launcher, 'spare', this.options.maxRamMb(), this.options.workerLogs)
     const spare: Spare = { process, reservation: this.options.ledger.reserve(bytes, 'spare'), rssBytes: null }

@@ -1,5 +1,5 @@
 import { WardenError } from '../../../shared/errors'
-import type { LoadResult } from '../workers/protocol'
+import type { LoadResult, UnloadResult } from '../workers/protocol'
 import type { WorkerProcess } from '../workers/WorkerProcess'
 import { CrashHistory, type CrashVerdict } from './crashPolicy'
 import { Emitter } from '../events/Emitter'
@@ -10,6 +10,23 @@ import type { ModelRef } from './types'
 import { logger } from '../logging/processLog'
 
 const log = logger('scheduler')
+
+/**
+ * Asked by a lifecycle that stops its process (a page-out, an unload): keep the process, its model
+ * unloaded in it, as a spare worker instead of ending it?
+ */
+export interface ProcessKeeper {
+  /** Whether a spare is wanted now (asked before the model is unloaded). */
+  wanted(): boolean
+  /**
+   * Take the process, whose model was unloaded (`after`: what it holds now), with the model's
+   * reservation. False when it is not worth keeping (it held on to memory): it is ended then.
+   */
+  adopt(worker: WorkerProcess, reservation: MemoryReservation, after: UnloadResult, load: LoadResult): boolean
+}
+
+/** Errors that are the request's own (bad input, cancelled, timed out): its worker is as good as before. */
+const requestOwnErrors: ReadonlySet<string> = new Set(['INVALID_INPUT', 'CANCELLED', 'TIMEOUT', 'NOT_FOUND', 'BUSY'])
 
 /**
  * One model's worker, across the processes it gets over time: a state machine (see
@@ -24,6 +41,15 @@ export class WorkerLifecycle {
   private reservation: MemoryReservation | null = null
   private requests = 0
   private drainReason: string | null = null
+  private drainKeeper: ProcessKeeper | undefined
+  /** The model is being unloaded in the process to keep it as a spare; `endNow`: a plain stop came meanwhile. */
+  private keeping = false
+  private endNow = false
+  /** A request on the current process failed with an error not its own: the process is not kept as a spare. */
+  private tainted = false
+  /** Resolved when the current process is no longer this model's (it exited, or was kept as a spare). */
+  private gone: Promise<void> = Promise.resolve()
+  private markGone: () => void = () => undefined
   private restartTimer: NodeJS.Timeout | null = null
   private disposed = false
   private readonly crashHistory: CrashHistory
@@ -86,6 +112,10 @@ export class WorkerLifecycle {
   get measuredBytes(): number | null {
     return this.measured
   }
+  /** Unloading its model to keep the process as a spare. */
+  get keepingProcess(): boolean {
+    return this.keeping
+  }
   get inFlight(): number {
     return this.requests
   }
@@ -142,6 +172,8 @@ export class WorkerLifecycle {
     this.past.lastUsedAt = this.past.startedAt
     this.loaded = null
     this.drainReason = null
+    this.tainted = false
+    this.gone = new Promise((resolve) => (this.markGone = resolve))
     this._threads = load.threads
     worker.onExit((info) => {
       // An illegal transition is a bug; in a process's exit handler it must not take the app down with it.
@@ -196,16 +228,23 @@ export class WorkerLifecycle {
     this.reservation.resizeTo(bytes)
   }
 
-  private onExit(worker: WorkerProcess, info: { expected: boolean; description: string }): void {
-    if (this.process !== worker) return
+  /** The process is no longer this model's: it exited, or it was kept as a spare (taking the reservation with it). */
+  private detach(): void {
     this.process = null
-    this.reservation?.release() // the process has exited: what it held is free
     this.reservation = null
     this.loaded = null
     this.rssBytes = null
     this.measured = null
     this.drainReason = null
+    this.drainKeeper = undefined
     this.attached.clear()
+    this.markGone()
+  }
+
+  private onExit(worker: WorkerProcess, info: { expected: boolean; description: string }): void {
+    if (this.process !== worker) return
+    this.reservation?.release() // the process has exited: what it held is free
+    this.detach()
     if (info.expected) return this.transition('stopped', 'unloaded')
     this.past.crashes++
     this.past.lastError = `The worker ${info.description}`
@@ -239,6 +278,14 @@ export class WorkerLifecycle {
     if (this.current === 'ready') this.transition('busy', 'busy')
   }
 
+  /**
+   * A request on `worker` failed. Unless the error is the request's own (bad input, cancelled, timed
+   * out), the process is not kept as a spare when the model is unloaded: it is ended.
+   */
+  requestFailed(worker: WorkerProcess, error: WardenError): void {
+    if (worker === this.process && !requestOwnErrors.has(error.code)) this.tainted = true
+  }
+
   /** A request ended (it may have been running on a process that has since crashed). */
   endRequest(): void {
     if (this.requests === 0) throw new Error(`endRequest without a request in flight on ${this.ref.id}`)
@@ -246,24 +293,62 @@ export class WorkerLifecycle {
     this.past.lastUsedAt = this.options.now()
     if (this.requests > 0) return
     if (this.current === 'busy') this.transition('ready', 'idle')
-    if (this.drainReason !== null && this.process) void this.stop(this.drainReason)
+    if (this.drainReason !== null && this.process) void this.stop(this.drainReason, this.drainKeeper)
   }
 
-  /** Ask the process to exit (killed after the grace period); resolves once it has exited. */
-  async stop(reason: string): Promise<void> {
+  /**
+   * Stop serving the model: ask the process to exit (killed after the grace period), or, when
+   * `keeper` wants a spare, unload the model inside it and hand the process over as a spare. Only a
+   * healthy process is kept (loaded, no failed request, not exiting); one whose unload fails or
+   * takes longer than the grace period is ended. Resolves once the process is no longer this model's.
+   */
+  async stop(reason: string, keeper?: ProcessKeeper): Promise<void> {
     const worker = this.process
     if (!worker) return
     if (this.current !== 'stopping') this.transition('stopping', reason)
+    if (this.keeping) {
+      if (keeper) return this.gone
+      this.endNow = true // a plain stop (shutting down, a restart) ends it, unloaded or not
+    } else if (keeper && this.reusable(worker) && keeper.wanted()) {
+      if (await this.keepAsSpare(worker, keeper)) return
+    }
     await worker.shutdown(this.options.graceMs)
   }
 
-  /** Stop once the requests in flight are done; resolves once the process has exited. */
-  async stopWhenIdle(reason: string): Promise<void> {
-    const worker = this.process
-    if (!worker) return
-    if (this.requests === 0) return this.stop(reason)
+  private reusable(worker: WorkerProcess): boolean {
+    return !worker.exited && this.loaded !== null && this.reservation !== null && !this.tainted && this.requests === 0 && !this.disposed
+  }
+
+  /** Unload the model in the process and give it to `keeper`; false when it is to be ended instead. */
+  private async keepAsSpare(worker: WorkerProcess, keeper: ProcessKeeper): Promise<boolean> {
+    this.keeping = true
+    let timer: NodeJS.Timeout | undefined
+    try {
+      const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), this.options.graceMs)))
+      const after = await Promise.race([worker.request<'unload'>({ type: 'unload' }), timeout]).catch((error: unknown) => {
+        if (!worker.exited) log.warn(`Could not unload ${this.ref.id} to keep its worker as a spare; it is ended`, { err: error })
+        return null
+      })
+      const load = this.loaded
+      if (!after || this.endNow || this.disposed || worker.exited || this.process !== worker || !load || !this.reservation) return false
+      if (!keeper.adopt(worker, this.reservation, after, load)) return false
+      this.detach()
+      this.transition('stopped', 'unloaded')
+      return true
+    } finally {
+      clearTimeout(timer)
+      this.keeping = false
+      this.endNow = false
+    }
+  }
+
+  /** Stop once the requests in flight are done (see `stop`); resolves once the process is no longer this model's. */
+  async stopWhenIdle(reason: string, keeper?: ProcessKeeper): Promise<void> {
+    if (!this.process) return
+    if (this.requests === 0) return this.stop(reason, keeper)
     this.drainReason = reason
-    await new Promise<void>((resolve) => worker.onExit(() => resolve()))
+    this.drainKeeper = keeper
+    await this.gone
   }
 
   /** Drop a scheduled restart or a quarantine: back to `stopped`, crash history forgotten. False when neither. */

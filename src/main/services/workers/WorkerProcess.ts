@@ -93,7 +93,20 @@ export class WorkerProcess {
     if (id === this.servedModel) return
     this.note('info', `Worker process ${this.child.pid ?? ''} now serves ${id}`)
     this.servedModel = id
-    this.note('info', `Worker process ${this.child.pid ?? ''} (started as the spare worker) serves this model`)
+    this.note('info', `Worker process ${this.child.pid ?? ''} (${this.spareSince}) serves this model`)
+  }
+
+  /** How this process became a spare, for the log of the model it serves next. */
+  private spareSince = 'started as the spare worker'
+
+  /** Its model was unloaded and the process kept as a spare: its lines go to the spares' log (`spare`) until it serves a model again. */
+  becomeSpare(): void {
+    const served = this.servedModel
+    if (served === 'spare') return
+    this.note('info', `Worker process ${this.child.pid ?? ''} unloaded the model and is kept as a spare worker`)
+    this.servedModel = 'spare'
+    this.spareSince = `kept as a spare worker after serving ${served}`
+    this.note('info', `Worker process ${this.child.pid ?? ''} (${this.spareSince}) waits for a model`)
   }
 
   /** A line in the log of the model this worker serves. */

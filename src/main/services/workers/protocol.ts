@@ -136,12 +136,18 @@ export interface SetThreadsRequest {
   threads: number
 }
 
+/** Unload the model and keep the process (node-llama-cpp stays loaded): a spare worker again. */
+export interface UnloadRequest {
+  type: 'unload'
+  id: string
+}
+
 export interface ShutdownRequest {
   type: 'shutdown'
   id: string
 }
 
-export type ToWorker = LoadRequest | GenerateRequest | CompleteRequest | EmbedRequest | AbortRequest | StatsRequest | SetThreadsRequest | ShutdownRequest
+export type ToWorker = LoadRequest | GenerateRequest | CompleteRequest | EmbedRequest | AbortRequest | StatsRequest | SetThreadsRequest | UnloadRequest | ShutdownRequest
 
 export interface LoadResult {
   gpu: string | false
@@ -182,6 +188,14 @@ export interface StatsResult {
   activeGenerations: number
 }
 
+/** The process after its model was unloaded: what it holds now. */
+export interface UnloadResult {
+  rssBytes: number
+  /** VRAM in use on the device before and after the model was freed (0 without a GPU). */
+  vramUsedBeforeBytes: number
+  vramUsedBytes: number
+}
+
 export type WorkerReply =
   | { type: 'ready'; pid: number }
   | { type: 'result'; id: string; value: unknown }
@@ -197,6 +211,7 @@ export interface ResultOf {
   embed: EmbedResult
   stats: StatsResult
   setThreads: { threads: number }
+  unload: UnloadResult
   shutdown: Record<string, never>
   abort: { aborted: boolean }
 }
