@@ -7,7 +7,9 @@ import { WorkerProcess } from '../workers/WorkerProcess'
 import type { CrashPolicy } from './crashPolicy'
 import { canTransition, IllegalTransitionError } from './lifecycleStates'
 import { MemoryLedger } from './MemoryLedger'
-import { WorkerLifecycle } from './WorkerLifecycle'
+import { WardenError } from '../../../shared/errors'
+import type { UnloadResult } from '../workers/protocol'
+import { WorkerLifecycle, type ProcessKeeper } from './WorkerLifecycle'
 
 const launcher = new ForkLauncher()
 let file = ''
@@ -112,6 +114,55 @@ describe('a model worker’s lifecycle', () => {
     expect(lc.lastError).toMatch(/could not load/)
     expect(ledger.usedBytes).toBe(0)
     expect(changes).toEqual(['stopped→starting', 'starting→loading', 'loading→stopping', 'stopping→stopped'])
+  }, 30_000)
+
+  /** A keeper that wants the process, takes it when `take` says so, and records what it was given. */
+  function keeper(take: boolean) {
+    const given: Array<{ worker: WorkerProcess; after: UnloadResult }> = []
+    const k: ProcessKeeper = { wanted: () => true, adopt: (worker, _reservation, after) => (given.push({ worker, after }), take) }
+    return { k, given }
+  }
+
+  it('unloads the model inside the process and hands the process over as a spare when asked to keep it', async () => {
+    const { lc, changes, ledger, start } = setup()
+    const { reservation, worker } = start()
+    await waitFor(() => lc.state === 'ready', 'ready')
+    const { k, given } = keeper(true)
+    await lc.stop('paged out', k)
+    expect(lc).toMatchObject({ state: 'stopped', worker: null, memoryBytes: 0, load: null })
+    expect(changes.slice(-2)).toEqual(['ready→stopping', 'stopping→stopped'])
+    expect(processAlive(worker.pid!)).toBe(true)
+    expect(given).toHaveLength(1)
+    expect(given[0].after.rssBytes).toBeGreaterThan(0)
+    // The reservation went with the process: still held until the keeper releases it.
+    expect(reservation.released).toBe(false)
+    expect(reservation.bytes).toBeGreaterThan(0)
+    expect(ledger.usedBytes).toBe(reservation.bytes)
+    // The process loads a model again, as a spare does.
+    const again = await worker.load({ modelPath: file, gpuLayers: 0, sequences: 1, contextSize: 256, threads: 1 })
+    expect(again.contextSize).toBe(256)
+    await worker.shutdown(2000)
+  }, 30_000)
+
+  it('ends the process instead when a request on it failed, or the keeper finds it holds too much', async () => {
+    const { lc, start } = setup()
+    const first = start().worker
+    await waitFor(() => lc.state === 'ready', 'ready')
+    lc.requestFailed(first, new WardenError('INTERNAL', 'llama.cpp failed'))
+    const failed = keeper(true)
+    await lc.stop('paged out', failed.k)
+    expect(failed.given).toEqual([]) // not even unloaded
+    expect(processAlive(first.pid!)).toBe(false)
+
+    const { reservation, worker } = start()
+    await waitFor(() => lc.state === 'ready', 'ready again')
+    lc.requestFailed(worker, new WardenError('CANCELLED', 'cancelled by the caller')) // the request's own: no harm to the process
+    const refused = keeper(false)
+    await lc.stop('paged out', refused.k)
+    expect(refused.given).toHaveLength(1)
+    expect(processAlive(worker.pid!)).toBe(false)
+    expect(reservation.released).toBe(true)
+    expect(lc.state).toBe('stopped')
   }, 30_000)
 
   it('refuses illegal transitions: a bug in the scheduler fails loudly', () => {
