@@ -101,9 +101,22 @@ export class ModelWorkers {
     return this.ramBudget ? this.runtime : { bytes: 0, measuredIn: this.runtime.measuredIn }
   }
 
-  /** What a model needs placed: its estimate, and the runtime's fixed cost (the genome issue adds its adapters as `extraBytes`). */
+  /**
+   * What a model needs placed: its estimate and the runtime's fixed cost (the genome issue adds its
+   * adapters as `extraBytes`); once its worker was measured with the same file and settings, what
+   * it took then (the most measured), which replaces the estimate's guess.
+   */
   placementRequest(model: ModelRef): PlacementRequest {
-    return { modelId: model.id, modelBytes: model.estimateBytes, runtimeBytes: this.runtimeCost.bytes }
+    const runtimeBytes = this.runtimeCost.bytes
+    const measured = this.slots.get(model.id)?.measuredBefore(this.measureKey(model))
+    const modelBytes = measured != null ? Math.max(0, measured - runtimeBytes) : model.estimateBytes
+    return { modelId: model.id, modelBytes, runtimeBytes }
+  }
+
+  /** What a model's measurement holds for: its file, how it is loaded, and what the budget counts. */
+  private measureKey(model: ModelRef): string {
+    const s = this.options.settings()
+    return JSON.stringify([model.path, model.estimateBytes, s.gpuLayers, s.parallelRequestsPerModel, model.contextSize ?? this.options.contextSize, this.ramBudget])
   }
 
   /** Spare workers as the Workers page shows them. */
@@ -174,7 +187,7 @@ export class ModelWorkers {
     const need = needBytes(this.placementRequest(slot.model))
     this.fitSpares(need, 1)
     const reservation = this.ledger.reserve(need, slot.model.id)
-    slot.start(worker, reservation, {
+    slot.start(worker, reservation, this.measureKey(slot.model), {
       title: slot.model.id,
       modelPath: slot.model.path,
       gpuLayers: settings.gpuLayers,

@@ -36,7 +36,7 @@ function setup(crashPolicy: CrashPolicy = { maxCrashes: 3, windowMs: 60_000, bac
   const start = () => {
     const reservation = ledger.reserve(1000, 'tiny-1')
     const worker = new WorkerProcess(launcher, 'tiny-1', 512)
-    lc.start(worker, reservation, { modelPath, gpuLayers: 0, sequences: 1, contextSize: 256, threads: 1 })
+    lc.start(worker, reservation, 'test', { modelPath, gpuLayers: 0, sequences: 1, contextSize: 256, threads: 1 })
     return { reservation, worker }
   }
   return { lc, changes, ledger, start }

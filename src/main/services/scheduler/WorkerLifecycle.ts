@@ -66,6 +66,9 @@ export class WorkerLifecycle {
   rssBytes: number | null = null
   private predicted = 0
   private measured: number | null = null
+  /** The most the model's workers were measured to take, for loads like this one's (`key`). */
+  private learned: { key: string; bytes: number } | null = null
+  private loadKey = ''
 
   private readonly stateChanged = new Emitter<StateChange>()
   private readonly crashed = new Emitter<{ description: string; verdict: CrashVerdict }>()
@@ -116,6 +119,10 @@ export class WorkerLifecycle {
   get keepingProcess(): boolean {
     return this.keeping
   }
+  /** The most a worker of this model was measured to take when loaded as `key` says (see `start`); null if never. */
+  measuredBefore(key: string): number | null {
+    return this.learned?.key === key ? this.learned.bytes : null
+  }
   get inFlight(): number {
     return this.requests
   }
@@ -161,9 +168,13 @@ export class WorkerLifecycle {
     this.past.lastError = message
   }
 
-  /** Put `worker` (just started, or the spare) to use for this model, holding `reservation` until it exits. */
-  start(worker: WorkerProcess, reservation: MemoryReservation, load: LoadOptions): void {
+  /**
+   * Put `worker` (just started, or a spare) to use for this model, holding `reservation` until it
+   * exits; `key` names how it is loaded (file, settings), for what is learned by measuring it.
+   */
+  start(worker: WorkerProcess, reservation: MemoryReservation, key: string, load: LoadOptions): void {
     assertTransition(this.ref.id, this.current, 'starting')
+    this.loadKey = key
     this.process = worker
     this.reservation = reservation
     this.predicted = reservation.bytes
@@ -226,6 +237,8 @@ export class WorkerLifecycle {
     if (bytes === null) return
     this.measured = bytes
     this.reservation.resizeTo(bytes)
+    const before = this.learned?.key === this.loadKey ? this.learned.bytes : 0
+    this.learned = { key: this.loadKey, bytes: Math.max(before, bytes) }
   }
 
   /** The process is no longer this model's: it exited, or it was kept as a spare (taking the reservation with it). */
