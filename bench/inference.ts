@@ -346,6 +346,8 @@ interface ColdStart {
 /** `worker.load` on an unloaded model: spawn to ready (the worker's hello), load (as the worker timed it), the rest. */
 async function coldStarts(h: BenchHost, model: string, runs: number): Promise<ColdStart[]> {
   const out: ColdStart[] = []
+  // No spares: an unloaded model's process would be kept as one, and the next load would not be cold.
+  await h.call('config.set', { key: 'spareWorkers', value: 0 })
   for (let i = 0; i < runs; i++) {
     await unloadAll(h)
     let readyAt = 0
