@@ -17,7 +17,7 @@ async function serve(options: Partial<ServerOptions> = {}, home = tempDir('warde
   const host = new WardenHost({ home, runtime: 'server' })
   await host.openWorkspace(ws)
   const server = await startServer(host, { port: 0, rendererDir: null, ...options })
-  cleanups.push(() => host.dispose(), () => server.close())
+  cleanups.push(() => host.shutdown(), () => server.close())
   return { server, host, ws }
 }
 

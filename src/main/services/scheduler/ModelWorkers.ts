@@ -1,5 +1,6 @@
 import type { Settings, WorkerInfo } from '../../../shared/contract/inference'
 import type { WardenError } from '../../../shared/errors'
+import { logFailure } from '../logging/callLog'
 import type { WorkerLogSink } from '../logging/WorkerLogs'
 import type { WorkerLauncher } from '../workers/launcher'
 import { threadsPerWorker } from '../workers/threads'
@@ -82,8 +83,14 @@ export class ModelWorkers {
       onChange: (reason) => this.options.onChange(reason),
     })
     this.idleTimer = setInterval(() => {
-      this.unloadIdle()
-      if (this.options.now() - this.lastStatsAt >= statsIntervalMs) void this.refreshStats(2000)
+      // A timer that throws would end the process: a failure here (the database closed under a host
+      // torn down without shutdown, say) is noted and the next tick tries again.
+      try {
+        this.unloadIdle()
+        if (this.options.now() - this.lastStatsAt >= statsIntervalMs) this.refreshStats(2000).catch((error: unknown) => logFailure('Measuring the workers', error))
+      } catch (error) {
+        logFailure('Checking for idle workers', error)
+      }
     }, 1000)
     this.idleTimer.unref()
   }
