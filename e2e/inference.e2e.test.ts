@@ -8,6 +8,7 @@ import { describe, expect, test } from 'vitest'
 import type { ModelInfo, Persona, WorkerInfo } from '../src/shared/contract/inference'
 import type { LogEntry } from '../src/shared/contract/logs'
 import { tinyModelBuffer, writeTinyModel } from '../src/main/services/models/tinyGguf'
+import { formatBytes } from '../src/shared/format'
 import { cliJson, openSection, setColorScheme } from './appPage'
 import { useApp } from './fixture'
 import { screenshot } from './harness'
@@ -126,6 +127,11 @@ describe('personas, workers and models', () => {
     await expect.poll(() => row.getAttribute('data-pid')).toBe(String(worker.pid))
     expect(await row.getByTestId('worker-pid').textContent()).toBe(String(worker.pid))
     await row.getByText('0 restarts').waitFor()
+    // The estimate it was placed by and the memory measured after loading, side by side.
+    const listed = (await workers()).find((w) => w.modelId === worker.modelId)!
+    expect(listed.measuredBytes).toBeGreaterThan(0)
+    await expect.poll(() => row.getByTestId('worker-estimate').textContent()).toBe(`estimate ${formatBytes(listed.estimateBytes)}`)
+    await expect.poll(async () => (await row.getByTestId('worker-measured').textContent())?.startsWith('measured ') && !(await row.getByTestId('worker-measured').textContent())?.includes('—')).toBe(true)
     await screenshot(page, 'workers-light')
     await setColorScheme(page, 'dark')
     await screenshot(page, 'workers-dark')
