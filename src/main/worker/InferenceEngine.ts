@@ -9,6 +9,8 @@ interface Slot {
   busy: boolean
   /** The session whose conversation is in this sequence's cache. */
   sessionKey: string | null
+  /** The conversation turn (counted from the session's first, `historyStart`) its cached window starts with. */
+  windowStart: number | null
   lastUsed: number
 }
 
@@ -86,7 +88,7 @@ export class InferenceEngine {
       // assigns (now and on every rebalance) through llama.maxThreads.
       threads: { ideal: os.availableParallelism(), min: 1 },
     })
-    this.slots = Array.from({ length: req.sequences }, () => ({ sequence: this.context!.getSequence(), busy: false, sessionKey: null, lastUsed: 0 }))
+    this.slots = Array.from({ length: req.sequences }, () => ({ sequence: this.context!.getSequence(), busy: false, sessionKey: null, windowStart: null, lastUsed: 0 }))
     const vramAfter = (await this.llama.getVramState()).used
     const gpu = this.llama.gpu
     return {
@@ -141,15 +143,23 @@ export class InferenceEngine {
         // Another conversation is cached here: start this one from an empty sequence.
         await slot.sequence.clearHistory()
         slot.sessionKey = req.sessionKey
+        slot.windowStart = null
       }
+      const historyStart = req.historyStart ?? 0
       this.overheadPerTurn ??= turnOverhead(this.model, this.chatWrapper)
       const window = await fitPromptWindow(
-        { model: this.model, chatWrapper: this.chatWrapper, contextSize: this.context.contextSize, systemPrompt: req.systemPrompt, history: req.history, prompt: req.prompt, overflow: req.overflow, signal: abort.signal },
+        {
+          model: this.model, chatWrapper: this.chatWrapper, contextSize: this.context.contextSize, systemPrompt: req.systemPrompt, history: req.history, prompt: req.prompt, overflow: req.overflow, signal: abort.signal,
+          keepFrom: slot.windowStart === null ? undefined : slot.windowStart - historyStart,
+          answerRoom: Math.min(req.maxTokens, Math.floor(this.context.contextSize / 4)),
+        },
         this.overheadPerTurn,
       )
+      slot.windowStart = historyStart + window.droppedTurns
       // One batch (512 tokens by default) between looks at a cancel: llama.cpp's own unit of work, so
       // evaluating in steps costs nothing; smaller steps were slower on a CPU.
-      await evaluatePromptWindow(slot.sequence, window.tokens, abort.signal, this.context.batchSize)
+      // LlamaChat evaluates the window's last token itself, as it generates.
+      const evaluatedTokens = 1 + (await evaluatePromptWindow(slot.sequence, window.tokens, abort.signal, this.context.batchSize))
       const { LlamaChatSession } = await import('node-llama-cpp')
       const session = new LlamaChatSession({
         contextSequence: slot.sequence,
@@ -172,13 +182,14 @@ export class InferenceEngine {
         })
         const text = out.response.filter((r): r is string => typeof r === 'string').join('')
         const finishReason = out.stopReason === 'abort' ? 'cancelled' : out.stopReason === 'maxTokens' ? 'length' : 'stop'
-        return { text, tokens, promptTokens: window.tokens.length, durationMs: performance.now() - started, finishReason }
+        const reuse = { evaluatedTokens, reusedTokens: window.tokens.length - evaluatedTokens, droppedTurns: window.droppedTurns }
+        return { text, tokens, promptTokens: window.tokens.length, ...reuse, durationMs: performance.now() - started, finishReason }
       } finally {
         session.dispose({ disposeSequence: false })
       }
     } catch (error) {
       // A failed generation may leave the cache half-written: the next one starts clean.
-      if (slot) slot.sessionKey = null
+      if (slot) slot.sessionKey = slot.windowStart = null
       // node-llama-cpp throws the signal's reason when it stops before the first token.
       if (abort.signal.aborted && !(error instanceof WardenError)) throw cancelled('before its first token')
       throw error

@@ -26,6 +26,14 @@ export interface PromptWindowInput {
   prompt: string
   overflow: Overflow
   signal: AbortSignal
+  /**
+   * `dropOldest` only: the first turn of `history` that the sequence's cached window starts with. The
+   * window keeps starting there while everything from it still fits, so each turn reuses the cache
+   * and evaluates only its new tokens. Defaults to none (the window is fitted afresh).
+   */
+  keepFrom?: number
+  /** `dropOldest` only: tokens of the context left free for the answer. Defaults to 0. */
+  answerRoom?: number
 }
 
 export interface PromptWindow {
@@ -104,6 +112,11 @@ function toHistoryItem(t: ChatTurn): ChatHistoryItem {
  * not fit (INVALID_INPUT naming the context size); `dropOldest` leaves out the oldest turns, and
  * rejects only a system prompt and prompt that alone do not fit. The work is bounded by the context
  * size, not by the length of the conversation, and stops soon after `signal` aborts.
+ *
+ * `dropOldest` leaves out turns in one large step: down to half the room the system prompt and the
+ * prompt leave. The window then keeps its start (`keepFrom`) for the turns after, which find it in
+ * the sequence's cache, until the context is full again; leaving out a turn or two each time instead
+ * would move the window's start, and so re-evaluate the whole window, on every turn.
  */
 export async function fitPromptWindow(input: PromptWindowInput, overheadPerTurn: number): Promise<PromptWindow> {
   const { model, chatWrapper, contextSize, signal } = input
@@ -118,17 +131,44 @@ export async function fitPromptWindow(input: PromptWindowInput, overheadPerTurn:
   used += await countTokens(model, input.systemPrompt, budget - used, breather)
   used += await countTokens(model, input.prompt, budget - used, breather)
   if (used > budget) throw tooLong(contextSize, used, false)
+  const dropping = input.overflow === 'dropOldest'
+  // Room for the answer, where the conversation may be shortened to make it.
+  const limit = dropping ? Math.max(used, budget - Math.max(0, input.answerRoom ?? 0)) : budget
+  const fixed = used
   const turnTokens: number[] = []
   let kept = 0
   for (let i = input.history.length - 1; i >= 0; i--) {
-    const t = overheadPerTurn + (await countTokens(model, input.history[i].text, budget - used, breather))
-    if (used + t > budget) {
+    const t = overheadPerTurn + (await countTokens(model, input.history[i].text, limit - used, breather))
+    if (used + t > limit) {
       if (input.overflow === 'refuse') throw tooLong(contextSize, used + t, false)
       break
     }
     used += t
     turnTokens.unshift(t)
     kept++
+  }
+  // Half the room the system prompt and the prompt leave: what one step of leaving out keeps.
+  const half = fixed + (limit - fixed) / 2
+  /** Leave out the oldest turns down to `half` (lower bounds), at least one: one large step. */
+  const stepDown = () => {
+    do {
+      used -= turnTokens.shift()!
+      kept--
+    } while (kept > 0 && used > half)
+  }
+  const fromCachedStart = input.history.length - (input.keepFrom ?? -1)
+  let stepped = false
+  if (dropping && kept < input.history.length) {
+    if (input.keepFrom !== undefined && input.keepFrom >= 0 && input.keepFrom <= input.history.length && fromCachedStart <= kept) {
+      // The turns from the cached window's start still fit: keep them, and its cache with them.
+      while (kept > fromCachedStart) {
+        used -= turnTokens.shift()!
+        kept--
+      }
+    } else if (kept > 0) {
+      stepDown()
+      stepped = true
+    }
   }
   let turns = input.history.slice(input.history.length - kept)
 
@@ -140,21 +180,32 @@ export async function fitPromptWindow(input: PromptWindowInput, overheadPerTurn:
   }
   for (;;) {
     // A kept conversation starts with the person speaking, not with an answer to something left out.
-    while (input.overflow === 'dropOldest' && turns.length && turns[0].role === 'assistant' && turns.length < input.history.length) {
+    while (dropping && turns.length && turns[0].role === 'assistant' && turns.length < input.history.length) {
       turns = turns.slice(1)
-      turnTokens.shift()
+      used -= turnTokens.shift()!
     }
+    kept = turns.length
     const window = contextTokens(turns)
     await breather.after(SLICE_CHARS)
-    const excess = window.tokens.length - budget
+    // The system prompt and the prompt alone may use the answer's room (the answer is then short).
+    const excess = window.tokens.length - (turns.length ? limit : budget)
     if (excess <= 0) return { ...window, droppedTurns: input.history.length - turns.length }
-    if (input.overflow === 'refuse' || turns.length === 0) throw tooLong(contextSize, window.tokens.length, true)
-    // Leave out the oldest turns that make up the excess (at least one).
-    let dropped = 0
-    let freed = 0
-    while (dropped < turns.length && (dropped === 0 || freed < excess)) freed += turnTokens[dropped++]
-    turns = turns.slice(dropped)
-    turnTokens.splice(0, dropped)
+    if (!dropping || turns.length === 0) throw tooLong(contextSize, window.tokens.length, true)
+    if (!stepped) {
+      // The counts were low (they are lower bounds): take the large step now.
+      stepDown()
+      stepped = true
+    } else {
+      // Already stepped: leave out the oldest turns that make up the excess (at least one).
+      let freed = 0
+      do {
+        const t = turnTokens.shift()!
+        freed += t
+        used -= t
+        kept--
+      } while (kept > 0 && freed < excess)
+    }
+    turns = turns.slice(turns.length - kept)
   }
 }
 

@@ -41,6 +41,11 @@ export interface GenerateRequest {
   sessionKey: string
   systemPrompt: string
   history: ChatTurn[]
+  /**
+   * Where `history` starts in the session's conversation (turns before it were not sent): lets the
+   * worker keep its cached window's start from one turn to the next. Defaults to 0.
+   */
+  historyStart?: number
   prompt: string
   temperature: number
   topP: number
@@ -96,6 +101,11 @@ export interface GenerateResult {
   tokens: number
   /** Tokens of the context window the answer was generated from (system prompt, conversation, prompt). */
   promptTokens: number
+  /** Of `promptTokens`, those evaluated for this request; the rest were in the sequence's cache. */
+  evaluatedTokens: number
+  reusedTokens: number
+  /** Turns of `history` left out because the context could not hold them (`dropOldest`). */
+  droppedTurns: number
   durationMs: number
   finishReason: 'stop' | 'length' | 'cancelled'
 }
