@@ -151,10 +151,18 @@ export async function fitPromptWindow(input: PromptWindowInput, overheadPerTurn:
   const half = fixed + (limit - fixed) / 2
   /** Leave out the oldest turns down to `half` (lower bounds), at least one: one large step. */
   const stepDown = () => {
+    let last = 0
     do {
-      used -= turnTokens.shift()!
+      last = turnTokens.shift()!
+      used -= last
       kept--
     } while (kept > 0 && used > half)
+    // Rather than begin with an answer (left out below), keep the question before it where it fits.
+    if (kept && input.history[input.history.length - kept].role === 'assistant' && used + last <= limit) {
+      turnTokens.unshift(last)
+      used += last
+      kept++
+    }
   }
   const fromCachedStart = input.history.length - (input.keepFrom ?? -1)
   let stepped = false
