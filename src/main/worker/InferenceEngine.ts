@@ -125,9 +125,9 @@ export class InferenceEngine {
     }
   }
 
-  private releaseSlot(slot: Slot): void {
+  private releaseSlot(slot: Slot, keepCache: boolean): void {
     slot.busy = false
-    slot.lastUsed = Date.now()
+    slot.lastUsed = keepCache ? Date.now() : 0
     this.waiters.shift()?.()
   }
 
@@ -195,7 +195,7 @@ export class InferenceEngine {
       throw error
     } finally {
       this.aborts.delete(req.id)
-      if (slot) this.releaseSlot(slot)
+      if (slot) this.releaseSlot(slot, req.keepCache ?? true)
     }
   }
 

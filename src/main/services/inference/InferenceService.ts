@@ -54,6 +54,8 @@ export interface GenerateCall {
    * endpoint's callers resend whole conversations), which never evicts a stored conversation's cache.
    */
   sessionKey?: string
+  /** The conversation goes on after this answer (a stateless chat does not). Defaults to true. */
+  keepCache?: boolean
   prompt: string
   settings?: Partial<GenerationSettings>
   /** A conversation longer than the context: refused, or its oldest turns left out. Defaults to `dropOldest`. */
@@ -186,6 +188,9 @@ export class InferenceService {
   async setSetting(key: string, value: unknown): Promise<SettingRow> {
     const row = this.settings.set(key, value)
     if (row.key === 'maxModelCacheSize') await this.cache.enforce('setting')
+    if (row.key === 'conversationMaxMessages' || row.key === 'conversationMaxDays') {
+      if (this.personas.prune(this.retention())) this.didChangePersonas.fire()
+    }
     return row
   }
 
@@ -285,6 +290,7 @@ export class InferenceService {
             systemPrompt: call.systemPrompt ?? call.persona.systemPrompt,
             history: call.history,
             historyStart: call.historyStart ?? 0,
+            keepCache: call.keepCache ?? true,
             prompt: call.prompt,
             temperature: s.temperature,
             topP: s.topP,
@@ -335,6 +341,7 @@ export class InferenceService {
       historyStart: stored?.start ?? 0,
       // Stateless turns get their own key, and leave the stored conversation's cache alone.
       sessionKey: stored ? `persona:${persona.id}:${epoch}` : undefined,
+      keepCache: !input.stateless,
       prompt: input.prompt,
       priority: input.priority,
       signal: ctx.signal,
@@ -348,12 +355,17 @@ export class InferenceService {
         { role: 'user', text: input.prompt, at },
         { role: 'assistant', text: result.text, at: Date.now() },
       ])
-      const { conversationMaxMessages, conversationMaxDays } = this.settings.get()
-      this.personas.prune({ maxMessages: conversationMaxMessages, maxDays: conversationMaxDays }, persona.id)
+      this.personas.prune(this.retention(), persona.id)
       this.didChangePersonas.fire()
     }
     // Stored messages not even read count as left out too.
     return stored ? { ...result, leftOutMessages: result.leftOutMessages + stored.total - stored.messages.length } : result
+  }
+
+  /** What the settings keep of each conversation. */
+  private retention(): { maxMessages: number; maxDays: number } {
+    const { conversationMaxMessages, conversationMaxDays } = this.settings.get()
+    return { maxMessages: conversationMaxMessages, maxDays: conversationMaxDays }
   }
 
   /** A persona on a model that names something now, not at its first chat; a file is kept as its model id. */

@@ -20,6 +20,9 @@ export interface PersonaInput {
   settings: Partial<GenerationSettings>
 }
 
+/** Messages deleted at once by `prune` beyond which their space is given back to the file system. */
+const RECLAIM_AFTER_MESSAGES = 100
+
 /** Personas and their conversations, in SQLite. */
 export class PersonaStore {
   /** Bumped when a conversation is cleared: an answer that was running then is not stored. */
@@ -139,7 +142,8 @@ export class PersonaStore {
       }
       if (retention.maxDays > 0) deleted += this.db.prepare(`DELETE FROM persona_messages WHERE at < ?${only}`).run(this.now() - retention.maxDays * 86_400_000, ...args).changes
     })()
-    if (deleted) this.database.reclaimSpace()
+    // A few messages a turn leave pages the next turns fill again; many (a lower setting) are given back.
+    if (deleted >= RECLAIM_AFTER_MESSAGES) this.database.reclaimSpace()
     return deleted
   }
 

@@ -46,6 +46,8 @@ export interface GenerateRequest {
    * worker keep its cached window's start from one turn to the next. Defaults to 0.
    */
   historyStart?: number
+  /** The conversation goes on after this answer, so its cache is worth keeping; a one-off's sequence is reused first. Defaults to true. */
+  keepCache?: boolean
   prompt: string
   temperature: number
   topP: number
