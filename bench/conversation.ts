@@ -10,7 +10,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { writeTinyModel } from '../src/main/services/models/tinyGguf'
-import { createPersona, f0, median, openHost, PROMPTS, ratio, table, timedChat, withHost, type BenchHost } from './inference'
+import { f0, median, openHost, PROMPTS, ratio, SYSTEM, table, timedChat, withHost, type BenchHost } from './inference'
 
 const CONTEXT = 2048
 const MAX_TOKENS = 16
@@ -55,9 +55,9 @@ export async function conversationBench(base: string, modelsDir: string): Promis
   await writeTinyModel(path.join(modelsDir, 'conv.gguf'), { name: 'conv', seed: 2100, contextLength: CONTEXT })
   const h = await openHost(base, 'conversation', modelsDir, { threadsPerWorker: 1, parallelRequestsPerModel: 2 })
   return withHost(h, async () => {
-    await createPersona(h, 'Talker', 'conv', MAX_TOKENS)
-    await createPersona(h, 'Fresh', 'conv', MAX_TOKENS)
-    for (const name of ['Talker', 'Fresh']) await h.call('persona.update', { name, settings: { contextSize: CONTEXT } })
+    // All settings at once: persona.update's settings reset the ones it does not name to their defaults.
+    for (const name of ['Talker', 'Fresh']) await h.call('persona.create', { name, model: 'conv', systemPrompt: SYSTEM, settings: { temperature: 0, topP: 1, maxTokens: MAX_TOKENS, contextSize: CONTEXT } })
+    await timedChat(h, 'Fresh', PROMPTS[0]) // loads the model; not counted
     const fresh: Turn[] = []
     const freshTurns = async () => {
       for (let i = 0; i < 5; i++) fresh.push(await turn(h, 'Fresh', PROMPTS[i % PROMPTS.length], true))
