@@ -10,9 +10,9 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { writeTinyModel } from '../src/main/services/models/tinyGguf'
-import { f0, median, openHost, PROMPTS, ratio, SYSTEM, table, timedChat, withHost, type BenchHost } from './inference'
+import { f0, median, openHost, PROMPTS, ratio, SHAPE, SYSTEM, table, timedChat, withHost, type BenchHost } from './inference'
 
-const CONTEXT = 2048
+const CONTEXT = 1024
 const MAX_TOKENS = 16
 const WINDOW = 50
 
@@ -52,7 +52,7 @@ async function timedTurn(h: BenchHost, name: string, prompt: string) {
 
 export async function conversationBench(base: string, modelsDir: string): Promise<string> {
   const turns = Number(process.env.CONV_TURNS ?? 500)
-  await writeTinyModel(path.join(modelsDir, 'conv.gguf'), { name: 'conv', seed: 2100, contextLength: CONTEXT })
+  await writeTinyModel(path.join(modelsDir, 'conv.gguf'), { name: 'conv', seed: 2100, contextLength: CONTEXT, ...SHAPE })
   const h = await openHost(base, 'conversation', modelsDir, { threadsPerWorker: 1, parallelRequestsPerModel: 2 })
   return withHost(h, async () => {
     // All settings at once: persona.update's settings reset the ones it does not name to their defaults.
@@ -78,7 +78,7 @@ export async function conversationBench(base: string, modelsDir: string): Promis
     const row = (label: string, ts: Turn[]) => [label, f0(p50(ts)), f0(Math.max(...ts.map((t) => t.ms))), ratio(p50(ts) / p50(first)), f0(cpu(ts)), ratio(cpu(ts) / cpu(fresh)), f0(median(ts.map((t) => t.promptTokens))), evaluated(ts)]
     const last = windows[windows.length - 1]
     return [
-      `5. A long conversation: ${turns} turns with one persona (the tests' tiny model: 2 layers, embd 64; context ${CONTEXT} tokens, maxTokens ${MAX_TOKENS}, 1 thread, temperature 0), stored as it goes;`,
+      `5. A long conversation: ${turns} turns with one persona (the bench model: ${SHAPE.layers} layers, embd ${SHAPE.embd}; context ${CONTEXT} tokens, maxTokens ${MAX_TOKENS}, 1 thread, temperature 0), stored as it goes;`,
       `   windows of ${WINDOW} turns: latency p50 and max (ms), worker CPU per turn (ms, from /proc), tokens in the window and evaluated for the turn (p50).`,
       `   Fresh turn: another persona on the same model, no history (5 before, 5 after). ${turns} turns took ${f0(took / 1000)} s; ${stored} messages stored at the end.`,
       table(
