@@ -25,6 +25,16 @@ export const GenerationSettings = z.object({
 })
 export type GenerationSettings = z.infer<typeof GenerationSettings>
 
+/** A change of some settings: those it does not name keep their value (no defaults filled in). */
+const setting = GenerationSettings.shape
+export const GenerationSettingsChange = z.object({
+  temperature: setting.temperature.removeDefault().optional(),
+  topP: setting.topP.removeDefault().optional(),
+  maxTokens: setting.maxTokens.removeDefault().optional(),
+  contextSize: setting.contextSize.removeDefault().optional(),
+  seed: setting.seed.removeDefault().optional(),
+})
+
 export const ModelFacts = z.object({
   architecture: z.string().nullable(),
   /** Parameter count, from the tensor shapes. */

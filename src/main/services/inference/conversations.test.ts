@@ -96,4 +96,10 @@ describe('conversations', () => {
     expect(await h.call('persona.clear', { name: 'Ada' })).toEqual({ name: 'Ada', cleared: 2000 })
     expect(size()).toBeLessThan(full / 10)
   }, 120_000)
+
+  it('persona.update changes only the settings it names (the others keep their values)', async () => {
+    const h = await setup()
+    const p = await h.call('persona.update', { name: 'Ada', settings: { contextSize: 1024 } })
+    expect(p.settings).toEqual({ temperature: 0, topP: 0.95, maxTokens: 8, contextSize: 1024, seed: null })
+  })
 })
