@@ -3,10 +3,9 @@
  * turn evaluates only its new tokens, the window keeps its start when the conversation outgrows the
  * context, and another conversation on the same model does not take the sequence away.
  */
-import * as path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { tempDir } from '../../../test/fixtures'
-import { writeTinyModel } from '../services/models/tinyGguf'
+import { writeTinyModels } from '../../../test/inference'
 import type { ChatTurn, GenerateRequest, GenerateResult } from '../services/workers/protocol'
 import { InferenceEngine } from './InferenceEngine'
 
@@ -14,8 +13,7 @@ const CONTEXT = 512
 let engine: InferenceEngine
 
 beforeAll(async () => {
-  const file = path.join(tempDir('warden-conv-cache-'), 'tiny.gguf')
-  await writeTinyModel(file, { seed: 7 })
+  const [file] = await writeTinyModels(tempDir('warden-conv-cache-'), 1)
   engine = new InferenceEngine()
   await engine.load({ type: 'load', id: 'load', modelPath: file, gpuLayers: 0, sequences: 2, contextSize: CONTEXT, threads: 1 })
 }, 60_000)
