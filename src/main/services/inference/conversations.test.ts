@@ -95,6 +95,8 @@ describe('conversations', () => {
     expect(full).toBeGreaterThan(8 * 1024 * 1024)
     expect(await h.call('persona.clear', { name: 'Ada' })).toEqual({ name: 'Ada', cleared: 2000 })
     expect(size()).toBeLessThan(full / 10)
+    // Nor does the text stay behind in the files.
+    for (const f of [db, `${db}-wal`]) if (fs.existsSync(f)) expect(fs.readFileSync(f).includes('a long remembered answer')).toBe(false)
   }, 120_000)
 
   it('persona.update changes only the settings it names (the others keep their values)', async () => {

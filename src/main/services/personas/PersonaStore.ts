@@ -123,6 +123,11 @@ export class PersonaStore {
       first = m.seq
     }
     messages.reverse()
+    // Begin with a question, not with the answer to one left out.
+    if (messages[0]?.role === 'assistant') {
+      messages.shift()
+      first++
+    }
     return { messages, start: messages.length ? first - 1 : total, total }
   }
 

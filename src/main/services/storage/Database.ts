@@ -95,6 +95,8 @@ export class WardenDatabase {
       this.migrate()
     })
     this.db.pragma('synchronous = NORMAL')
+    // Deleted rows (a cleared conversation) are overwritten, not left readable in free space.
+    this.db.pragma('secure_delete = FAST')
     // Space freed by deleted rows (a cleared conversation) goes back to the file system when asked
     // (`reclaimSpace`); a database made before this was set is rewritten once, which is quick for an index.
     if (this.db.pragma('auto_vacuum', { simple: true }) !== AUTO_VACUUM_INCREMENTAL) {
