@@ -166,17 +166,16 @@ export async function fitPromptWindow(input: PromptWindowInput, overheadPerTurn:
   }
   const fromCachedStart = input.history.length - (input.keepFrom ?? -1)
   let stepped = false
-  if (dropping && kept < input.history.length) {
-    if (input.keepFrom !== undefined && input.keepFrom >= 0 && input.keepFrom <= input.history.length && fromCachedStart <= kept) {
-      // The turns from the cached window's start still fit: keep them, and its cache with them.
-      while (kept > fromCachedStart) {
-        used -= turnTokens.shift()!
-        kept--
-      }
-    } else if (kept > 0) {
-      stepDown()
-      stepped = true
+  if (dropping && input.keepFrom !== undefined && input.keepFrom >= 0 && input.keepFrom <= input.history.length && fromCachedStart <= kept) {
+    // The turns from the cached window's start still fit: keep them, and its cache with them (even
+    // where older turns would fit too: taking them back would change the window's start).
+    while (kept > fromCachedStart) {
+      used -= turnTokens.shift()!
+      kept--
     }
+  } else if (dropping && kept < input.history.length && kept > 0) {
+    stepDown()
+    stepped = true
   }
   let turns = input.history.slice(input.history.length - kept)
 
