@@ -103,7 +103,10 @@ export interface GenerateResult {
   tokens: number
   /** Tokens of the context window the answer was generated from (system prompt, conversation, prompt). */
   promptTokens: number
-  /** Of `promptTokens`, those evaluated for this request; the rest were in the sequence's cache. */
+  /**
+   * Of `promptTokens`, those not in the sequence's cache, evaluated for this request; the rest were
+   * reused. (On a CPU a few cached tokens are evaluated again with them, for speed: not counted.)
+   */
   evaluatedTokens: number
   reusedTokens: number
   /** Turns of `history` left out because the context could not hold them (`dropOldest`). */
