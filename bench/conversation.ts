@@ -33,15 +33,14 @@ interface Turn {
   ms: number
   cpu: number
   promptTokens: number
-  evaluated: number | null
+  evaluated: number
 }
 
 async function turn(h: BenchHost, name: string, prompt: string, stateless: boolean): Promise<Turn> {
   const pid = h.host.inference.scheduler.list()[0]?.pid
   const before = cpuMs(pid)
   const { r, ms } = await (stateless ? timedChat(h, name, prompt) : timedTurn(h, name, prompt))
-  const extra = r as { evaluatedTokens?: number }
-  return { ms, cpu: cpuMs(pid) - before, promptTokens: r.promptTokens, evaluated: extra.evaluatedTokens ?? null }
+  return { ms, cpu: cpuMs(pid) - before, promptTokens: r.promptTokens, evaluated: r.evaluatedTokens }
 }
 
 async function timedTurn(h: BenchHost, name: string, prompt: string) {
@@ -55,7 +54,6 @@ export async function conversationBench(base: string, modelsDir: string): Promis
   await writeTinyModel(path.join(modelsDir, 'conv.gguf'), { name: 'conv', seed: 2100, contextLength: CONTEXT, ...SHAPE })
   const h = await openHost(base, 'conversation', modelsDir, { threadsPerWorker: 1, parallelRequestsPerModel: 2 })
   return withHost(h, async () => {
-    // All settings at once: persona.update's settings reset the ones it does not name to their defaults.
     for (const name of ['Talker', 'Fresh']) await h.call('persona.create', { name, model: 'conv', systemPrompt: SYSTEM, settings: { temperature: 0, topP: 1, maxTokens: MAX_TOKENS, contextSize: CONTEXT } })
     await timedChat(h, 'Fresh', PROMPTS[0]) // loads the model; not counted
     const fresh: Turn[] = []
@@ -74,7 +72,7 @@ export async function conversationBench(base: string, modelsDir: string): Promis
     const first = windows[0]
     const p50 = (ts: Turn[]) => median(ts.map((t) => t.ms))
     const cpu = (ts: Turn[]) => ts.reduce((a, t) => a + t.cpu, 0) / ts.length
-    const evaluated = (ts: Turn[]) => (ts.every((t) => t.evaluated !== null) ? f0(median(ts.map((t) => t.evaluated!))) : '—')
+    const evaluated = (ts: Turn[]) => f0(median(ts.map((t) => t.evaluated)))
     const row = (label: string, ts: Turn[]) => [label, f0(p50(ts)), f0(Math.max(...ts.map((t) => t.ms))), ratio(p50(ts) / p50(first)), f0(cpu(ts)), ratio(cpu(ts) / cpu(fresh)), f0(median(ts.map((t) => t.promptTokens))), evaluated(ts)]
     const last = windows[windows.length - 1]
     return [
