@@ -7,7 +7,8 @@
  *      generate, vs idle;
  *   3. thread assignment: aggregate tokens/s of 1–3 concurrent workers, Warden's thread choice vs
  *      node-llama-cpp's default;
- *   4. paging: a request that swaps its model in vs a warm one, and worker cold starts.
+ *   4. paging: a request that swaps its model in vs a warm one, and worker cold starts;
+ *   5. a long conversation (bench/conversation.ts): turn latency and worker CPU over 500 turns.
  */
 import { randomUUID } from 'node:crypto'
 import * as fs from 'node:fs'
@@ -19,6 +20,7 @@ import { WardenHost } from '../src/main/services/host/WardenHost'
 import { writeTinyModel } from '../src/main/services/models/tinyGguf'
 import { ForkLauncher, type WorkerLauncher } from '../src/main/services/workers/launcher'
 import { InferenceEngine } from '../src/main/worker/InferenceEngine'
+import { conversationBench } from './conversation'
 import type { GenerationResult } from '../src/shared/contract/inference'
 import type { OperationInput, OperationName, OperationOutput } from '../src/shared/contract/operations'
 import { WardenError } from '../src/shared/errors'
@@ -26,9 +28,9 @@ import { formatBytes } from '../src/shared/format'
 
 const MB = 1024 * 1024
 /** Bigger than the tests' tiny model (1 layer, embd 64) so that per-token compute dominates. */
-const SHAPE = { layers: 4, embd: 256, heads: 8, ff: 512 }
-const SYSTEM = 'You are a terse assistant.'
-const PROMPTS = ['Tell me about the weather in spring.', 'Summarize the plot of a short story.', 'List three uses of a paper clip.']
+export const SHAPE = { layers: 4, embd: 256, heads: 8, ff: 512 }
+export const SYSTEM = 'You are a terse assistant.'
+export const PROMPTS = ['Tell me about the weather in spring.', 'Summarize the plot of a short story.', 'List three uses of a paper clip.']
 const OVERHEAD_RUNS = 9
 const OVERHEAD_TOKENS = 128
 const WINDOW_MS = 2500
@@ -42,17 +44,17 @@ const PAGING_RUNS = 5
 const PAGING_TOKENS = 32
 const COLD_RUNS = 5
 
-const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : NaN)
+export const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : NaN)
 const percentile = (xs: number[], p: number) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)] : NaN)
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0)
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-const f0 = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : '—')
-const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '—')
+export const f0 = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : '—')
+export const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '—')
 const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '—')
-const ratio = (n: number) => (Number.isFinite(n) ? `${n >= 100 ? n.toFixed(0) : n.toFixed(2)}x` : '—')
+export const ratio = (n: number) => (Number.isFinite(n) ? `${n >= 100 ? n.toFixed(0) : n.toFixed(2)}x` : '—')
 const range = (xs: number[], fmt = f0) => `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}`
 
-function table(head: string[], rows: string[][]): string {
+export function table(head: string[], rows: string[][]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
   const line = (cells: string[]) => '  ' + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')
   return [line(head), '  ' + widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n')
@@ -60,15 +62,15 @@ function table(head: string[], rows: string[][]): string {
 
 // ------------------------------------------------------------------------------------------ hosts
 
-interface BenchHost {
+export interface BenchHost {
   host: WardenHost
   call<K extends OperationName>(name: K, input: OperationInput<K>, callId?: string): Promise<OperationOutput<K>>
 }
 
 /** Every worker pid any bench host started, to check that none outlives the benchmark. */
-const workerPids = new Set<number>()
+export const workerPids = new Set<number>()
 
-async function openHost(base: string, name: string, modelsDir: string, settings: Record<string, string | number>, launcher?: WorkerLauncher): Promise<BenchHost> {
+export async function openHost(base: string, name: string, modelsDir: string, settings: Record<string, string | number>, launcher?: WorkerLauncher): Promise<BenchHost> {
   const host = new WardenHost({ home: path.join(base, name), runtime: 'server', watch: false, launcher, inference: { detectGpus: async () => [] } })
   host.onEvent((e) => {
     if (e.event !== 'workers.changed') return
@@ -84,7 +86,7 @@ async function openHost(base: string, name: string, modelsDir: string, settings:
   return { host, call }
 }
 
-async function withHost<T>(h: BenchHost, fn: (h: BenchHost) => Promise<T>): Promise<T> {
+export async function withHost<T>(h: BenchHost, fn: (h: BenchHost) => Promise<T>): Promise<T> {
   try {
     return await fn(h)
   } finally {
@@ -92,11 +94,11 @@ async function withHost<T>(h: BenchHost, fn: (h: BenchHost) => Promise<T>): Prom
   }
 }
 
-async function createPersona(h: BenchHost, name: string, model: string, maxTokens: number): Promise<void> {
+export async function createPersona(h: BenchHost, name: string, model: string, maxTokens: number): Promise<void> {
   await h.call('persona.create', { name, model, systemPrompt: SYSTEM, settings: { temperature: 0, topP: 1, maxTokens } })
 }
 
-async function timedChat(h: BenchHost, name: string, prompt: string, callId?: string): Promise<{ r: GenerationResult; ms: number }> {
+export async function timedChat(h: BenchHost, name: string, prompt: string, callId?: string): Promise<{ r: GenerationResult; ms: number }> {
   const t = performance.now()
   const r = await h.call('persona.chat', { name, prompt, stateless: true }, callId)
   return { r, ms: performance.now() - t }
@@ -466,12 +468,13 @@ export async function runInferenceBench(): Promise<void> {
       `Warden inference benchmark (node ${process.version}, ${os.availableParallelism()} cores, CPU only) in ${base}\n` +
         `Models: 3 generated random-weight llama models (layers ${SHAPE.layers}, embd ${SHAPE.embd}, heads ${SHAPE.heads}, ff ${SHAPE.ff}, default vocab), ${formatBytes(size)} each; temperature 0, fixed prompts.\n`,
     )
-    // BENCH_PART=paging (or overhead, responsiveness, threads) runs one section.
+    // BENCH_PART=paging (or overhead, responsiveness, threads, conversation) runs one section.
     const part = (name: string) => !process.env.BENCH_PART || process.env.BENCH_PART === name
     if (part('overhead')) console.log((await workerOverhead(base, modelsDir, models[0])) + '\n')
     if (part('responsiveness')) console.log((await responsiveness(base, modelsDir)) + '\n')
     if (part('threads')) console.log((await threadAssignment(base, modelsDir)) + '\n')
     if (part('paging')) console.log((await paging(base, modelsDir, models[0])) + '\n')
+    if (part('conversation')) console.log((await conversationBench(base, modelsDir)) + '\n')
   } finally {
     // Every host is shut down by now (withHost); check that no worker outlived it.
     await sleep(200)

@@ -13,6 +13,7 @@ import { formatBytes } from '../src/shared/format'
 import { generateModule } from './generateModule'
 import { runCliBench } from './cli'
 import { runInferenceBench } from './inference'
+import { runConversationBench } from './conversation'
 
 interface Case {
   label: string
@@ -124,7 +125,7 @@ async function main(): Promise<void> {
 }
 
 const only = process.argv[2] ?? process.env.BENCH
-const benches = ['hibernation', 'cli', 'inference']
+const benches = ['hibernation', 'cli', 'inference', 'conversation']
 if (only && !benches.includes(only)) {
   console.error(`Unknown benchmark ${JSON.stringify(only)}: use ${benches.join(', ')} (or nothing, for all)`)
   process.exit(2)
@@ -132,3 +133,4 @@ if (only && !benches.includes(only)) {
 if (!only || only === 'hibernation') await main()
 if (!only || only === 'cli') await runCliBench()
 if (!only || only === 'inference') await runInferenceBench()
+if (only === 'conversation') await runConversationBench()

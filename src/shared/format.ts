@@ -23,3 +23,10 @@ export function formatAge(ms: number): string {
   const d = Math.round(h / 24)
   return `${d} days ago`
 }
+
+/** Said under an answer whose conversation outgrew the persona's context (0: nothing to say). */
+export function leftOutNote(leftOutMessages: number): string | null {
+  if (leftOutMessages <= 0) return null
+  const n = leftOutMessages.toLocaleString('en-US')
+  return `Earlier messages no longer fit the context: the oldest ${leftOutMessages === 1 ? 'one was' : `${n} were`} left out`
+}

@@ -3,7 +3,7 @@ import type { OperationName, OperationOutput } from '../../shared/contract/opera
 import type { CacheOverLimit } from '../../shared/contract/modelCache'
 import { describeOverLimit } from '../../shared/modelCacheText'
 import type { HibernatedVersion } from '../../shared/contract/schemas'
-import { formatAge, formatBytes } from '../../shared/format'
+import { formatAge, formatBytes, leftOutNote } from '../../shared/format'
 
 type Formatter<K extends OperationName> = (out: OperationOutput<K>) => string
 type Formatters = { [K in OperationName]?: Formatter<K> }
@@ -257,6 +257,7 @@ export function chatFooter(r: OperationOutput<'persona.chat'>): string {
     r.loaded ? 'loaded the model' : null,
     r.evicted.length ? `paged out ${r.evicted.join(', ')}` : null,
     r.finishReason === 'length' ? 'stopped at maxTokens' : r.finishReason === 'cancelled' ? 'cancelled' : null,
+    leftOutNote(r.leftOutMessages),
   ]
   return `— ${notes.filter(Boolean).join(' · ')}`
 }

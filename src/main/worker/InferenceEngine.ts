@@ -12,6 +12,8 @@ interface Slot {
   busy: boolean
   /** The session whose conversation is in this sequence's cache. */
   sessionKey: string | null
+  /** The conversation turn (counted from the session's first, `historyStart`) its cached window starts with. */
+  windowStart: number | null
   lastUsed: number
 }
 
@@ -94,7 +96,7 @@ export class InferenceEngine {
       // assigns (now and on every rebalance) through llama.maxThreads.
       threads: { ideal: os.availableParallelism(), min: 1 },
     })
-    this.slots = Array.from({ length: req.sequences }, () => ({ sequence: this.context!.getSequence(), busy: false, sessionKey: null, lastUsed: 0 }))
+    this.slots = Array.from({ length: req.sequences }, () => ({ sequence: this.context!.getSequence(), busy: false, sessionKey: null, windowStart: null, lastUsed: 0 }))
     const vramAfter = (await this.llama.getVramState()).used
     const gpu = this.llama.gpu
     return {
@@ -131,9 +133,9 @@ export class InferenceEngine {
     }
   }
 
-  private releaseSlot(slot: Slot): void {
+  private releaseSlot(slot: Slot, keepCache: boolean): void {
     slot.busy = false
-    slot.lastUsed = Date.now()
+    slot.lastUsed = keepCache ? Date.now() : 0
     this.waiters.shift()?.()
   }
 
@@ -149,15 +151,24 @@ export class InferenceEngine {
         // Another conversation is cached here: start this one from an empty sequence.
         await slot.sequence.clearHistory()
         slot.sessionKey = req.sessionKey
+        slot.windowStart = null
       }
+      const historyStart = req.historyStart ?? 0
       this.overheadPerTurn ??= turnOverhead(this.model, this.chatWrapper)
       const window = await fitPromptWindow(
-        { model: this.model, chatWrapper: this.chatWrapper, contextSize: this.context.contextSize, systemPrompt: req.systemPrompt, history: req.history, prompt: req.prompt, overflow: req.overflow, signal: abort.signal, functions: chatFunctions(req.functions), continueLastTurn: req.continueLastTurn },
+        {
+          model: this.model, chatWrapper: this.chatWrapper, contextSize: this.context.contextSize, systemPrompt: req.systemPrompt, history: req.history, prompt: req.prompt, overflow: req.overflow, signal: abort.signal,
+          functions: chatFunctions(req.functions), continueLastTurn: req.continueLastTurn,
+          keepFrom: slot.windowStart === null ? undefined : slot.windowStart - historyStart,
+          answerRoom: Math.min(req.maxTokens, Math.floor(this.context.contextSize / 4)),
+        },
         this.overheadPerTurn,
       )
+      slot.windowStart = historyStart + window.droppedTurns
       // One batch (512 tokens by default) between looks at a cancel: llama.cpp's own unit of work, so
       // evaluating in steps costs nothing; smaller steps were slower on a CPU.
-      await evaluatePromptWindow(slot.sequence, window.tokens, abort.signal, this.context.batchSize)
+      // LlamaChat evaluates the window's last token itself, as it generates.
+      const evaluatedTokens = 1 + (await evaluatePromptWindow(slot.sequence, window.tokens, abort.signal, this.context.batchSize))
       const answer = await generateAnswer({
         llama: this.llama,
         model: this.model,
@@ -170,16 +181,17 @@ export class InferenceEngine {
         signal: abort.signal,
         onText,
       })
-      return { ...answer, promptTokens: window.tokens.length, durationMs: performance.now() - started }
+      const reuse = { evaluatedTokens, reusedTokens: window.tokens.length - evaluatedTokens, droppedTurns: window.droppedTurns }
+      return { ...answer, promptTokens: window.tokens.length, ...reuse, durationMs: performance.now() - started }
     } catch (error) {
       // A failed generation may leave the cache half-written: the next one starts clean.
-      if (slot) slot.sessionKey = null
+      if (slot) slot.sessionKey = slot.windowStart = null
       // node-llama-cpp throws the signal's reason when it stops before the first token.
       if (abort.signal.aborted && !(error instanceof WardenError)) throw cancelled('before its first token')
       throw error
     } finally {
       this.aborts.delete(req.id)
-      if (slot) this.releaseSlot(slot)
+      if (slot) this.releaseSlot(slot, req.keepCache ?? true)
     }
   }
 
@@ -219,7 +231,7 @@ export class InferenceEngine {
         })
         const stop = out.metadata.stopReason
         const finishReason = stop === 'abort' ? 'cancelled' : stop === 'maxTokens' ? 'length' : 'stop'
-        return { text: out.response, tokens, promptTokens, durationMs: performance.now() - started, finishReason }
+        return { text: out.response, tokens, promptTokens, evaluatedTokens: promptTokens, reusedTokens: 0, droppedTurns: 0, durationMs: performance.now() - started, finishReason }
       } finally {
         completion.dispose({ disposeSequence: false })
       }
@@ -228,7 +240,7 @@ export class InferenceEngine {
       throw error
     } finally {
       this.aborts.delete(req.id)
-      if (slot) this.releaseSlot(slot)
+      if (slot) this.releaseSlot(slot, false)
     }
   }
 

@@ -31,6 +31,14 @@ export interface PromptWindowInput {
   functions?: ChatModelFunctions
   /** Continue the last turn of `history` (always kept) instead of answering `prompt`. */
   continueLastTurn?: boolean
+  /**
+   * `dropOldest` only: the first turn of `history` that the sequence's cached window starts with. The
+   * window keeps starting there while everything from it still fits, so each turn reuses the cache
+   * and evaluates only its new tokens. Defaults to none (the window is fitted afresh).
+   */
+  keepFrom?: number
+  /** `dropOldest` only: tokens of the context left free for the answer. Defaults to 0. */
+  answerRoom?: number
 }
 
 export interface PromptWindow {
@@ -107,6 +115,11 @@ export function turnOverhead(model: LlamaModel, chatWrapper: ChatWrapper): numbe
  * not fit (INVALID_INPUT naming the context size); `dropOldest` leaves out the oldest turns, and
  * rejects only a system prompt and prompt that alone do not fit. The work is bounded by the context
  * size, not by the length of the conversation, and stops soon after `signal` aborts.
+ *
+ * `dropOldest` leaves out turns in one large step: down to half the room the system prompt and the
+ * prompt leave. The window then keeps its start (`keepFrom`) for the turns after, which find it in
+ * the sequence's cache, until the context is full again; leaving out a turn or two each time instead
+ * would move the window's start, and so re-evaluate the whole window, on every turn.
  */
 export async function fitPromptWindow(input: PromptWindowInput, overheadPerTurn: number): Promise<PromptWindow> {
   const { model, chatWrapper, contextSize, signal } = input
@@ -124,17 +137,51 @@ export async function fitPromptWindow(input: PromptWindowInput, overheadPerTurn:
   used += await countTokens(model, input.systemPrompt, budget - used, breather)
   used += await countTokens(model, pinned ? turnText(pinned) : input.prompt, budget - used, breather)
   if (used > budget) throw tooLong(contextSize, used, false)
+  const dropping = input.overflow === 'dropOldest'
+  // Room for the answer, where the conversation may be shortened to make it.
+  const limit = dropping ? Math.max(used, budget - Math.max(0, input.answerRoom ?? 0)) : budget
+  const fixed = used
   const turnTokens: number[] = []
   let kept = 0
   for (let i = history.length - 1; i >= 0; i--) {
-    const t = overheadPerTurn + (await countTokens(model, turnText(history[i]), budget - used, breather))
-    if (used + t > budget) {
+    const t = overheadPerTurn + (await countTokens(model, turnText(history[i]), limit - used, breather))
+    if (used + t > limit) {
       if (input.overflow === 'refuse') throw tooLong(contextSize, used + t, false)
       break
     }
     used += t
     turnTokens.unshift(t)
     kept++
+  }
+  // Half the room the system prompt and the prompt leave: what one step of leaving out keeps.
+  const half = fixed + (limit - fixed) / 2
+  /** Leave out the oldest turns down to `half` (lower bounds), at least one: one large step. */
+  const stepDown = () => {
+    let last = 0
+    do {
+      last = turnTokens.shift()!
+      used -= last
+      kept--
+    } while (kept > 0 && used > half)
+    // Rather than begin with an answer (left out below), keep the question before it where it fits.
+    if (kept && history[history.length - kept].role === 'assistant' && used + last <= limit) {
+      turnTokens.unshift(last)
+      used += last
+      kept++
+    }
+  }
+  const fromCachedStart = history.length - (input.keepFrom ?? -1)
+  let stepped = false
+  if (dropping && input.keepFrom !== undefined && input.keepFrom >= 0 && input.keepFrom <= history.length && fromCachedStart <= kept) {
+    // The turns from the cached window's start still fit: keep them, and its cache with them (even
+    // where older turns would fit too: taking them back would change the window's start).
+    while (kept > fromCachedStart) {
+      used -= turnTokens.shift()!
+      kept--
+    }
+  } else if (dropping && kept < history.length && kept > 0) {
+    stepDown()
+    stepped = true
   }
   let turns = history.slice(history.length - kept)
 
@@ -146,35 +193,60 @@ export async function fitPromptWindow(input: PromptWindowInput, overheadPerTurn:
   }
   for (;;) {
     // A kept conversation starts with the person speaking, not with an answer to something left out.
-    while (input.overflow === 'dropOldest' && turns.length && turns[0].role === 'assistant' && turns.length < history.length) {
+    while (dropping && turns.length && turns[0].role === 'assistant' && turns.length < history.length) {
       turns = turns.slice(1)
-      turnTokens.shift()
+      used -= turnTokens.shift()!
     }
+    kept = turns.length
     const window = contextTokens(turns)
     await breather.after(SLICE_CHARS)
-    const excess = window.tokens.length - budget
+    // The system prompt and the prompt alone may use the answer's room (the answer is then short).
+    const excess = window.tokens.length - (turns.length ? limit : budget)
     if (excess <= 0) return { ...window, droppedTurns: history.length - turns.length }
-    if (input.overflow === 'refuse' || turns.length === 0) throw tooLong(contextSize, window.tokens.length, true)
-    // Leave out the oldest turns that make up the excess (at least one).
-    let dropped = 0
-    let freed = 0
-    while (dropped < turns.length && (dropped === 0 || freed < excess)) freed += turnTokens[dropped++]
-    turns = turns.slice(dropped)
-    turnTokens.splice(0, dropped)
+    if (!dropping || turns.length === 0) throw tooLong(contextSize, window.tokens.length, true)
+    if (!stepped) {
+      // The counts were low (they are lower bounds): take the large step now.
+      stepDown()
+      stepped = true
+    } else {
+      // Already stepped: leave out the oldest turns that make up the excess (at least one).
+      let freed = 0
+      do {
+        const t = turnTokens.shift()!
+        freed += t
+        used -= t
+        kept--
+      } while (kept > 0 && freed < excess)
+    }
+    turns = turns.slice(turns.length - kept)
   }
 }
 
 /**
+ * On a CPU, llama.cpp (3.22's build, F16 cache) evaluates a batch of fewer than 64 tokens one token
+ * at a time, and each costs more the longer the window: at position 900, 50 tokens took 221 ms and
+ * 64 tokens 18 ms. A warm turn's few new tokens are therefore evaluated with some of the cached
+ * tokens before them again, to make a batch this long.
+ */
+const CPU_MIN_BATCH = 64
+
+/**
  * Evaluate `tokens` (all but the last: LlamaChat evaluates that one to generate) into the sequence,
  * `chunk` tokens at a time, checking `signal` between chunks. What the sequence already holds of
- * them (the same session's earlier turns) is kept. Returns the tokens evaluated now.
+ * them (the same session's earlier turns) is kept. Returns the tokens that were not in the cache.
  */
 export async function evaluatePromptWindow(sequence: LlamaContextSequence, tokens: Token[], signal: AbortSignal, chunk: number): Promise<number> {
   const target = tokens.slice(0, -1)
   await sequence.adaptStateToTokens(target, false)
   const reused = sequence.nextTokenIndex
-  for (let at = reused; at < target.length; at = sequence.nextTokenIndex) {
-    if (signal.aborted) throw cancelled(`while its prompt was evaluated (${at - reused} of ${target.length - reused} tokens)`)
+  const model = sequence.model
+  const onCpu = model.llama.gpu === false || model.gpuLayers === 0
+  if (onCpu && reused > 0 && reused < target.length && target.length - reused < CPU_MIN_BATCH) {
+    await sequence.eraseContextTokenRanges([{ start: Math.max(0, target.length - CPU_MIN_BATCH), end: reused }])
+  }
+  const from = sequence.nextTokenIndex
+  for (let at = from; at < target.length; at = sequence.nextTokenIndex) {
+    if (signal.aborted) throw cancelled(`while its prompt was evaluated (${at - from} of ${target.length - from} tokens)`)
     await sequence.evaluateWithoutGeneratingNewTokens(target.slice(at, at + chunk))
   }
   if (signal.aborted) throw cancelled('after its prompt was evaluated')

@@ -25,6 +25,16 @@ export const GenerationSettings = z.object({
 })
 export type GenerationSettings = z.infer<typeof GenerationSettings>
 
+/** A change of some settings: those it does not name keep their value (no defaults filled in). */
+const setting = GenerationSettings.shape
+export const GenerationSettingsChange = z.object({
+  temperature: setting.temperature.removeDefault().optional(),
+  topP: setting.topP.removeDefault().optional(),
+  maxTokens: setting.maxTokens.removeDefault().optional(),
+  contextSize: setting.contextSize.removeDefault().optional(),
+  seed: setting.seed.removeDefault().optional(),
+})
+
 export const ModelFacts = z.object({
   architecture: z.string().nullable(),
   /** Parameter count, from the tensor shapes. */
@@ -144,6 +154,10 @@ export const GenerationResult = z.object({
   tokens: z.number(),
   /** Tokens of the context the answer was generated from (system prompt, conversation kept, prompt). */
   promptTokens: z.number(),
+  /** Of `promptTokens`, those evaluated for this answer; the rest were still in the model's cache from the turns before. */
+  evaluatedTokens: z.number(),
+  /** Earlier messages of the conversation left out because the context could not hold them (the oldest). */
+  leftOutMessages: z.number(),
   tokensPerSecond: z.number().nullable(),
   durationMs: z.number(),
   /** Time waiting in the queue and for the model to load (paging in). */
@@ -216,6 +230,12 @@ export const settingDefs = {
   threadsPerWorker: {
     schema: numberOrNumericText(z.number().int().min(0).max(256)), default: 0, description: 'Threads per worker; 0 = Warden chooses from the cores and the running workers',
     label: 'Threads per worker', group: 'Workers', unit: 'threads', zero: 'automatic', input: 'number' },
+  conversationMaxMessages: {
+    schema: numberOrNumericText(z.number().int().min(0)), default: 1000, description: 'Messages kept of each persona’s conversation (the oldest go first); 0 = no limit',
+    label: 'Messages kept per persona', group: 'Conversations', unit: 'messages', zero: 'no limit', input: 'number' },
+  conversationMaxDays: {
+    schema: numberOrNumericText(z.number().min(0).max(36500)), default: 0, description: 'Delete conversation messages older than this many days; 0 = keep them',
+    label: 'Keep conversation messages for', group: 'Conversations', unit: 'days', zero: 'no limit', input: 'number' },
   archiveAfterDays: {
     schema: numberOrNumericText(z.number().min(0).max(36500)), default: 30, description: 'Archive hibernations older than this many days, while the app or server runs; 0 = never',
     label: 'Archive hibernations after', group: 'Modules', unit: 'days', zero: 'never', input: 'number' },

@@ -9,6 +9,7 @@ export const settingGroups = {
   Workers: 'The processes that run models: how many, their threads, when they stop.',
   Requests: 'How generations are queued, run side by side and timed out.',
   Models: 'Where models come from and where they are kept.',
+  Conversations: 'What Warden keeps of the conversations with personas.',
   Modules: 'Hibernated modules and their archive.',
 } as const
 export type SettingGroup = keyof typeof settingGroups

@@ -1,4 +1,4 @@
-import { randomInt, randomUUID } from 'node:crypto'
+import { createHash, randomInt, randomUUID } from 'node:crypto'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { priorities, type GenerationResult, type GenerationSettings, type MemoryBudget, type Persona, type Priority } from '../../../shared/contract/inference'
@@ -46,6 +46,16 @@ export interface GenerateCall {
   /** Overrides the persona's system prompt (the OpenAI endpoint's system message). */
   systemPrompt?: string
   history: ChatTurn[]
+  /** Where `history` starts in the stored conversation (older messages were not read). Defaults to 0. */
+  historyStart?: number
+  /**
+   * The conversation this continues, so the worker keeps its cache between turns: a persona's stored
+   * conversation. Defaults to one derived from the system prompt and first message (the OpenAI
+   * endpoint's callers resend whole conversations), which never evicts a stored conversation's cache.
+   */
+  sessionKey?: string
+  /** The conversation goes on after this answer (a stateless chat does not). Defaults to true. */
+  keepCache?: boolean
   prompt: string
   settings?: Partial<GenerationSettings>
   /** A conversation longer than the context: refused, or its oldest turns left out. Defaults to `dropOldest`. */
@@ -81,6 +91,23 @@ export function randomSeed(): number {
 }
 
 type ReadyCall = { signal?: AbortSignal; onProgress?: GenerateCall['onProgress']; contextSize?: number }
+
+/**
+ * Characters of stored conversation read for each token of a persona's context: about twice what the
+ * context holds of common text (3–5 characters a token), so the window the worker keeps is in what
+ * it is sent.
+ */
+const MAX_CHARS_PER_TOKEN = 8
+
+/**
+ * The worker's cache key of a conversation sent whole (the OpenAI endpoint, a stateless chat): its
+ * persona, system prompt and first message, which stay the same as the conversation goes on.
+ */
+function conversationKey(call: GenerateCall): string {
+  const first = call.history[0]?.text ?? call.prompt
+  const hash = createHash('sha256').update(call.systemPrompt ?? call.persona.systemPrompt).update('\0').update(first).digest('hex').slice(0, 16)
+  return `conversation:${call.persona.id}:${hash}`
+}
 
 /** A conversation longer than the context: say which persona's context and how to enlarge it. */
 function withPersonaHint(error: WardenError, persona: Persona): WardenError {
@@ -184,6 +211,9 @@ export class InferenceService {
   async setSetting(key: string, value: unknown): Promise<SettingRow> {
     const row = this.settings.set(key, value)
     if (row.key === 'maxModelCacheSize') await this.cache.enforce('setting')
+    if (row.key === 'conversationMaxMessages' || row.key === 'conversationMaxDays') {
+      if (this.personas.prune(this.retention())) this.didChangePersonas.fire()
+    }
     return row
   }
 
@@ -279,9 +309,11 @@ export class InferenceService {
         const r = await worker.generate(
           {
             id,
-            sessionKey: call.persona.id,
+            sessionKey: call.sessionKey ?? conversationKey(call),
             systemPrompt: call.systemPrompt ?? call.persona.systemPrompt,
             history: call.history,
+            historyStart: call.historyStart ?? 0,
+            keepCache: call.keepCache ?? true,
             prompt: call.prompt,
             temperature: s.temperature,
             topP: s.topP,
@@ -306,6 +338,8 @@ export class InferenceService {
       text: r.text,
       tokens: r.tokens,
       promptTokens: r.promptTokens,
+      evaluatedTokens: r.evaluatedTokens,
+      leftOutMessages: r.droppedTurns,
       tokensPerSecond: r.tokens > 0 && r.durationMs > 0 ? Math.round((r.tokens / r.durationMs) * 1000 * 10) / 10 : null,
       durationMs: Date.now() - started,
       waitedMs: scheduled.waitedMs,
@@ -330,7 +364,7 @@ export class InferenceService {
       )
       const r = scheduled.value
       const tokensPerSecond = r.tokens > 0 && r.durationMs > 0 ? Math.round((r.tokens / r.durationMs) * 1000 * 10) / 10 : null
-      return { ...r, tokensPerSecond, durationMs: Date.now() - started, waitedMs: scheduled.waitedMs, modelId: model.id, installed, loaded: scheduled.loaded, evicted: scheduled.evicted }
+      return { ...r, leftOutMessages: 0, tokensPerSecond, durationMs: Date.now() - started, waitedMs: scheduled.waitedMs, modelId: model.id, installed, loaded: scheduled.loaded, evicted: scheduled.evicted }
     } finally {
       release()
     }
@@ -387,19 +421,42 @@ export class InferenceService {
   /** A turn of the persona's conversation (kept in the database unless `stateless`). */
   async chat(input: { name: string; prompt: string; priority: Priority; stateless: boolean; timeoutMs?: number }, ctx: { signal?: AbortSignal; onText?: (t: string) => void; onProgress?: GenerateCall['onProgress'] }): Promise<GenerationResult> {
     const persona = this.personas.get(input.name)
-    const history = input.stateless ? [] : this.personas.history(persona.id).map((m) => ({ role: m.role, text: m.text }))
-    const at = Date.now()
     const epoch = this.personas.epoch(persona.id)
-    const result = await this.generate({ persona, history, prompt: input.prompt, priority: input.priority, signal: ctx.signal, timeoutMs: input.timeoutMs, onText: ctx.onText, onProgress: ctx.onProgress })
+    // Only the newest messages the context could hold: the worker leaves out the rest anyway.
+    const stored = input.stateless ? null : this.personas.recentHistory(persona.id, persona.settings.contextSize * MAX_CHARS_PER_TOKEN)
+    const history = stored ? stored.messages.map((m) => ({ role: m.role, text: m.text })) : []
+    const at = Date.now()
+    const result = await this.generate({
+      persona,
+      history,
+      historyStart: stored?.start ?? 0,
+      // Stateless turns get their own key, and leave the stored conversation's cache alone.
+      sessionKey: stored ? `persona:${persona.id}:${epoch}` : undefined,
+      keepCache: !input.stateless,
+      prompt: input.prompt,
+      priority: input.priority,
+      signal: ctx.signal,
+      timeoutMs: input.timeoutMs,
+      onText: ctx.onText,
+      onProgress: ctx.onProgress,
+    })
     // Not stored when the conversation was cleared, or the persona deleted, while it answered.
     if (!input.stateless && this.personas.epoch(persona.id) === epoch) {
       this.personas.append(persona.id, [
         { role: 'user', text: input.prompt, at },
         { role: 'assistant', text: result.text, at: Date.now() },
       ])
+      this.personas.prune(this.retention(), persona.id)
       this.didChangePersonas.fire()
     }
-    return result
+    // Stored messages not even read count as left out too.
+    return stored ? { ...result, leftOutMessages: result.leftOutMessages + stored.total - stored.messages.length } : result
+  }
+
+  /** What the settings keep of each conversation. */
+  private retention(): { maxMessages: number; maxDays: number } {
+    const { conversationMaxMessages, conversationMaxDays } = this.settings.get()
+    return { maxMessages: conversationMaxMessages, maxDays: conversationMaxDays }
   }
 
   /** A persona on a model that names something now, not at its first chat; a file is kept as its model id. */

@@ -20,6 +20,9 @@ export interface PersonaInput {
   settings: Partial<GenerationSettings>
 }
 
+/** Messages deleted at once by `prune` beyond which their space is given back to the file system. */
+const RECLAIM_AFTER_MESSAGES = 100
+
 /** Personas and their conversations, in SQLite. */
 export class PersonaStore {
   /** Bumped when a conversation is cleared: an answer that was running then is not stored. */
@@ -99,7 +102,54 @@ export class PersonaStore {
       this.db.prepare('DELETE FROM persona_messages WHERE persona_id = ?').run(p.id)
       this.db.prepare('DELETE FROM personas WHERE id = ?').run(p.id)
     })()
+    this.database.reclaimSpace()
     return p
+  }
+
+  /**
+   * The newest messages of a conversation, up to about `maxChars` of text (what a context can hold
+   * at most), oldest first; `start` is the first one's place in the whole conversation (0 = its
+   * first message), `total` the messages stored. Reads only the tail, however long the conversation.
+   */
+  recentHistory(personaId: string, maxChars: number): { messages: ChatMessage[]; start: number; total: number } {
+    const total = (this.db.prepare('SELECT COUNT(*) AS n FROM persona_messages WHERE persona_id = ?').get(personaId) as { n: number }).n
+    const messages: ChatMessage[] = []
+    let chars = 0
+    let first = 0
+    for (const m of this.db.prepare('SELECT seq, role, text, at FROM persona_messages WHERE persona_id = ? ORDER BY seq DESC').iterate(personaId) as Iterable<ChatMessage & { seq: number }>) {
+      chars += m.text.length
+      if (chars > maxChars) break
+      messages.push({ role: m.role, text: m.text, at: m.at })
+      first = m.seq
+    }
+    messages.reverse()
+    // Begin with a question, not with the answer to one left out.
+    if (messages[0]?.role === 'assistant') {
+      messages.shift()
+      first++
+    }
+    return { messages, start: messages.length ? first - 1 : total, total }
+  }
+
+  /**
+   * Keep at most `maxMessages` (0: no limit) of each conversation, none older than `maxDays` (0: no
+   * limit); resolves to the messages deleted. The space they took is reclaimed.
+   */
+  prune(retention: { maxMessages: number; maxDays: number }, personaId?: string): number {
+    let deleted = 0
+    const only = personaId ? ' AND persona_id = ?' : ''
+    const args = personaId ? [personaId] : []
+    this.db.transaction(() => {
+      if (retention.maxMessages > 0) {
+        deleted += this.db
+          .prepare(`DELETE FROM persona_messages WHERE seq <= (SELECT MAX(seq) FROM persona_messages m WHERE m.persona_id = persona_messages.persona_id) - ?${only}`)
+          .run(retention.maxMessages, ...args).changes
+      }
+      if (retention.maxDays > 0) deleted += this.db.prepare(`DELETE FROM persona_messages WHERE at < ?${only}`).run(this.now() - retention.maxDays * 86_400_000, ...args).changes
+    })()
+    // A few messages a turn leave pages the next turns fill again; many (a lower setting) are given back.
+    if (deleted >= RECLAIM_AFTER_MESSAGES) this.database.reclaimSpace()
+    return deleted
   }
 
   history(personaId: string): ChatMessage[] {
@@ -118,6 +168,8 @@ export class PersonaStore {
 
   clear(personaId: string): number {
     this.epochs.set(personaId, this.epoch(personaId) + 1)
-    return this.db.prepare('DELETE FROM persona_messages WHERE persona_id = ?').run(personaId).changes
+    const cleared = this.db.prepare('DELETE FROM persona_messages WHERE persona_id = ?').run(personaId).changes
+    if (cleared) this.database.reclaimSpace()
+    return cleared
   }
 }

@@ -59,9 +59,11 @@ describe('requests', () => {
     h.host.inference.personas.append(persona.id, turns)
     const r = await h.call('persona.chat', { name: 'Batch', prompt: 'and now?' })
     expect(r.tokens).toBe(8)
-    // As much of the conversation as the context holds (1,024 tokens, less room for the answer).
-    expect(r.promptTokens).toBeGreaterThan(600)
+    // The newest turns, in one large step: about half the context (1,024 tokens) they could have.
+    expect(r.promptTokens).toBeGreaterThan(400)
     expect(r.promptTokens).toBeLessThanOrEqual(1022)
+    expect(r.leftOutMessages).toBeGreaterThan(30)
+    expect(r.leftOutMessages).toBeLessThan(60)
     const error = await expectError(h.call('persona.chat', { name: 'Batch', prompt: 'many words '.repeat(400) }))
     expect(error.code).toBe('INVALID_INPUT')
     expect(error.message).toMatch(/The messages take at least [\d,]+ tokens, but at most 1,022 fit: Batch's context holds 1,024 tokens/)

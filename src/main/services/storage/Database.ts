@@ -5,6 +5,9 @@ import { ensurePrivateFile } from './privateHome'
 
 type Db = BetterSqlite3.Database
 
+/** `PRAGMA auto_vacuum`'s value for INCREMENTAL. */
+const AUTO_VACUUM_INCREMENTAL = 2
+
 /** Versioned migrations; each runs once, in order, inside a transaction. Never edit a released one. */
 const migrations: Array<(db: Db) => void> = [
   (db) =>
@@ -92,6 +95,34 @@ export class WardenDatabase {
       this.migrate()
     })
     this.db.pragma('synchronous = NORMAL')
+    // Deleted rows (a cleared conversation) are overwritten, not left readable in free space.
+    this.db.pragma('secure_delete = FAST')
+    // Space freed by deleted rows (a cleared conversation) goes back to the file system when asked
+    // (`reclaimSpace`); a database made before this was set is rewritten once, which is quick for an index.
+    if (this.db.pragma('auto_vacuum', { simple: true }) !== AUTO_VACUUM_INCREMENTAL) {
+      retryWhileBusy(() => {
+        this.db.pragma('auto_vacuum = INCREMENTAL')
+        this.db.exec('VACUUM')
+      })
+    }
+  }
+
+  /**
+   * Give the pages of deleted rows back to the file system, and empty the write-ahead log, which
+   * still holds the deleted text. Does not wait for readers in other processes: what they hold
+   * back is freed by a later call, or when SQLite checkpoints on its own.
+   */
+  reclaimSpace(): void {
+    this.db.pragma('incremental_vacuum')
+    const timeout = this.db.pragma('busy_timeout', { simple: true }) as number
+    this.db.pragma('busy_timeout = 0')
+    try {
+      this.db.pragma('wal_checkpoint(TRUNCATE)')
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY') throw error
+    } finally {
+      this.db.pragma(`busy_timeout = ${timeout}`)
+    }
   }
 
   get schemaVersion(): number {

@@ -91,6 +91,13 @@ export interface GenerateRequest extends GenerationFeatures {
   sessionKey: string
   systemPrompt: string
   history: ChatTurn[]
+  /**
+   * Where `history` starts in the session's conversation (turns before it were not sent): lets the
+   * worker keep its cached window's start from one turn to the next. Defaults to 0.
+   */
+  historyStart?: number
+  /** The conversation goes on after this answer, so its cache is worth keeping; a one-off's sequence is reused first. Defaults to true. */
+  keepCache?: boolean
   prompt: string
   temperature: number
   topP: number
@@ -166,6 +173,14 @@ export interface GenerateResult {
   tokens: number
   /** Tokens of the context window the answer was generated from (system prompt, conversation, prompt). */
   promptTokens: number
+  /**
+   * Of `promptTokens`, those not in the sequence's cache, evaluated for this request; the rest were
+   * reused. (On a CPU a few cached tokens are evaluated again with them, for speed: not counted.)
+   */
+  evaluatedTokens: number
+  reusedTokens: number
+  /** Turns of `history` left out because the context could not hold them (`dropOldest`). */
+  droppedTurns: number
   durationMs: number
   finishReason: 'stop' | 'length' | 'cancelled' | 'toolCalls'
   /** The functions the model called (finishReason `toolCalls`). */

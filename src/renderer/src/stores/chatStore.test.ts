@@ -7,7 +7,7 @@ import { mergeHistory, useChatStore, type ChatEntry } from './chatStore'
 import { startLiveUpdates } from './liveUpdates'
 
 function result(text: string): GenerationResult {
-  return { text, tokens: 3, promptTokens: 9, tokensPerSecond: 100, durationMs: 30, waitedMs: 0, modelId: 'tiny', finishReason: 'stop', installed: false, loaded: true, evicted: [] }
+  return { text, tokens: 3, promptTokens: 9, evaluatedTokens: 9, leftOutMessages: 0, tokensPerSecond: 100, durationMs: 30, waitedMs: 0, modelId: 'tiny', finishReason: 'stop', installed: false, loaded: true, evicted: [] }
 }
 
 /** Lets the store draw buffered tokens (it draws once a frame; without a DOM, every 16 ms). */

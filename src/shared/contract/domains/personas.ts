@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { ChatMessage, GenerationResult, GenerationSettings, Persona, PersonaName, Priority } from '../inference'
+import { ChatMessage, GenerationResult, GenerationSettings, GenerationSettingsChange, Persona, PersonaName, Priority } from '../inference'
 import { looksLikeModelFile } from '../modelRef'
 import { defineDomain, defineOperation } from '../operation'
 import { Empty } from './common'
@@ -36,7 +36,7 @@ export const personaOperations = defineDomain(
         newName: PersonaName.optional(),
         model: z.string().trim().min(1).optional(),
         systemPrompt: z.string().max(20000).optional(),
-        settings: GenerationSettings.partial().optional(),
+        settings: GenerationSettingsChange.optional(),
       }),
       output: Persona,
       mutates: true,

@@ -6,6 +6,8 @@ const base: GenerationResult = {
   text: 'hi',
   tokens: 42,
   promptTokens: 12,
+  evaluatedTokens: 12,
+  leftOutMessages: 0,
   tokensPerSecond: 1240.2,
   durationMs: 340,
   waitedMs: 0,
@@ -30,5 +32,10 @@ describe('reply footer', () => {
     ])
     expect(replyNotes({ ...base, loaded: true })).toEqual(['loaded the model'])
     expect(replyNotes({ ...base, finishReason: 'length' })).toEqual(['stopped at the token limit'])
+  })
+
+  it('says when earlier messages no longer fit the context', () => {
+    expect(replyNotes({ ...base, leftOutMessages: 12 })).toEqual(['Earlier messages no longer fit the context: the oldest 12 were left out'])
+    expect(replyNotes({ ...base, leftOutMessages: 1 })).toEqual(['Earlier messages no longer fit the context: the oldest one was left out'])
   })
 })

@@ -1,3 +1,4 @@
+import { leftOutNote } from '../../../../shared/format'
 import { formatRate, plural } from '../../lib/inferenceFormat'
 import type { GenerationResult } from '../../lib/types'
 
@@ -14,6 +15,8 @@ export function replyNotes(r: GenerationResult): string[] {
   if (r.waitedMs >= 250) notes.push(`waited ${seconds(r.waitedMs)}`)
   if (r.finishReason === 'length') notes.push('stopped at the token limit')
   if (r.finishReason === 'cancelled') notes.push('stopped')
+  const leftOut = leftOutNote(r.leftOutMessages)
+  if (leftOut) notes.push(leftOut)
   return notes
 }
 
