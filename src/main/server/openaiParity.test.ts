@@ -156,6 +156,14 @@ describe('OpenAI endpoint parity', () => {
     expect(a.choices[0].message.content).not.toBe(b.choices[0].message.content)
     const [c, d] = await Promise.all([ask(7), ask(7)])
     expect(c.choices[0].message.content).toBe(d.choices[0].message.content)
+    // OpenAI's seeds are 64-bit: 2⁶³ − 1 arrives as 2⁶³ (JSON numbers are doubles), not a "safe" integer, and
+    // is taken like the others, modulo 2³² (llama.cpp's seed): 2⁶³ and −2⁶³ as 0, 2³² + 7 as 7.
+    const [big, low, zero, wrapped] = await Promise.all([ask(2 ** 63 - 1), ask(-(2 ** 63)), ask(0), ask(2 ** 32 + 7)])
+    expect(big.choices[0].message.content).toBe(zero.choices[0].message.content)
+    expect(low.choices[0].message.content).toBe(zero.choices[0].message.content)
+    expect(wrapped.choices[0].message.content).toBe(c.choices[0].message.content)
+    expect(zero.choices[0].message.content).not.toBe(c.choices[0].message.content)
+    await expect(ask(1.5)).rejects.toMatchObject({ status: 400, message: expect.stringContaining('seed: an integer') })
     // A persona's own chat without a seed setting too.
     await call('persona.create', { name: 'Hot', model: 'tiny-1', systemPrompt: '', settings: { temperature: 2, maxTokens: 48 } })
     const [x, y] = await Promise.all([call('persona.chat', { name: 'Hot', prompt: 'Hi', stateless: true }), call('persona.chat', { name: 'Hot', prompt: 'Hi', stateless: true })])

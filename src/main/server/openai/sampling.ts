@@ -14,8 +14,11 @@ export const samplingFields = {
   top_p: z.number().min(0).max(1).nullish(),
   max_tokens: z.number().int().min(1).nullish(),
   max_completion_tokens: z.number().int().min(1).nullish(),
-  /** Any integer (OpenAI's is 64-bit); taken modulo 2³², llama.cpp's seed. */
-  seed: z.number().int().nullish(),
+  /**
+   * Any integer (OpenAI's is 64-bit, which JSON numbers carry only approximately: 2⁶³ − 1 arrives as
+   * 9223372036854775808, not a "safe" integer); taken modulo 2³², llama.cpp's seed.
+   */
+  seed: z.number().refine(Number.isInteger, 'an integer').nullish(),
   n: z.literal(1, 'Warden answers one choice (n = 1)').nullish(),
 }
 
