@@ -80,6 +80,20 @@ describe('JSON Schema to a grammar schema', () => {
     const uses = (i: number) => Object.fromEntries('abcdef'.split('').map((k) => [k, { $ref: `#/$defs/l${i - 1}` }]))
     for (let i = 1; i <= 6; i++) defs[`l${i}`] = { type: 'object', properties: uses(i) }
     expect(refusal({ $ref: '#/$defs/l6', $defs: defs })).toMatch(`more than ${SCHEMA_LIMITS.maxNodes} schemas`)
+    // 40 KB of description used 30 × 30 times: 36 MB once inlined, from 41 KB. Refused as it grows, not once made.
+    const desc = 'x'.repeat(40_000)
+    const thirty = (ref: string) => Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`p${i}`, { $ref: ref }]))
+    const amplified = { type: 'object', properties: thirty('#/$defs/o'), $defs: { e: { type: 'string', description: desc }, o: { type: 'object', properties: thirty('#/$defs/e') } } }
+    expect(JSON.stringify(amplified).length).toBeLessThan(SCHEMA_LIMITS.maxChars)
+    expect(refusal(amplified)).toBe('$defs.e.description: the schema is more than 65,536 characters once its "$ref"s are inlined (each use of a definition counts)')
+    // The same with enums and property names in place of descriptions.
+    const values = Array.from({ length: 200 }, (_, i) => `a rather long enum value number ${i}`)
+    const enums = { type: 'object', properties: thirty('#/$defs/e'), $defs: { e: { enum: values } } }
+    expect(refusal(enums)).toMatch(/^\$defs\.e\.enum\[\d+\]: the schema is more than 65,536 characters once/)
+    // What is converted stays within the bound (JSON of the result, its structure included).
+    const used = toGrammarSchema({ type: 'object', properties: thirty('#/$defs/e'), $defs: { e: { type: 'string', description: 'y'.repeat(2000) } } })
+    expect(JSON.stringify(used).length).toBeGreaterThan(60_000)
+    expect(JSON.stringify(used).length).toBeLessThanOrEqual(SCHEMA_LIMITS.maxOutputChars)
     const wide = { type: 'object', properties: Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`p${i}`, { type: 'boolean' }])) }
     expect(refusal(wide)).toBe('properties: at most 256 entries are supported, this one has 300')
     expect(refusal({ enum: Array.from({ length: 20_000 }, (_, i) => `value number ${i}`) })).toMatch(/^\(root\): the schema is [\d,]+ characters of JSON; at most 65,536/)

@@ -21,6 +21,13 @@ import type { JsonSchema } from '../services/workers/protocol'
 export const SCHEMA_LIMITS = {
   /** Characters of the schema's JSON. */
   maxChars: 64 * 1024,
+  /**
+   * Characters of the schema once its $refs are inlined (counted as they are inlined: keys,
+   * descriptions, enum and const values, and a few for each schema's own keywords). A small schema
+   * whose definitions refer to each other can grow a thousandfold when inlined, and a tool's
+   * schema, descriptions included, goes into the prompt.
+   */
+  maxOutputChars: 64 * 1024,
   /** Nesting of schemas (with $refs inlined). */
   maxDepth: 16,
   /** Schemas in all, with $refs inlined: bounds the grammar a schema makes. */
@@ -47,8 +54,12 @@ export class SchemaError extends Error {
 type Json = { [key: string]: unknown }
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v)
 
+/** Characters counted for a schema's own keywords (`{"type":"object",…}`), beyond its keys and texts. */
+const NODE_CHARS = 16
+
 class Converter {
   private nodes = 0
+  private chars = 0
   private readonly defs: Json
 
   constructor(root: Json) {
@@ -61,8 +72,10 @@ class Converter {
     if (!isObject(schema)) throw new SchemaError('a schema must be an object', path || '(root)')
     if (++this.nodes > SCHEMA_LIMITS.maxNodes) throw new SchemaError(`the schema holds more than ${SCHEMA_LIMITS.maxNodes} schemas (counting each $ref where it is used)`, path || '(root)')
     if (depth > SCHEMA_LIMITS.maxDepth) throw new SchemaError(`the schema nests deeper than ${SCHEMA_LIMITS.maxDepth} levels`, path)
+    this.grow(NODE_CHARS, path)
     for (const key of REFUSED) if (key in schema) throw new SchemaError(`"${key}" is not supported (a grammar cannot enforce it)`, at(key))
     const description = typeof schema.description === 'string' ? { description: schema.description } : {}
+    if (description.description) this.grow(description.description.length, at('description'))
 
     if ('$ref' in schema) {
       const ref = schema.$ref
@@ -115,6 +128,7 @@ class Converter {
         if (properties !== undefined && !isObject(properties)) throw new SchemaError('"properties" must be an object', at('properties'))
         const names = Object.keys(properties ?? {})
         this.entries(names.length, at('properties'))
+        for (const n of names) this.grow(n.length + 4, at(`properties.${n}`))
         if (names.length) out.properties = Object.fromEntries(names.map((n) => [n, this.convert(properties![n], at(`properties.${n}`), depth + 1, refs)]))
         const extra = schema.additionalProperties
         if (isObject(extra)) out.additionalProperties = this.convert(extra, at('additionalProperties'), depth + 1, refs)
@@ -145,8 +159,19 @@ class Converter {
   }
 
   private primitive(v: unknown, path: string): string | number | boolean | null {
-    if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v
+    if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') {
+      this.grow(typeof v === 'string' ? v.length + 2 : String(v).length, path)
+      return v
+    }
     throw new SchemaError('only strings, numbers, booleans and null are supported here', path)
+  }
+
+  /** Adds to the characters of the converted schema; refuses past maxOutputChars (before they are all made). */
+  private grow(chars: number, path: string): void {
+    this.chars += chars
+    if (this.chars > SCHEMA_LIMITS.maxOutputChars) {
+      throw new SchemaError(`the schema is more than ${SCHEMA_LIMITS.maxOutputChars.toLocaleString('en-US')} characters once its "$ref"s are inlined (each use of a definition counts)`, path || '(root)')
+    }
   }
 
   private count(v: unknown, path: string): number {
