@@ -11,11 +11,11 @@ import { answerHead, finishReasonOf } from './openai/answer'
 import { completions } from './openai/completions'
 import { embeddings } from './openai/embeddings'
 import { EventStream } from './openai/eventStream'
-import { clientError, count, invalid, parseRequest, readJson, sendError, type OpenAiErrorDetails, type V1Context } from './openai/http'
+import { clientError, count, invalid, parseRequest, rawArray, readJson, sendError, type OpenAiErrorDetails, type V1Context } from './openai/http'
 import { BODY_HINT, CHAT_LIMITS } from './openai/limits'
 import { listModels, retrieveModel } from './openai/models'
 import { noticeHeaders, samplingFields, samplingOf, usageOf, type SamplingChoice } from './openai/sampling'
-import { choiceOf, conversationOf as turnsOf, featureFields, featuresOf, logprobsOf, messageFields, toolCallsDelta } from './openaiFeatures'
+import { checkFeatureCounts, choiceOf, conversationOf as turnsOf, featureFields, featuresOf, logprobsOf, MAX_TOOLS, messageFields, toolCallsDelta } from './openaiFeatures'
 
 export { CHAT_LIMITS } from './openai/limits'
 
@@ -50,12 +50,28 @@ function textOf(message: ChatMessage, i: number): string {
     .join('')
 }
 
-/** Too many messages: refused before they are validated one by one. */
-function checkCount(raw: unknown): void {
-  const messages = (raw as { messages?: unknown } | null)?.messages
-  if (Array.isArray(messages) && messages.length > CHAT_LIMITS.maxMessages) {
+/**
+ * Too many messages, content parts, tool calls, tools or stop texts: refused before they are
+ * validated one by one (zod checks each element of an array before it refuses it, seconds of the
+ * server's only thread for an array of millions).
+ */
+function checkCounts(raw: unknown): void {
+  const messages = rawArray(raw, 'messages')
+  if (messages && messages.length > CHAT_LIMITS.maxMessages) {
     throw invalid(`messages: at most ${count(CHAT_LIMITS.maxMessages)} messages in one request, this one has ${count(messages.length)}`, 'messages')
   }
+  let parts = 0
+  let calls = 0
+  for (const [i, message] of (messages ?? []).entries()) {
+    const content = rawArray(message, 'content')
+    parts += content?.length ?? 0
+    if (parts > CHAT_LIMITS.maxContentParts) throw invalid(`messages[${i}].content: at most ${count(CHAT_LIMITS.maxContentParts)} content parts in all the messages of one request`, `messages[${i}].content`)
+    const toolCalls = rawArray(message, 'tool_calls')
+    if (toolCalls && toolCalls.length > MAX_TOOLS) throw invalid(`messages[${i}].tool_calls: at most ${MAX_TOOLS} tool calls in one message, this one has ${count(toolCalls.length)}`, `messages[${i}].tool_calls`)
+    calls += toolCalls?.length ?? 0
+    if (calls > CHAT_LIMITS.maxToolCalls) throw invalid(`messages[${i}].tool_calls: at most ${count(CHAT_LIMITS.maxToolCalls)} tool calls in all the messages of one request`, `messages[${i}].tool_calls`)
+  }
+  checkFeatureCounts(raw)
 }
 
 /** The messages' texts; refused when one of them, or all together, are too long (naming the field and the limit). */
@@ -87,7 +103,7 @@ function generateCallOf(ctx: V1Context, r: ChatRequest, persona: Persona, sampli
 
 async function chatCompletions(ctx: V1Context): Promise<void> {
   const raw = await readJson(ctx.req, CHAT_LIMITS.maxBodyBytes, BODY_HINT)
-  checkCount(raw)
+  checkCounts(raw)
   const r = parseRequest(ChatRequest, raw)
   const persona = ctx.host.inference.personas.get(r.model)
   const sampling = samplingOf(r, persona)

@@ -10,6 +10,8 @@ import { startServer } from './startServer'
 // A context of 4,096 tokens: the tiny model's vocabulary is bytes, and the documentation of two
 // functions in the system prompt alone takes about 700 tokens.
 let client: OpenAI
+let base: string
+let token: string
 let stop: () => Promise<void>
 beforeAll(async () => {
   const h = inferenceHost()
@@ -17,6 +19,8 @@ beforeAll(async () => {
   await h.call('persona.create', { name: 'Ada', model: 'tiny-1', systemPrompt: 'You are Ada.', settings: { temperature: 0, maxTokens: 24, contextSize: 4096 } })
   const server = await startServer(h.host, { port: 0, rendererDir: null })
   client = new OpenAI({ baseURL: `${server.url}v1`, apiKey: server.token, maxRetries: 0 })
+  base = server.url
+  token = server.token
   stop = async () => {
     await h.host.shutdown()
     await server.close()
@@ -244,9 +248,77 @@ describe('logprobs', () => {
     const s = await streamed({ model: 'Ada', messages: ask('Hello'), max_tokens: 8, logprobs: true, top_logprobs: 3 })
     expect(s.logprobs).toEqual(content)
 
+    // Without top_logprobs: the same log probabilities (the chosen token's, without the whole distribution), no alternatives.
+    const alone = await client.chat.completions.create({ model: 'Ada', messages: ask('Hello'), max_tokens: 8, logprobs: true })
+    expect(alone.choices[0].logprobs!.content).toEqual(content.map((t) => ({ ...t, top_logprobs: [] })))
+
     const without = await client.chat.completions.create({ model: 'Ada', messages: ask('Hello'), max_tokens: 8 })
     expect(without.choices[0].logprobs).toBeNull()
     await expect(client.chat.completions.create({ model: 'Ada', messages: ask('Hello'), top_logprobs: 2 })).rejects.toMatchObject({ status: 400, message: expect.stringContaining('top_logprobs needs logprobs') })
     await expect(client.chat.completions.create({ model: 'Ada', messages: ask('Hello'), logprobs: true, top_logprobs: 21 })).rejects.toMatchObject({ status: 400 })
+  }, 60_000)
+})
+
+/** A raw POST to /v1 (a body the official client would not send): its status and error message. */
+async function post(route: string, body: string): Promise<{ status: number; message: string; param: string | null }> {
+  const r = await fetch(`${base}v1/${route}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body })
+  const json = (await r.json()) as { error?: { message: string; param: string | null } }
+  return { status: r.status, message: json.error?.message ?? '', param: json.error?.param ?? null }
+}
+
+describe('hostile requests are refused before they cost anything', () => {
+  it('a tool schema whose $refs inline to megabytes: 400 naming the tool, and the server goes on answering', async () => {
+    // 41 KB of JSON: 40 KB of description used 30 × 30 times, 36 MB once inlined.
+    const desc = 'x'.repeat(40_000)
+    const thirty = (ref: string) => Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`p${i}`, { $ref: ref }]))
+    const parameters = { type: 'object', properties: thirty('#/$defs/o'), $defs: { e: { type: 'string', description: desc }, o: { type: 'object', properties: thirty('#/$defs/e') } } }
+    const tools: ChatCompletionTool[] = Array.from({ length: 4 }, (_, i) => ({ type: 'function', function: { name: `f${i}`, parameters } }))
+    const attack = client.chat.completions.create({ model: 'Ada', messages: ask('hi'), tools })
+    const plain = client.chat.completions.create({ model: 'Ada', messages: ask('hi'), max_tokens: 4 })
+    await expect(attack).rejects.toMatchObject({ status: 400, param: 'tools[0].function.parameters', message: expect.stringContaining('tools[0] (f0) parameters: $defs.e.description: the schema is more than 65,536 characters once its "$ref"s are inlined') })
+    expect((await plain).choices[0].message.content).toBeTruthy()
+    const format = { type: 'json_schema' as const, json_schema: { name: 'x', schema: parameters } }
+    await expect(client.chat.completions.create({ model: 'Ada', messages: ask('hi'), response_format: format })).rejects.toMatchObject({ status: 400, message: expect.stringContaining('response_format.json_schema (x): $defs.e.description: the schema is more than 65,536 characters') })
+
+    // Under the bound each, over it all together: the tool that goes past it is named.
+    const big = { type: 'object', properties: thirty('#/$defs/e'), $defs: { e: { type: 'string', description: 'y'.repeat(2000) } } }
+    const many: ChatCompletionTool[] = Array.from({ length: 5 }, (_, i) => ({ type: 'function', function: { name: `g${i}`, parameters: big } }))
+    await expect(client.chat.completions.create({ model: 'Ada', messages: ask('hi'), tools: many })).rejects.toMatchObject({ status: 400, message: expect.stringContaining('tools[4] (g4): the tools\' schemas, with their "$ref"s inlined, hold more than 262,144 characters in all') })
+    // One of them alone is taken, but its documentation does not fit the context of 4,096 tokens: refused
+    // from the first count (a lower bound, "at least"), before the documentation is rendered in full.
+    await expect(client.chat.completions.create({ model: 'Ada', messages: ask('hi'), tools: many.slice(0, 1) })).rejects.toMatchObject({
+      status: 400,
+      code: 'context_length_exceeded',
+      message: expect.stringMatching(/The messages take at least [\d,]+ tokens, but at most 4,094 fit/),
+    })
+  }, 60_000)
+
+  it('arrays of millions of numbers in union-typed fields: a 400 naming the field, the server answering others meanwhile', async () => {
+    const millions = `[${'1,'.repeat(3_000_000)}1]`
+    const hi = '"messages":[{"role":"user","content":"hi"}]'
+    const attacks = [
+      post('embeddings', `{"model":"Ada","input":${millions}}`),
+      post('completions', `{"model":"Ada","prompt":${millions}}`),
+      post('chat/completions', `{"model":"Ada",${hi},"stop":${millions}}`),
+      post('completions', `{"model":"Ada","prompt":"hi","stop":${millions}}`),
+      post('chat/completions', `{"model":"Ada","messages":[{"role":"user","content":${millions}}]}`),
+      post('chat/completions', `{"model":"Ada",${hi},"tools":${millions}}`),
+      post('chat/completions', `{"model":"Ada","messages":[{"role":"assistant","content":"","tool_calls":${millions}},{"role":"user","content":"hi"}]}`),
+    ]
+    const models = await client.models.list()
+    expect(models.data.map((m) => m.id)).toContain('Ada')
+    expect(await Promise.all(attacks)).toEqual([
+      { status: 400, param: 'input', message: 'input: at most 2,048 texts in one request, this one has 3,000,001' },
+      { status: 400, param: 'prompt', message: 'prompt: Warden completes one prompt per request (a string, or an array of one string), this one has 3,000,001' },
+      { status: 400, param: 'stop', message: 'stop: at most 4 stop sequences, this request has 3,000,001' },
+      { status: 400, param: 'stop', message: 'stop: at most 4 stop sequences, this request has 3,000,001' },
+      { status: 400, param: 'messages[0].content', message: 'messages[0].content: at most 10,000 content parts in all the messages of one request' },
+      { status: 400, param: 'tools', message: 'tools: at most 128 tools in one request, this one has 3,000,001' },
+      { status: 400, param: 'messages[0].tool_calls', message: 'messages[0].tool_calls: at most 128 tool calls in one message, this one has 3,000,001' },
+    ])
+    // Short arrays of the wrong kind say what is expected, not "Invalid input".
+    expect(await post('embeddings', '{"model":"Ada","input":["a",[1,2]]}')).toEqual({ status: 400, param: 'input[1]', message: 'input[1]: each text is a string (arrays of token ids are not taken)' })
+    expect(await post('chat/completions', `{"model":"Ada",${hi},"stop":[1]}`)).toEqual({ status: 400, param: 'stop', message: 'stop: a string or an array of up to 4 strings' })
+    await expect(client.chat.completions.create({ model: 'Ada', messages: ask('hi'), stop: [1] as unknown as string[] })).rejects.toMatchObject({ status: 400, message: expect.stringContaining('stop: a string or an array of up to 4 strings') })
   }, 60_000)
 })

@@ -14,21 +14,24 @@ import { finishReasonOf } from './openai/answer'
 const FUNCTION_NAME = /^[a-zA-Z0-9_-]{1,64}$/
 /** Characters of JSON of all the tools of a request. */
 const MAX_TOOLS_CHARS = 256 * 1024
+/** Tools of one request, and tool calls of one assistant message (OpenAI's limit for tools). */
+export const MAX_TOOLS = 128
+const STOP_SHAPE = 'a string or an array of up to 4 strings'
 
 /** Fields of a message beyond role and content. */
 export const messageFields = {
   tool_call_id: z.string().max(256).nullish(),
   tool_calls: z
     .array(z.object({ id: z.string().max(256), type: z.literal('function').nullish(), function: z.object({ name: z.string().max(256), arguments: z.string() }) }))
-    .max(128)
+    .max(MAX_TOOLS)
     .nullish(),
   name: z.string().max(256).nullish(),
 }
 
 /** Fields of the request beyond messages and sampling. */
 export const featureFields = {
-  /** Checked in featuresOf, where the message can say what is wrong (zod's union only says "Invalid input"). */
-  stop: z.union([z.string(), z.array(z.string())]).nullish(),
+  /** Bounded by checkStop before zod (which would check millions of elements); its limits checked in stopOf. */
+  stop: z.union([z.string(), z.array(z.string())], { error: STOP_SHAPE }).nullish(),
   tools: z
     .array(
       z.object({
@@ -41,7 +44,7 @@ export const featureFields = {
         }),
       }),
     )
-    .max(128, 'at most 128 tools')
+    .max(MAX_TOOLS, `at most ${MAX_TOOLS} tools`)
     .nullish(),
   tool_choice: z.union([z.enum(['none', 'auto', 'required']), z.object({ type: z.literal('function'), function: z.object({ name: z.string() }) })]).nullish(),
   /** Accepted; node-llama-cpp decides from the chat template whether calls come in parallel. */
@@ -76,6 +79,22 @@ function schemaOf(schema: unknown, where: string, param: string): ReturnType<typ
   }
 }
 
+/** `stop` of a raw request: a string or up to 4 strings, checked before zod (which would check every element of a huge array first). */
+export function checkStop(raw: unknown): void {
+  const stop = (raw as { stop?: unknown } | null)?.stop
+  if (stop === null || stop === undefined || typeof stop === 'string') return
+  if (!Array.isArray(stop)) throw invalid(`stop: ${STOP_SHAPE}`, 'stop')
+  if (stop.length > 4) throw invalid(`stop: at most 4 stop sequences, this request has ${stop.length.toLocaleString('en-US')}`, 'stop')
+  if (!stop.every((s) => typeof s === 'string')) throw invalid(`stop: ${STOP_SHAPE}`, 'stop')
+}
+
+/** `stop` and `tools` of a raw chat request, bounded before zod checks them element by element. */
+export function checkFeatureCounts(raw: unknown): void {
+  checkStop(raw)
+  const tools = (raw as { tools?: unknown } | null)?.tools
+  if (Array.isArray(tools) && tools.length > MAX_TOOLS) throw invalid(`tools: at most ${MAX_TOOLS} tools in one request, this one has ${tools.length.toLocaleString('en-US')}`, 'tools')
+}
+
 /** The stop texts of `stop` (a string or up to 4), undefined for none; 400 naming the field past the limits. */
 export function stopOf(stop: string | string[] | null | undefined): string[] | undefined {
   if (stop == null) return undefined
@@ -107,6 +126,8 @@ export function featuresOf(r: Features): GenerationFeatures {
   if (typeof choice === 'object' && !names.has(choice.function.name)) throw invalid(`tool_choice names "${choice.function.name}", which is not among the tools`, 'tool_choice')
   if (choice !== 'none') {
     const offered = typeof choice === 'object' ? tools.filter((t) => t.function.name === choice.function.name) : tools
+    // The documentation of all the functions, schemas inlined, goes into the prompt: bounded in all too.
+    let documented = 0
     features.functions = offered.map((t): FunctionSpec => {
       const i = tools.indexOf(t)
       const params = t.function.parameters
@@ -114,6 +135,10 @@ export function featuresOf(r: Features): GenerationFeatures {
       if (params) {
         if (params.type !== 'object') throw invalid(`tools[${i}] (${t.function.name}): parameters must be a schema of "type": "object"`, `tools[${i}].function.parameters`)
         spec.params = schemaOf(params, `tools[${i}] (${t.function.name}) parameters`, `tools[${i}].function.parameters`)
+      }
+      documented += JSON.stringify(spec).length
+      if (documented > MAX_TOOLS_CHARS) {
+        throw invalid(`tools[${i}] (${t.function.name}): the tools' schemas, with their "$ref"s inlined, hold more than ${MAX_TOOLS_CHARS.toLocaleString('en-US')} characters in all`, `tools[${i}].function.parameters`)
       }
       return spec
     })

@@ -91,6 +91,34 @@ async function countTokens(model: LlamaModel, text: string, limit: number, breat
   return Math.max(0, count - Math.max(0, slices - 1))
 }
 
+/**
+ * The texts of the functions' documentation that every chat template writes into the prompt: each
+ * function's name and description, and the property names and descriptions of its parameters (with
+ * the `$ref`s the server inlined). Their tokens are a lower bound of what the documentation takes.
+ */
+export function functionsText(functions: ChatModelFunctions | undefined): string {
+  const texts: string[] = []
+  const walk = (schema: unknown): void => {
+    if (typeof schema !== 'object' || schema === null) return
+    if (Array.isArray(schema)) return schema.forEach(walk)
+    for (const [key, value] of Object.entries(schema)) {
+      if (key === 'description' && typeof value === 'string') texts.push(value)
+      else if (key === 'properties' && typeof value === 'object' && value !== null) {
+        for (const [name, property] of Object.entries(value)) {
+          texts.push(name)
+          walk(property)
+        }
+      } else walk(value)
+    }
+  }
+  for (const [name, f] of Object.entries(functions ?? {})) {
+    texts.push(name)
+    if (f.description) texts.push(f.description)
+    walk(f.params)
+  }
+  return texts.join(' ')
+}
+
 function tooLong(contextSize: number, promptTokens: number, exact: boolean): WardenError {
   const details: ContextLengthExceeded = { contextLengthExceeded: { contextSize, promptTokens, exact } }
   const n = (x: number) => x.toLocaleString('en-US')
@@ -136,6 +164,8 @@ export async function fitPromptWindow(input: PromptWindowInput, overheadPerTurn:
   let used = 2 * overheadPerTurn
   used += await countTokens(model, input.systemPrompt, budget - used, breather)
   used += await countTokens(model, pinned ? turnText(pinned) : input.prompt, budget - used, breather)
+  // The functions' documentation too, so that one too large for the context is refused before it is rendered.
+  if (input.functions) used += await countTokens(model, functionsText(input.functions), budget - used, breather)
   if (used > budget) throw tooLong(contextSize, used, false)
   const dropping = input.overflow === 'dropOldest'
   // Room for the answer, where the conversation may be shortened to make it.

@@ -2,11 +2,11 @@ import { z } from 'zod'
 import { sendJson } from '../requests'
 import { answerHead, finishReasonOf } from './answer'
 import { EventStream } from './eventStream'
-import { clientError, count, invalid, parseRequest, readJson, type V1Context } from './http'
+import { clientError, count, invalid, parseRequest, rawArray, readJson, type V1Context } from './http'
 import { BODY_HINT, CHAT_LIMITS } from './limits'
 import { noticeHeaders, samplingFields, samplingOf, usageOf } from './sampling'
 import { logFailure } from '../../services/logging/callLog'
-import { featureFields, stopOf } from '../openaiFeatures'
+import { checkStop, featureFields, stopOf } from '../openaiFeatures'
 
 const CompletionRequest = z.object({
   model: z.string().min(1, 'model (a persona name) is required'),
@@ -25,8 +25,12 @@ const CompletionRequest = z.object({
  * context is refused with 400 `context_length_exceeded`.
  */
 export async function completions(ctx: V1Context): Promise<void> {
-  const r = parseRequest(CompletionRequest, await readJson(ctx.req, CHAT_LIMITS.maxBodyBytes, BODY_HINT))
-  if (Array.isArray(r.prompt) && r.prompt.length !== 1) throw invalid(`prompt: Warden completes one prompt per request (a string, or an array of one string), this one has ${r.prompt.length}`, 'prompt')
+  const raw = await readJson(ctx.req, CHAT_LIMITS.maxBodyBytes, BODY_HINT)
+  // Bounded before the fields are checked one by one (an array of millions of token ids would take seconds).
+  const prompts = rawArray(raw, 'prompt')
+  if (prompts && prompts.length !== 1) throw invalid(`prompt: Warden completes one prompt per request (a string, or an array of one string), this one has ${count(prompts.length)}`, 'prompt')
+  checkStop(raw)
+  const r = parseRequest(CompletionRequest, raw)
   const prompt = typeof r.prompt === 'string' ? r.prompt : r.prompt[0]
   if (prompt.length > CHAT_LIMITS.maxMessageChars) throw invalid(`prompt: at most ${count(CHAT_LIMITS.maxMessageChars)} characters, this one has ${count(prompt.length)}`, 'prompt')
   const persona = ctx.host.inference.personas.get(r.model)

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { sendJson } from '../requests'
-import { count, invalid, parseRequest, readJson, type V1Context } from './http'
+import { count, invalid, parseRequest, rawArray, readJson, type V1Context } from './http'
 import { BODY_HINT, CHAT_LIMITS } from './limits'
 
 /** Texts in one request (OpenAI's limit too). */
@@ -13,6 +13,15 @@ const EmbeddingRequest = z.object({
   }),
   encoding_format: z.enum(['float', 'base64']).nullish(),
 })
+
+/** An array of texts: bounded, and of strings only, before the request is checked field by field. */
+function checkInput(raw: unknown): void {
+  const input = rawArray(raw, 'input')
+  if (!input) return
+  if (input.length > MAX_INPUTS) throw invalid(`input: at most ${count(MAX_INPUTS)} texts in one request, this one has ${count(input.length)}`, 'input')
+  const i = input.findIndex((text) => typeof text !== 'string')
+  if (i >= 0) throw invalid(`input[${i}]: each text is a string (arrays of token ids are not taken)`, `input[${i}]`)
+}
 
 /** A vector as OpenAI's base64 encoding: its float32 values, little-endian, as the SDKs decode them. */
 function base64Of(vector: number[]): string {
@@ -27,7 +36,9 @@ function base64Of(vector: number[]): string {
  * default). A text longer than the embedding context is refused with 400 `context_length_exceeded`.
  */
 export async function embeddings(ctx: V1Context): Promise<void> {
-  const r = parseRequest(EmbeddingRequest, await readJson(ctx.req, CHAT_LIMITS.maxBodyBytes, BODY_HINT))
+  const raw = await readJson(ctx.req, CHAT_LIMITS.maxBodyBytes, BODY_HINT)
+  checkInput(raw)
+  const r = parseRequest(EmbeddingRequest, raw)
   const texts = typeof r.input === 'string' ? [r.input] : r.input
   if (texts.length > MAX_INPUTS) throw invalid(`input: at most ${count(MAX_INPUTS)} texts in one request, this one has ${count(texts.length)}`, 'input')
   let total = 0

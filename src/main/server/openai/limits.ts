@@ -14,6 +14,10 @@ export const CHAT_LIMITS = {
   maxMessageChars: 1_000_000,
   /** Characters of all the messages' text together (400 beyond). */
   maxTotalChars: 2_000_000,
+  /** Parts of the messages' contents (`[{type: "text", text}, …]`), all messages together (400 beyond). */
+  maxContentParts: 10_000,
+  /** Tool calls of the assistant messages, all together (400 beyond; at most 128 in one message). */
+  maxToolCalls: 10_000,
 } as const
 
 export const BODY_HINT = `Warden takes at most ${count(CHAT_LIMITS.maxMessages)} messages and ${count(CHAT_LIMITS.maxTotalChars)} characters of text in one request.`
