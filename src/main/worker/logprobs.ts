@@ -31,14 +31,16 @@ export class TokenProbabilities {
     const top = this.top
     const original = Object.getOwnPropertyDescriptor(sequence, 'evaluate')
     const evaluate: LlamaContextSequence['evaluate'] = async function* (tokens, options) {
-      const iterator = sequence.evaluateWithMetadata(tokens, { probabilities: true, confidence: true }, options)
+      // The whole vocabulary's distribution only where alternatives are asked for: the chosen token's
+      // probability alone (`confidence`, node-llama-cpp's `probabilities.get(token)`) costs far less.
+      const iterator = sequence.evaluateWithMetadata(tokens, { probabilities: top > 0, confidence: true }, options)
       let input: Token | Token[] | void = undefined
       try {
         for (;;) {
           const { value, done } = await iterator.next(input)
           if (done) return
           const topTokens: Array<[Token, number]> = []
-          for (const entry of value.probabilities) {
+          for (const entry of (value as { probabilities?: Map<Token, number> }).probabilities ?? []) {
             if (topTokens.length >= top) break
             topTokens.push(entry)
           }
