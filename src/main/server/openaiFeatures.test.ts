@@ -316,6 +316,13 @@ describe('hostile requests are refused before they cost anything', () => {
       { status: 400, param: 'tools', message: 'tools: at most 128 tools in one request, this one has 3,000,001' },
       { status: 400, param: 'messages[0].tool_calls', message: 'messages[0].tool_calls: at most 128 tool calls in one message, this one has 3,000,001' },
     ])
+    // Objects of hundreds of thousands of keys where a schema goes, likewise.
+    const keys = `{${Array.from({ length: 300_000 }, (_, i) => `"${i.toString(36)}":1`).join(',')}}`
+    expect(await post('chat/completions', `{"model":"Ada",${hi},"tools":[{"type":"function","function":{"name":"f","parameters":${keys}}}]}`)).toEqual({
+      status: 400,
+      param: 'tools[0].function.parameters',
+      message: 'tools[0].function.parameters: a schema has at most 1,000 keys at its top level, this one has 300,000',
+    })
     // Short arrays of the wrong kind say what is expected, not "Invalid input".
     expect(await post('embeddings', '{"model":"Ada","input":["a",[1,2]]}')).toEqual({ status: 400, param: 'input[1]', message: 'input[1]: each text is a string (arrays of token ids are not taken)' })
     expect(await post('chat/completions', `{"model":"Ada",${hi},"stop":[1]}`)).toEqual({ status: 400, param: 'stop', message: 'stop: a string or an array of up to 4 strings' })

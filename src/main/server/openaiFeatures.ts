@@ -88,11 +88,24 @@ export function checkStop(raw: unknown): void {
   if (!stop.every((s) => typeof s === 'string')) throw invalid(`stop: ${STOP_SHAPE}`, 'stop')
 }
 
-/** `stop` and `tools` of a raw chat request, bounded before zod checks them element by element. */
+/** Keys of a schema's top level (a schema has a few dozen keywords at most). */
+const MAX_SCHEMA_KEYS = 1000
+
+/** A schema with hundreds of thousands of keys: refused before zod checks each. */
+function checkSchemaKeys(schema: unknown, param: string): void {
+  if (typeof schema !== 'object' || schema === null) return
+  const keys = Object.keys(schema).length
+  if (keys > MAX_SCHEMA_KEYS) throw invalid(`${param}: a schema has at most ${MAX_SCHEMA_KEYS.toLocaleString('en-US')} keys at its top level, this one has ${keys.toLocaleString('en-US')}`, param)
+}
+
+/** `stop`, `tools` and the schemas of a raw chat request, bounded before zod checks them element by element. */
 export function checkFeatureCounts(raw: unknown): void {
   checkStop(raw)
-  const tools = (raw as { tools?: unknown } | null)?.tools
+  const r = raw as { tools?: unknown; response_format?: { json_schema?: { schema?: unknown } } } | null
+  const tools = r?.tools
   if (Array.isArray(tools) && tools.length > MAX_TOOLS) throw invalid(`tools: at most ${MAX_TOOLS} tools in one request, this one has ${tools.length.toLocaleString('en-US')}`, 'tools')
+  if (Array.isArray(tools)) tools.forEach((t: { function?: { parameters?: unknown } } | null, i) => checkSchemaKeys(t?.function?.parameters, `tools[${i}].function.parameters`))
+  checkSchemaKeys(r?.response_format?.json_schema?.schema, 'response_format.json_schema.schema')
 }
 
 /** The stop texts of `stop` (a string or up to 4), undefined for none; 400 naming the field past the limits. */
