@@ -80,6 +80,7 @@ export class InferenceEngine {
       }))
     this.llama.maxThreads = this.threads
     const vramBefore = (await this.llama.getVramState()).used
+    const rssBeforeBytes = process.memoryUsage.rss()
     try {
       this.model = await this.llama.loadModel({ modelPath: req.modelPath, gpuLayers: req.gpuLayers })
     } catch (error) {
@@ -98,12 +99,15 @@ export class InferenceEngine {
     })
     this.slots = Array.from({ length: req.sequences }, () => ({ sequence: this.context!.getSequence(), busy: false, sessionKey: null, windowStart: null, lastUsed: 0 }))
     const vramAfter = (await this.llama.getVramState()).used
+    const rssAfterBytes = process.memoryUsage.rss()
     const gpu = this.llama.gpu
     return {
       gpu,
       gpuLayers: this.model.gpuLayers,
       vramBytes: gpu ? Math.max(0, vramAfter - vramBefore) : 0,
       ramBytes: this.model.size + this.context.stateSize,
+      rssBeforeBytes,
+      rssAfterBytes,
       contextSize: this.context.contextSize,
       sequences: req.sequences,
       trainContextSize: this.model.trainContextSize,

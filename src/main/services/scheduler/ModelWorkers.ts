@@ -7,7 +7,7 @@ import { threadsPerWorker } from '../workers/threads'
 import { crashAlert, type Alert, type CrashPolicy } from './crashPolicy'
 import { isLive, type StateChange } from './lifecycleStates'
 import { MemoryLedger } from './MemoryLedger'
-import { needBytes, planIdleUnload, planPlacement, planTrim, refusalError, type PlacedModel, type PlacementBudget, type PlacementRequest } from './placement'
+import { needBytes, placedModelBytes, planIdleUnload, planPlacement, planTrim, refusalError, type PlacedModel, type PlacementBudget, type PlacementRequest } from './placement'
 import { SparePool } from './SparePool'
 import type { ModelRef } from './types'
 import { WorkerLifecycle, type ProcessKeeper } from './WorkerLifecycle'
@@ -67,7 +67,12 @@ export class ModelWorkers {
   private readonly idleTimer: NodeJS.Timeout
   private disposed = false
   private lastStatsAt = 0
-  /** The runtime's fixed cost per worker: measured in a spare, then from each loaded worker (resident memory less the model's). */
+  /**
+   * The runtime's fixed cost per worker: the resident memory of a fresh process with node-llama-cpp
+   * in it and no model yet, measured in a warm spare, then just before each load into a fresh process
+   * (a process that served a model before may hold more, which its own measurement counts). Never
+   * derived from a loaded worker: its KV cache and compute buffers are the model's, not the runtime's.
+   */
   private runtime: { bytes: number; measuredIn: 'default' | 'spare' | 'worker' } = { bytes: defaultRuntimeBytes, measuredIn: 'default' }
 
   constructor(private readonly options: ModelWorkersOptions) {
@@ -110,14 +115,18 @@ export class ModelWorkers {
 
   /**
    * What a model needs placed: its estimate and the runtime's fixed cost (the genome issue adds its
-   * adapters as `extraBytes`); once its worker was measured with the same file and settings, what
-   * it took then (the most measured), which replaces the estimate's guess.
+   * adapters as `extraBytes`); once it was loaded with the same file and settings, what that load
+   * cost (`WorkerLifecycle.learnedBytes`), which replaces the estimate's guess.
+   *
+   * A learned size decides what is paged out, but never refuses a model on its own (see
+   * `placedModelBytes`).
    */
   placementRequest(model: ModelRef): PlacementRequest {
     const runtimeBytes = this.runtimeCost.bytes
-    const measured = this.slots.get(model.id)?.measuredBefore(this.measureKey(model))
-    const modelBytes = measured != null ? Math.max(0, measured - runtimeBytes) : model.estimateBytes
-    return { modelId: model.id, modelBytes, runtimeBytes }
+    const learnedBytes = this.slots.get(model.id)?.learnedBytes(this.measureKey(model)) ?? null
+    const pinned = this.live().reduce((sum, s) => sum + (s.pinned && s.model.id !== model.id ? s.memoryBytes : 0), 0)
+    const roomBytes = this.options.budget().totalBytes - pinned
+    return { modelId: model.id, modelBytes: placedModelBytes({ estimateBytes: model.estimateBytes, learnedBytes, runtimeBytes, roomBytes }), runtimeBytes }
   }
 
   /** What a model's measurement holds for: its file, how it is loaded, and what the budget counts. */
@@ -283,11 +292,11 @@ export class ModelWorkers {
     if (loaded || e.to === 'stopped') this.prepareSpares()
   }
 
-  /** A loaded CPU worker's resident memory less its model's: the runtime's fixed cost, for the next prediction. */
+  /** A fresh process's resident memory just before its model was loaded: the runtime's fixed cost, for the next prediction. */
   private learnRuntime(slot: WorkerLifecycle): void {
     const load = slot.load
-    if (!load || load.gpu || slot.rssBytes === null) return
-    this.runtime = { bytes: Math.max(0, slot.rssBytes - load.ramBytes), measuredIn: 'worker' }
+    if (!load || !slot.worker || slot.worker.servedBefore || !(load.rssBeforeBytes > 0)) return
+    this.runtime = { bytes: load.rssBeforeBytes, measuredIn: 'worker' }
   }
 
   /** After a crash's back-off: reload now if it fits without paging anything out; else the next request for it loads it. */

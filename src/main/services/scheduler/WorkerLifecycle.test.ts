@@ -72,6 +72,23 @@ describe('a model worker’s lifecycle', () => {
     expect(changes).toEqual(['stopped→starting', 'starting→loading', 'loading→ready', 'ready→busy', 'busy→ready', 'ready→stopping', 'stopping→stopped'])
   }, 30_000)
 
+  it('learns what its load cost when loaded; a later measurement counts for the process but changes nothing learned', async () => {
+    const { lc, ledger, start } = setup()
+    start()
+    await waitFor(() => lc.state === 'ready', 'ready')
+    const load = lc.load!
+    expect(load.rssBeforeBytes).toBeGreaterThan(20 * 1024 * 1024) // node, node-llama-cpp and llama.cpp, no model
+    expect(load.rssAfterBytes).toBeGreaterThan(load.rssBeforeBytes)
+    const learned = lc.learnedBytes('test')!
+    expect(learned).toBe(Math.max(load.rssAfterBytes - load.rssBeforeBytes, load.ramBytes))
+    expect(lc.learnedBytes('another load')).toBeNull()
+    // The process grew (a large request's heap): it counts as what it holds, but the next load is placed as this one cost.
+    lc.measure(4096 * 1024 * 1024)
+    expect(lc.memoryBytes).toBe(4096 * 1024 * 1024)
+    expect(ledger.usedBytes).toBe(4096 * 1024 * 1024)
+    expect(lc.learnedBytes('test')).toBe(learned)
+  }, 30_000)
+
   it('after a crash releases the memory, backs off, becomes due for restart; the crash that reaches the limit quarantines', async () => {
     const { lc, changes, ledger, start } = setup({ maxCrashes: 2, windowMs: 60_000, backoffBaseMs: 50, backoffMaxMs: 50 })
     const verdicts: string[] = []

@@ -66,7 +66,7 @@ export class WorkerLifecycle {
   rssBytes: number | null = null
   private predicted = 0
   private measured: number | null = null
-  /** The most the model's workers were measured to take, for loads like this one's (`key`). */
+  /** What the last load of the model cost (see `learnedBytes`), for loads like that one's (`key`). */
   private learned: { key: string; bytes: number } | null = null
   private loadKey = ''
 
@@ -119,8 +119,14 @@ export class WorkerLifecycle {
   get keepingProcess(): boolean {
     return this.keeping
   }
-  /** The most a worker of this model was measured to take when loaded as `key` says (see `start`); null if never. */
-  measuredBefore(key: string): number | null {
+  /**
+   * What loading the model as `key` says (see `start`) cost the last time, without the runtime: its
+   * VRAM on a GPU; on the CPU the worker's resident memory just after the load less just before it
+   * (at least what llama.cpp allocated). Measured right after the load, never later: what a process
+   * grows to while serving (a large request's JavaScript heap, say) is counted for that process
+   * while it lives (`measure`), but is not what the model needs the next time. Null if never loaded.
+   */
+  learnedBytes(key: string): number | null {
     return this.learned?.key === key ? this.learned.bytes : null
   }
   get inFlight(): number {
@@ -216,6 +222,8 @@ export class WorkerLifecycle {
     }
     if (stale('loading')) return
     this.loaded = result
+    const cost = result.gpu ? (result.vramBytes > 0 ? result.vramBytes : null) : Math.max(result.rssAfterBytes - result.rssBeforeBytes, result.ramBytes)
+    if (cost !== null) this.learned = { key: this.loadKey, bytes: cost }
     // Count what it really takes (the worker's resident memory on the CPU), not the prediction.
     const stats = result.gpu ? null : await worker.request<'stats'>({ type: 'stats' }).catch(() => null)
     if (stale('loading')) return
@@ -237,8 +245,6 @@ export class WorkerLifecycle {
     if (bytes === null) return
     this.measured = bytes
     this.reservation.resizeTo(bytes)
-    const before = this.learned?.key === this.loadKey ? this.learned.bytes : 0
-    this.learned = { key: this.loadKey, bytes: Math.max(before, bytes) }
   }
 
   /** The process is no longer this model's: it exited, or it was kept as a spare (taking the reservation with it). */

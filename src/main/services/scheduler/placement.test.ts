@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { LifecycleState } from './lifecycleStates'
-import { planIdleUnload, planPlacement, planTrim, refusalError, type PlacedModel, type PlacementInput } from './placement'
+import { placedModelBytes, planIdleUnload, planPlacement, planTrim, refusalError, type PlacedModel, type PlacementInput } from './placement'
 
 const MB = 1024 * 1024
 const budget = { totalBytes: 1000 * MB, description: '1000 MB (maxVRAM setting)' }
@@ -84,6 +84,25 @@ describe('placement of a model', () => {
   it('ignores models without a process and the requested model itself', () => {
     const gone: LifecycleState[] = ['stopped', 'restarting', 'quarantined', 'crashed']
     expect(plan([...gone.map((state, i) => model(`g${i}`, { state, bytes: 900 * MB })), model('new', { state: 'stopped', bytes: 900 * MB })])).toEqual({ kind: 'start' })
+  })
+})
+
+describe('the size a model is placed with', () => {
+  const size = (learnedBytes: number | null, roomBytes = 1000 * MB) => placedModelBytes({ estimateBytes: 300 * MB, learnedBytes, runtimeBytes: 100 * MB, roomBytes })
+
+  it('is its estimate until a load of it was measured, then what that load cost, larger or smaller', () => {
+    expect(size(null)).toBe(300 * MB)
+    expect(size(500 * MB)).toBe(500 * MB)
+    expect(size(200 * MB)).toBe(200 * MB)
+  })
+
+  it('never refuses a model on a learned size alone: the estimate when that fits and the learned size cannot', () => {
+    // Learned 1.2 GB on a 1000 MB budget: placed with its 300 MB estimate, which fits, not refused.
+    expect(size(1200 * MB)).toBe(300 * MB)
+    expect(plan([], { request: { modelId: 'new', modelBytes: size(1200 * MB), runtimeBytes: 100 * MB } })).toEqual({ kind: 'start' })
+    // The room left beside pinned models counts the same way; a learned size smaller than the estimate stays.
+    expect(size(800 * MB, 700 * MB)).toBe(300 * MB)
+    expect(size(250 * MB, 200 * MB)).toBe(250 * MB)
   })
 })
 

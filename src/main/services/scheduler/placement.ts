@@ -76,6 +76,21 @@ export function needBytes(request: PlacementRequest): number {
   return request.modelBytes + (request.extraBytes ?? 0) + (request.runtimeBytes ?? 0)
 }
 
+/**
+ * The bytes to place a model with (without the runtime): what its last load cost (`learnedBytes`,
+ * measured right after it) when known, else its estimate. A learned size that cannot fit even with
+ * every unpinned model paged out (`roomBytes`: the budget less the pinned models) gives way to the
+ * estimate when that is smaller: a learned size may page out more, but never refuses a model on its
+ * own. A refusal (DOES_NOT_FIT, not worth retrying) holds for as long as the settings do, and the
+ * estimate is what Warden shows for the model and checks it against; a measurement varies between
+ * processes and runs. Loading on the estimate costs at worst this: the load is measured and counted,
+ * and idle models (then this one, once idle) are paged out until the budget holds again.
+ */
+export function placedModelBytes(m: { estimateBytes: number; learnedBytes: number | null; runtimeBytes: number; roomBytes: number }): number {
+  if (m.learnedBytes === null) return m.estimateBytes
+  return m.learnedBytes + m.runtimeBytes <= m.roomBytes ? m.learnedBytes : Math.min(m.learnedBytes, m.estimateBytes)
+}
+
 const sum = (models: readonly PlacedModel[]) => models.reduce((total, m) => total + m.bytes, 0)
 
 /** Idle, unpinned, unprotected models, least recently used first: the order they are paged out in. */

@@ -3,6 +3,7 @@ import * as path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { inferenceHost, measureWorker, processAlive, waitFor, writeTinyModels } from '../../../../test/inference'
 import { expectError } from '../../../../test/fixtures'
+import { writeTinyModel } from '../models/tinyGguf'
 import { PriorityQueue } from './PriorityQueue'
 
 const MB = 1024 * 1024
@@ -221,6 +222,11 @@ function psArgs(pid: number): string {
   return execFileSync('ps', ['-o', 'args=', '-p', String(pid)], { encoding: 'utf8' }).trim()
 }
 
+/** A process's resident memory as `ps` reads it from the system, in bytes. */
+function psRss(pid: number): number {
+  return Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' }).trim()) * 1024
+}
+
 describe('a fair scheduler', () => {
   it('gives a request for an idle loaded model a place however full other models keep the queue', async () => {
     const h = await setup(2, { maxQueueSize: 2, parallelRequestsPerModel: 1 })
@@ -283,23 +289,70 @@ describe('honest memory', () => {
       const l = await h.call('worker.list', {})
       return l.spares.length === 2 && l.spares.every((s) => s.state === 'ready') ? l : null
     }, 'two spare workers ready')
-    const [w] = list.workers
+    await h.host.inference.scheduler.refreshStats(2000)
+    const [w] = (await h.call('worker.list', {})).workers
     expect(w.measuredBytes).not.toBeNull()
     expect(w.memoryBytes).toBe(w.measuredBytes)
-    // On the CPU that is the worker's resident memory: far more than the model's 0.5 MB file.
-    expect(w.measuredBytes!).toBeGreaterThanOrEqual(w.rssBytes!)
-    expect(w.rssBytes!).toBeGreaterThan(20 * MB)
+    // On the CPU that is the worker's resident memory as the system sees it: far more than the model's 0.5 MB file.
+    const rss = psRss(w.pid!)
+    expect(w.measuredBytes!).toBeGreaterThan(0.9 * rss)
+    expect(w.measuredBytes!).toBeLessThan(1.1 * rss)
+    expect(rss).toBeGreaterThan(20 * MB)
     // It was placed with the file's estimate and the runtime's cost per worker.
     expect(w.estimateBytes).toBeGreaterThan(h.estimate)
     for (const s of list.spares) {
       expect(s.memoryBytes).toBe(s.rssBytes)
+      expect(s.memoryBytes).toBeGreaterThan(0.8 * psRss(s.pid!))
       expect(s.pid).not.toBe(w.pid)
       expect(psArgs(s.pid!)).toMatch(/^warden-worker \(spare\)/)
     }
-    expect(list.budget.usedBytes).toBe(w.memoryBytes + list.spares.reduce((sum, s) => sum + s.memoryBytes, 0))
+    expect((await h.call('worker.list', {})).budget.usedBytes).toBe(w.memoryBytes + list.spares.reduce((sum, s) => sum + s.memoryBytes, 0))
     expect(list.runtime.measuredIn).toBe('worker')
     expect(psArgs(w.pid!)).toMatch(/^warden-worker tiny-1\s*$/)
   }, 60_000)
+
+  it('counts a worker’s runtime as a process holds it before its model is loaded, not the model’s KV cache', async () => {
+    const h = inferenceHost()
+    hosts.push(h)
+    // 32768 tokens of context: a KV cache of 2 · 8 layers · 32768 · 256 · 2 bytes = 256 MiB, in the worker beside a 4 MB model.
+    await writeTinyModel(path.join(h.home, 'models', 'long.gguf'), { name: 'long', seed: 1000, contextLength: 32768, embd: 256, heads: 4, layers: 8 })
+    await h.call('config.set', { key: 'spareWorkers', value: 1 })
+    await h.call('persona.create', { name: 'Long', model: 'long', systemPrompt: 'Be brief.', settings: { temperature: 0, maxTokens: 8, contextSize: 32768 } })
+    await h.call('persona.chat', { name: 'Long', prompt: 'hello', stateless: true })
+    const list = await waitFor(async () => {
+      const l = await h.call('worker.list', {})
+      return l.spares.length === 1 && l.spares[0].state === 'ready' ? l : null
+    }, 'a spare worker ready')
+    const [w] = list.workers
+    const [spare] = list.spares
+    expect(w.rssBytes!).toBeGreaterThan(spare.rssBytes! + 200 * MB)
+    // The runtime's cost, added to every model's prediction and to each spare's, is about what a spare holds.
+    expect(list.runtime.measuredIn).toBe('worker')
+    expect(list.runtime.bytes).toBeGreaterThan(spare.rssBytes! / 1.5)
+    expect(list.runtime.bytes).toBeLessThan(spare.rssBytes! * 1.5)
+  }, 60_000)
+
+  it('places a model again by what its load cost, not by what its worker grew to serving a large request', async () => {
+    const h = await setup(1, { spareWorkers: 0 })
+    const budgetMb = await h.fits(1)
+    await h.call('config.set', { key: 'maxVRAM', value: budgetMb })
+    await h.call('persona.chat', { name: 'P1', prompt: 'hi', stateless: true })
+    // 20 MB of function descriptions: refused (far past the context), but the worker's JavaScript heap grew to hold them.
+    const persona = h.host.inference.personas.get('P1')!
+    const functions = Array.from({ length: 10 }, (_, i) => ({ name: `f${i}`, description: 'x'.repeat(2_000_000) }))
+    const e = await expectError(h.host.inference.generate({ persona, history: [], prompt: 'hi', priority: 'default', features: { functions } }))
+    expect(e.code).toBe('INVALID_INPUT')
+    // Measured again, the worker counts as what it holds now: over the budget, so it is paged out (it is idle).
+    await h.host.inference.scheduler.refreshStats(5000)
+    expect(h.events.some((x) => x.event === 'workers.changed' && /grew past the memory budget/.test(x.payload.reason))).toBe(true)
+    expect(h.host.inference.scheduler.peakUsedBytes).toBeGreaterThan(budgetMb * MB)
+    await waitFor(async () => (await h.call('worker.list', {})).workers.length === 0, 'the worker paged out')
+    // The model still fits as it did: it loads again, placed as its first load measured.
+    const again = await h.call('persona.chat', { name: 'P1', prompt: 'hi', stateless: true })
+    expect(again).toMatchObject({ loaded: true })
+    const [w] = (await h.call('worker.list', {})).workers
+    expect(w.estimateBytes).toBeLessThanOrEqual(budgetMb * MB)
+  }, 90_000)
 
   it('refuses a model whose estimate alone fits but not with its worker, and starts no spare beyond the budget', async () => {
     const h = await setup(1)

@@ -98,6 +98,12 @@ export class WorkerProcess {
 
   /** How this process became a spare, for the log of the model it serves next. */
   private spareSince = 'started as the spare worker'
+  private reused = false
+
+  /** It served a model before (kept as a spare after its model was unloaded): it may hold more than a fresh process. */
+  get servedBefore(): boolean {
+    return this.reused
+  }
 
   /** Its model was unloaded and the process kept as a spare: its lines go to the spares' log (`spare`) until it serves a model again. */
   becomeSpare(): void {
@@ -105,6 +111,7 @@ export class WorkerProcess {
     if (served === 'spare') return
     this.note('info', `Worker process ${this.child.pid ?? ''} unloaded the model and is kept as a spare worker`)
     this.servedModel = 'spare'
+    this.reused = true
     this.spareSince = `kept as a spare worker after serving ${served}`
     this.note('info', `Worker process ${this.child.pid ?? ''} (${this.spareSince}) waits for a model`)
   }

@@ -162,6 +162,14 @@ export interface LoadResult {
   /** Bytes the model and its context take in VRAM (GPU) or RAM (CPU), as llama.cpp reports. */
   vramBytes: number
   ramBytes: number
+  /**
+   * The process's resident memory just before the model was loaded (node, node-llama-cpp and
+   * llama.cpp's binary, plus whatever an earlier model left behind in a reused process) and just
+   * after the model and its context were (weights touched so far, KV cache, compute buffers). Their
+   * difference is what loading the model cost; the first is the runtime's cost in a fresh process.
+   */
+  rssBeforeBytes: number
+  rssAfterBytes: number
   contextSize: number
   sequences: number
   trainContextSize: number
