@@ -337,10 +337,9 @@ describe('honest memory', () => {
     const budgetMb = await h.fits(1)
     await h.call('config.set', { key: 'maxVRAM', value: budgetMb })
     await h.call('persona.chat', { name: 'P1', prompt: 'hi', stateless: true })
-    // 20 MB of function descriptions: refused (far past the context), but the worker's JavaScript heap grew to hold them.
+    // A 60 MB prompt: refused (far past the context), but the worker's JavaScript heap grew to hold it.
     const persona = h.host.inference.personas.get('P1')!
-    const functions = Array.from({ length: 10 }, (_, i) => ({ name: `f${i}`, description: 'x'.repeat(2_000_000) }))
-    const e = await expectError(h.host.inference.generate({ persona, history: [], prompt: 'hi', priority: 'default', features: { functions } }))
+    const e = await expectError(h.host.inference.generate({ persona, history: [], prompt: 'x '.repeat(30_000_000), priority: 'default' }))
     expect(e.code).toBe('INVALID_INPUT')
     // Measured again, the worker counts as what it holds now: over the budget, so it is paged out (it is idle).
     await h.host.inference.scheduler.refreshStats(5000)
