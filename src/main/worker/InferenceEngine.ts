@@ -253,6 +253,7 @@ export class InferenceEngine {
       threads: this.threads,
       activeGenerations: (this.base?.busy ?? 0) + (this.adapters?.contexts.reduce((n, e) => n + e.busy, 0) ?? 0),
       adapterBytes: this.adapters?.adapterBytes ?? 0,
+      adapterContexts: this.adapters?.contexts.length ?? 0,
     }
   }
 

@@ -220,6 +220,8 @@ export interface StatsResult {
   activeGenerations: number
   /** Adapter weights loaded into the model plus the adapter contexts' state (0 without adapters). */
   adapterBytes?: number
+  /** Contexts with adapters kept (at most worker/contexts.ts MAX_ADAPTER_CONTEXTS). */
+  adapterContexts?: number
 }
 
 /** The process after its model was unloaded: what it holds now. */
