@@ -8,7 +8,7 @@ import * as path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { tempDir } from '../../../test/fixtures'
 import { writeTinyModels } from '../../../test/inference'
-import { writeTinyLora } from '../services/models/tinyGguf'
+import { writeTinyAdapter } from '../../../test/adapters'
 import type { AdapterRef, ChatTurn, GenerateRequest } from '../services/workers/protocol'
 import { MAX_ADAPTER_CONTEXTS } from './contexts'
 import { InferenceEngine } from './InferenceEngine'
@@ -30,13 +30,10 @@ async function newEngine(): Promise<InferenceEngine> {
 beforeAll(async () => {
   dir = tempDir('warden-adapters-')
   ;[modelFile] = await writeTinyModels(dir, 1)
-  const a = await writeTinyLora(path.join(dir, 'a.gguf'), { seed: 7 })
-  const b = await writeTinyLora(path.join(dir, 'b.gguf'), { seed: 8, targets: ['attn_k', 'ffn_up'] })
+  A = await writeTinyAdapter(path.join(dir, 'a.gguf'), { seed: 7 })
+  B = await writeTinyAdapter(path.join(dir, 'b.gguf'), { seed: 8, targets: ['attn_k', 'ffn_up'] })
   // Made for a model twice as wide: llama.cpp cannot apply it to this one.
-  const wrong = await writeTinyLora(path.join(dir, 'wrong.gguf'), { seed: 9, base: { embd: 128 } })
-  A = { path: a.path, scale: 1, sha256: a.sha256 }
-  B = { path: b.path, scale: 1, sha256: b.sha256 }
-  bad = { path: wrong.path, scale: 1, sha256: wrong.sha256 }
+  bad = await writeTinyAdapter(path.join(dir, 'wrong.gguf'), { seed: 9, base: { embd: 128 } })
   engine = await newEngine()
 }, 60_000)
 
@@ -134,8 +131,8 @@ describe('LoRA adapters in the worker', () => {
     const missing = { ...A, path: path.join(dir, 'missing.gguf') }
     await expect(engine.generate(request('m', [], 'Hi.', [missing]), () => undefined)).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('does not exist') })
     await expect(engine.generate(request('m', [], 'Hi.', [{ ...A, path: 'a.gguf' }]), () => undefined)).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('absolute') })
-    const other = await writeTinyLora(path.join(dir, 'c.gguf'), { seed: 10 })
-    await expect(engine.generate(request('m', [], 'Hi.', [{ path: other.path, scale: 1, sha256: A.sha256 }]), () => undefined)).rejects.toMatchObject({
+    const other = await writeTinyAdapter(path.join(dir, 'c.gguf'), { seed: 10 })
+    await expect(engine.generate(request('m', [], 'Hi.', [{ ...other, sha256: A.sha256 }]), () => undefined)).rejects.toMatchObject({
       code: 'INVALID_INPUT',
       message: expect.stringContaining('sha256'),
     })

@@ -1,57 +1,52 @@
 /**
  * LoRA adapters through the host and a real worker process on a tiny model (GenerateCall.adapters):
  * the worker swaps adapter sets from one request to the next without restarting or reloading,
- * answers exactly what a fresh engine with that set answers, keeps personas' genomes apart, and
+ * answers exactly what a fresh context with that set answers, keeps personas' genomes apart, and
  * survives an adapter made for another model.
  */
 import * as path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { writeTinyAdapter } from '../../../../test/adapters'
 import { inferenceHost, writeTinyModels } from '../../../../test/inference'
-import { writeTinyLora } from '../models/tinyGguf'
 import type { AdapterRef } from '../workers/protocol'
-import { InferenceEngine } from '../../worker/InferenceEngine'
 
 let h: ReturnType<typeof inferenceHost>
-let modelFile: string
+/** A second host whose worker sees each adapter set for the first time: the reference answers. */
+let ref: ReturnType<typeof inferenceHost>
 let A: AdapterRef
 let B: AdapterRef
 let bad: AdapterRef
 
+async function setup(): Promise<ReturnType<typeof inferenceHost>> {
+  const host = inferenceHost()
+  await writeTinyModels(path.join(host.home, 'models'), 1)
+  for (const name of ['Ada', 'Bea', 'Cy']) await host.call('persona.create', { name, model: 'tiny-1', systemPrompt: 'You are terse.', settings: { temperature: 0, maxTokens: 12, contextSize: 512 } })
+  return host
+}
+
 beforeAll(async () => {
-  h = inferenceHost()
-  ;[modelFile] = await writeTinyModels(path.join(h.home, 'models'), 1)
+  h = await setup()
+  ref = await setup()
   const dir = path.join(h.home, 'adapter-files')
-  const a = await writeTinyLora(path.join(dir, 'a.gguf'), { seed: 7 })
-  const b = await writeTinyLora(path.join(dir, 'b.gguf'), { seed: 8 })
-  const wrong = await writeTinyLora(path.join(dir, 'wrong.gguf'), { seed: 9, base: { layers: 3 } })
-  A = { path: a.path, scale: 1, sha256: a.sha256 }
-  B = { path: b.path, scale: 0.8, sha256: b.sha256 }
-  bad = { path: wrong.path, scale: 1, sha256: wrong.sha256 }
-  for (const name of ['Ada', 'Bea', 'Cy']) await h.call('persona.create', { name, model: 'tiny-1', systemPrompt: 'You are terse.', settings: { temperature: 0, maxTokens: 12, contextSize: 512 } })
+  A = await writeTinyAdapter(path.join(dir, 'a.gguf'), { seed: 7 })
+  B = await writeTinyAdapter(path.join(dir, 'b.gguf'), { seed: 8 }, 0.8)
+  // Made for a model with three layers; this one has two.
+  bad = await writeTinyAdapter(path.join(dir, 'wrong.gguf'), { seed: 9, base: { layers: 3 } })
 }, 60_000)
 
 afterAll(async () => {
   await h?.host.shutdown()
+  await ref?.host.shutdown()
 })
 
-function ask(name: string, prompt: string, adapters?: AdapterRef[]) {
-  const persona = h.host.inference.personas.get(name)
-  return h.host.inference.generate({ persona, history: [], prompt, priority: 'default', sessionKey: `test:${name}`, adapters })
+function ask(name: string, prompt: string, adapters?: AdapterRef[], host = h) {
+  const persona = host.host.inference.personas.get(name)
+  return host.host.inference.generate({ persona, history: [], prompt, priority: 'default', sessionKey: `test:${name}`, adapters })
 }
 
-/** What a fresh in-process engine with the same model and adapters answers (temperature 0). */
+/** What a worker that never used another adapter set answers: the reference host, each set's first use there (a fresh context). */
 async function fresh(prompt: string, adapters?: AdapterRef[]): Promise<string> {
-  const e = new InferenceEngine()
-  try {
-    await e.load({ type: 'load', id: 'l', modelPath: modelFile, gpuLayers: 0, sequences: 1, contextSize: 512, threads: 1 })
-    const r = await e.generate(
-      { type: 'generate', id: 'g', sessionKey: 's', systemPrompt: 'You are terse.', history: [], prompt, temperature: 0, topP: 1, maxTokens: 12, seed: null, overflow: 'dropOldest', adapters },
-      () => undefined,
-    )
-    return r.text
-  } finally {
-    await e.dispose()
-  }
+  return (await ask('Ada', prompt, adapters, ref)).text
 }
 
 async function workerPid(): Promise<number | null> {
@@ -59,7 +54,7 @@ async function workerPid(): Promise<number | null> {
 }
 
 describe('adapters in a worker process', () => {
-  it('swaps adapter sets between requests on one worker, each answer exactly a fresh engine’s, personas kept apart', async () => {
+  it('swaps adapter sets between requests on one worker, each answer exactly a fresh context’s, personas kept apart', async () => {
     const q = 'What is on your mind?'
     const expected = { none: await fresh(q), a: await fresh(q, [A]), b: await fresh(q, [B]) }
     expect(new Set(Object.values(expected)).size).toBe(3)
