@@ -148,4 +148,12 @@ describe('LoRA adapters in the worker', () => {
     expect(stats.adapterContexts).toBe(MAX_ADAPTER_CONTEXTS)
     expect((await engine.generate(request('lru', [], 'Count to three.', [{ ...A, scale: scales[0] }]), () => undefined)).text).toBe(first)
   }, 60_000)
+
+  it('frees its adapter contexts when the model is unloaded, and a worker reused for the model answers with them as before', async () => {
+    const withA = (await engine.generate(request('reuse', [], 'Once more.', [A]), () => undefined)).text
+    await engine.unload()
+    expect((await engine.stats()).adapterContexts).toBe(0)
+    await engine.load({ type: 'load', id: 'again', modelPath: modelFile, gpuLayers: 0, sequences: 2, contextSize: CONTEXT, threads: 1 })
+    expect((await engine.generate(request('reuse', [], 'Once more.', [A]), () => undefined)).text).toBe(withA)
+  }, 60_000)
 })
