@@ -215,15 +215,22 @@ export class AdapterContexts {
         lora: { adapters: adapters.map((a) => ({ filePath: a.path, scale: a.scale })) },
       })
     } catch (error) {
+      // Those of the set that did load stay in the model (by path): noted like a success, so another file there is refused.
+      await this.noteLoaded(adapters)
       const names = adapters.map((a) => a.path).join(', ')
       throw invalid(`llama.cpp could not apply the adapter set ${names} to this model: ${(error as Error).message}`, 'Check that each adapter was made for this base model (architecture, layer count and tensor shapes).')
     }
+    await this.noteLoaded(adapters)
+    return new ContextEntry(context, key, this.options.sequences)
+  }
+
+  /** Adapters node-llama-cpp may now keep in the model, with the hash checked before and their file size. */
+  private async noteLoaded(adapters: readonly AdapterRef[]): Promise<void> {
     for (const a of adapters) {
       if (this.loaded.has(a.path)) continue
       const stat = await fs.stat(a.path).catch(() => null)
       this.loaded.set(a.path, { sha256: a.sha256.toLowerCase(), bytes: stat?.size ?? 0 })
     }
-    return new ContextEntry(context, key, this.options.sequences)
   }
 
   async dispose(): Promise<void> {
