@@ -8,7 +8,7 @@
 import * as path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { writeTinyLora } from '../src/main/services/models/tinyGguf'
-import type { AdapterRef, GenerateRequest } from '../src/main/services/workers/protocol'
+import type { AdapterRef, ChatTurn, GenerateRequest } from '../src/main/services/workers/protocol'
 import { MAX_ADAPTER_CONTEXTS } from '../src/main/worker/contexts'
 import { InferenceEngine } from '../src/main/worker/InferenceEngine'
 
@@ -56,21 +56,56 @@ export async function adapterBench(base: string, modelPath: string, shape: { lay
   try {
     // Warm up: the adapters' weights loaded into the model, both contexts made, the code paths run.
     for (let i = 0; i < 3; i++) for (const set of [undefined, A, B]) await ttft(engine, set)
-    // Baselines: each set again after itself (the adapters' own compute is in them, not the swap's).
-    const sameA: number[] = []
-    for (let i = 0; i < RUNS; i++) sameA.push(await ttft(engine, A))
-    const sameB: number[] = []
-    for (let i = 0; i < RUNS; i++) sameB.push(await ttft(engine, B))
-    const sameBase: number[] = []
-    for (let i = 0; i < RUNS; i++) sameBase.push(await ttft(engine, undefined))
-    const sameMany0: number[] = []
-    for (let i = 0; i < RUNS; i++) sameMany0.push(await ttft(engine, many[0]))
+    // Interleaved (the machine's load drifts): each swap measured next to the same set again after
+    // itself, whose time holds the adapters' own compute but no swap.
+    const pairs = async (x: AdapterRef[] | undefined, y: AdapterRef[] | undefined, swap: number[], same: number[]) => {
+      for (let i = 0; i < RUNS / 2; i++) {
+        swap.push(await ttft(engine, y)) // y after x
+        same.push(await ttft(engine, y)) // y after y
+        swap.push(await ttft(engine, x)) // x after y
+        same.push(await ttft(engine, x)) // x after x
+      }
+    }
     const swapKept: number[] = []
-    for (let i = 0; i < RUNS; i++) swapKept.push(await ttft(engine, i % 2 ? A : B))
+    const sameKept: number[] = []
+    await pairs(A, B, swapKept, sameKept)
     const swapBase: number[] = []
-    for (let i = 0; i < RUNS; i++) swapBase.push(await ttft(engine, i % 2 ? A : undefined))
+    const sameBase: number[] = []
+    await pairs(undefined, A, swapBase, sameBase)
     const swapNew: number[] = []
-    for (let i = 0; i < RUNS; i++) swapNew.push(await ttft(engine, many[i % many.length]))
+    const sameNew: number[] = []
+    for (let i = 0; i < RUNS; i++) {
+      const set = many[i % many.length] // its context was freed since it was last used (more sets than are kept)
+      swapNew.push(await ttft(engine, set))
+      sameNew.push(await ttft(engine, set))
+    }
+
+    // The design's other half: a persona going back to its genome after another one ran. Here its
+    // conversation is still in its set's context; one context whose adapters were swapped would have
+    // had its KV cache cleared, and the turn would evaluate the whole conversation again.
+    const history: ChatTurn[] = []
+    for (let i = 0; i < 12; i++) {
+      const r = await engine.generate({ ...request(A, 24), sessionKey: 'persona', history: [...history], prompt: `${PROMPT} Part ${i}.`, keepCache: true }, () => undefined)
+      history.push({ role: 'user', text: `${PROMPT} Part ${i}.` }, { role: 'assistant', text: r.text })
+    }
+    const back: number[] = []
+    const cleared: number[] = []
+    let warmTokens = 0
+    let coldTokens = 0
+    for (let i = 0; i < 10; i++) {
+      await ttft(engine, B) // another persona's genome ran in between
+      const next = { ...request(A, 2), history: [...history], prompt: `And then? (${i})`, keepCache: true }
+      let t = performance.now()
+      let first: number | null = null
+      const warm = await engine.generate({ ...next, sessionKey: 'persona' }, () => (first ??= performance.now()))
+      back.push((first ?? performance.now()) - t)
+      warmTokens = warm.evaluatedTokens
+      t = performance.now()
+      first = null
+      const cold = await engine.generate({ ...next, sessionKey: `cleared-${i}` }, () => (first ??= performance.now()))
+      cleared.push((first ?? performance.now()) - t)
+      coldTokens = cold.evaluatedTokens
+    }
     const stats = await engine.stats()
 
     // Making a context with the same adapters in node-llama-cpp directly (what a fresh context costs).
@@ -98,20 +133,21 @@ export async function adapterBench(base: string, modelPath: string, shape: { lay
       if (swapped === expected) identical++
     }
 
-    const mid = (a: number[], b: number[]) => (pct(a, 50) + pct(b, 50)) / 2
-    const line = (label: string, xs: number[]) => `   ${label.padEnd(70)} p50 ${f1(pct(xs, 50)).padStart(6)}  p99 ${f1(pct(xs, 99)).padStart(6)}`
-    const row = (label: string, xs: number[], baseline: number) => {
-      const cost = pct(xs, 50) - baseline
-      return `${line(label, xs)}  swap cost p50 ${f1(cost).padStart(5)} ms${cost >= 0.5 ? ` (the seed's ${SEED_SWAP_MS} ms / ${f1(SEED_SWAP_MS / cost)})` : ' (within noise)'}`
+    const line = (label: string, xs: number[]) => `   ${label.padEnd(58)} p50 ${f1(pct(xs, 50)).padStart(6)}  p99 ${f1(pct(xs, 99)).padStart(6)}`
+    const row = (label: string, swap: number[], same: number[]) => {
+      const cost = pct(swap, 50) - pct(same, 50)
+      return [
+        line(`${label}: swapped`, swap),
+        `${line('   the same set again (baseline)', same)}  swap cost p50 ${f1(cost).padStart(5)} ms${cost >= 0.5 ? ` (the seed's ${SEED_SWAP_MS} ms / ${f1(SEED_SWAP_MS / cost)})` : ' (within noise)'}`,
+      ]
     }
     return [
       `6. LoRA adapter hot-swap (in-process engine, ${RUNS} requests each; time to first token of a ${PROMPT.length}-character prompt in a new session, ms):`,
-      line('baseline: set A (1 adapter) after itself', sameA),
-      line('baseline: set B (2 adapters) after itself', sameB),
-      line('baseline: no adapters after none', sameBase),
-      row('swap A ↔ B, both contexts kept (cost vs the mean of their baselines)', swapKept, mid(sameA, sameB)),
-      row('swap A ↔ no adapters (vs the mean of their baselines)', swapBase, mid(sameA, sameBase)),
-      row(`swap to a set with no kept context (${many.length} sets cycled, ${MAX_ADAPTER_CONTEXTS} kept)`, swapNew, pct(sameMany0, 50)),
+      ...row('A (1 adapter) ↔ B (2 adapters), both contexts kept', swapKept, sameKept),
+      ...row('A ↔ no adapters', swapBase, sameBase),
+      ...row(`to a set whose context was freed (${many.length} sets, ${MAX_ADAPTER_CONTEXTS} kept)`, swapNew, sameNew),
+      `   A persona back on its genome after another's (12-turn conversation): its context kept, first token p50 ${f1(pct(back, 50))} ms (${warmTokens} tokens evaluated); ` +
+        `one context with swapped adapters, cache cleared: p50 ${f1(pct(cleared, 50))} ms (${coldTokens} tokens evaluated), ${f1(pct(cleared, 50) / pct(back, 50))}x`,
       `   node-llama-cpp createContext with the same 2 adapters (a fresh context): p50 ${f1(pct(create, 50))}  p99 ${f1(pct(create, 99))} ms`,
       `   Answers after a swap identical to a fresh engine's with the same set: ${identical}/${sets.length}`,
       `   Adapter memory in the worker after the runs: ${(stats.adapterBytes! / 1024 / 1024).toFixed(1)} MiB (adapter weights + ${stats.adapterContexts} adapter contexts' state)`,
