@@ -138,24 +138,30 @@ export class AdapterContexts {
 
   async acquire(adapters: readonly AdapterRef[]): Promise<ContextEntry> {
     const key = adapterKey(adapters)
-    let pending = this.entries.get(key)
-    if (!pending) {
-      pending = this.create(key, canonicalAdapters(adapters))
-      this.entries.set(key, pending)
-      pending.then(
-        (e) => this.settled.set(key, e),
-        () => this.entries.delete(key), // a failed set is tried again (and refused again) next time
-      )
+    for (;;) {
+      let pending = this.entries.get(key)
+      if (!pending) {
+        const made = this.create(key, canonicalAdapters(adapters))
+        pending = made
+        this.entries.set(key, made)
+        made.then(
+          (e) => this.settled.set(key, e),
+          () => this.entries.get(key) === made && this.entries.delete(key), // a failed set is tried again (and refused again) next time
+        )
+      }
+      // Counted as in use in the same turn it is found ready, so no eviction runs in between; one
+      // freed while this request waited for it is made again.
+      const entry = await pending.then((e) => {
+        if (this.settled.get(key) !== e) return null
+        e.users++
+        e.lastUsed = performance.now()
+        return e
+      })
+      if (!entry) continue
+      // Freeing the least recently used context is not this request's wait (measured: ~2 ms of a swap).
+      this.evictLater()
+      return entry
     }
-    // Counted as in use in the same turn it is ready, so no eviction runs in between.
-    const entry = await pending.then((e) => {
-      e.users++
-      e.lastUsed = performance.now()
-      return e
-    })
-    // Freeing the least recently used context is not this request's wait (measured: ~2 ms of a swap).
-    this.evictLater()
-    return entry
   }
 
   release(entry: ContextEntry): void {
