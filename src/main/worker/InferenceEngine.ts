@@ -2,7 +2,7 @@ import * as os from 'node:os'
 import type { ChatWrapper, Llama, LlamaContext, LlamaContextSequence, LlamaEmbeddingContext, LlamaModel } from 'node-llama-cpp'
 import { WardenError } from '../../shared/errors'
 import { cancelled, evaluatePromptWindow, fitPromptWindow, turnOverhead } from './promptWindow'
-import type { CompleteRequest, ContextLengthExceeded, EmbedResult, GenerateRequest, GenerateResult, LoadRequest, LoadResult, StatsResult, TokenLogprob, UnloadResult } from '../services/workers/protocol'
+import type { CompleteRequest, ContextLengthExceeded, EmbedResult, GenerateRequest, GenerateResult, LoadRequest, LoadResult, SequenceState, StatsResult, TokenLogprob, UnloadResult } from '../services/workers/protocol'
 import { generateAnswer } from './answer'
 import { chatFunctions } from './functions'
 import { GrammarCache } from './grammars'
@@ -245,6 +245,56 @@ export class InferenceEngine {
     } finally {
       this.aborts.delete(req.id)
       if (slot) this.releaseSlot(slot, false)
+    }
+  }
+
+  /**
+   * Save the sequence holding `sessionKey`'s conversation to `file` (after its running turn, if any);
+   * null when no sequence holds it (the model was reloaded, or another conversation took its place).
+   */
+  async saveState(sessionKey: string, file: string): Promise<SequenceState | null> {
+    for (;;) {
+      const slot = this.slots.find((s) => s.sessionKey === sessionKey)
+      if (!slot) return null
+      if (!slot.busy) {
+        slot.busy = true
+        try {
+          const { fileSize } = await slot.sequence.saveStateToFile(file)
+          return { tokens: slot.sequence.contextTokens.length, windowStart: slot.windowStart, fileBytes: fileSize }
+        } finally {
+          this.releaseSlot(slot, true)
+        }
+      }
+      // Its turn is running: look again shortly (the waiters' queue wakes one taker per freed slot).
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+  }
+
+  /**
+   * Load a saved sequence state into a free sequence, which then holds `sessionKey`'s conversation
+   * from the turn `windowStart`: its next turn evaluates only its new tokens. The caller has checked
+   * that the state is this model's and intact (a foreign state can crash llama.cpp).
+   */
+  async loadState(sessionKey: string, windowStart: number | null, file: string): Promise<SequenceState> {
+    if (!this.context) throw new WardenError('UNAVAILABLE', 'No model is loaded in this worker')
+    const slot = await this.takeSlot(sessionKey, new AbortController().signal)
+    let loaded = false
+    try {
+      for (const other of this.slots) if (other !== slot && other.sessionKey === sessionKey) other.sessionKey = other.windowStart = null
+      slot.sessionKey = slot.windowStart = null
+      try {
+        await slot.sequence.loadStateFromFile(file, { acceptRisk: true })
+      } catch (error) {
+        await slot.sequence.clearHistory().catch(() => undefined)
+        throw new WardenError('INVALID_INPUT', `The checkpoint's state could not be loaded: ${(error as Error).message}`, { hint: 'Its context may be larger than the persona’s contextSize now.' })
+      }
+      slot.sessionKey = sessionKey
+      slot.windowStart = windowStart
+      loaded = true
+      const fileBytes = (await import('node:fs')).statSync(file).size
+      return { tokens: slot.sequence.contextTokens.length, windowStart, fileBytes }
+    } finally {
+      this.releaseSlot(slot, loaded)
     }
   }
 

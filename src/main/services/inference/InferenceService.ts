@@ -11,6 +11,7 @@ import { Emitter } from '../events/Emitter'
 import { splitMemory } from '../models/ggufFacts'
 import { ModelService, type ResolvedModel } from '../models/ModelService'
 import { PersonaStore, type PersonaInput } from '../personas/PersonaStore'
+import { PersonaCheckpoints } from './PersonaCheckpoints'
 import { computeBudget, detectGpus, type GpuReading } from '../scheduler/budget'
 import { ModelScheduler, type ModelRef, type RunContext } from '../scheduler/ModelScheduler'
 import { SettingsStore, type SettingRow } from '../settings/SettingsStore'
@@ -109,6 +110,11 @@ function conversationKey(call: GenerateCall): string {
   return `conversation:${call.persona.id}:${hash}`
 }
 
+/** The worker's cache key of a persona's stored conversation (a new one each time it is cleared or restored). */
+export function personaSessionKey(persona: Persona, epoch: number): string {
+  return `persona:${persona.id}:${epoch}`
+}
+
 /** A conversation longer than the context: say which persona's context and how to enlarge it. */
 function withPersonaHint(error: WardenError, persona: Persona): WardenError {
   const exceeded = (error.details as Partial<ContextLengthExceeded> | undefined)?.contextLengthExceeded
@@ -130,6 +136,8 @@ export class InferenceService {
   readonly scheduler: ModelScheduler
   /** Downloaded models kept under `maxModelCacheSize`. */
   readonly cache: ModelCache
+  /** Personas frozen and resumed (checkpoints). */
+  readonly checkpoints: PersonaCheckpoints
   /** Requests between resolving their model and finishing, by model id: their model stays on disk. */
   private readonly requestsByModel = new Map<string, number>()
   private readonly stopSettings: () => void
@@ -175,6 +183,7 @@ export class InferenceService {
       keep: () => this.modelsToKeep(),
     })
     this.cache.onDidEnforce((e) => this.didAlert.fire(describeEnforcement(e)))
+    this.checkpoints = new PersonaCheckpoints({ home: options.home, inference: this, onChange: () => this.didChangePersonas.fire() })
     void this.refreshGpus()
   }
 
@@ -431,7 +440,7 @@ export class InferenceService {
       history,
       historyStart: stored?.start ?? 0,
       // Stateless turns get their own key, and leave the stored conversation's cache alone.
-      sessionKey: stored ? `persona:${persona.id}:${epoch}` : undefined,
+      sessionKey: stored ? personaSessionKey(persona, epoch) : undefined,
       keepCache: !input.stateless,
       prompt: input.prompt,
       priority: input.priority,
