@@ -1,4 +1,5 @@
 import * as os from 'node:os'
+import { PagedStates } from './pagedStates'
 import type { ChatWrapper, Llama, LlamaContext, LlamaContextSequence, LlamaEmbeddingContext, LlamaModel } from 'node-llama-cpp'
 import { WardenError } from '../../shared/errors'
 import { cancelled, evaluatePromptWindow, fitPromptWindow, turnOverhead } from './promptWindow'
@@ -37,6 +38,8 @@ export class InferenceEngine {
   /** `response_format` grammars, per schema. */
   private readonly grammars = new GrammarCache()
   private threads = 1
+  /** Conversations' states saved when the model was last unloaded, restored when they come back. */
+  private paged: PagedStates | null = null
   /** node-llama-cpp imported and its binary loaded ahead of the first load (a spare worker). */
   private warm: Promise<Llama> | null = null
 
@@ -98,6 +101,7 @@ export class InferenceEngine {
       threads: { ideal: os.availableParallelism(), min: 1 },
     })
     this.slots = Array.from({ length: req.sequences }, () => ({ sequence: this.context!.getSequence(), busy: false, sessionKey: null, windowStart: null, lastUsed: 0 }))
+    this.paged = req.pagedStateDir ? await PagedStates.open(req.pagedStateDir, req.modelPath) : null
     const vramAfter = (await this.llama.getVramState()).used
     const rssAfterBytes = process.memoryUsage.rss()
     const gpu = this.llama.gpu
@@ -152,10 +156,11 @@ export class InferenceEngine {
     try {
       slot = await this.takeSlot(req.sessionKey, abort.signal)
       if (slot.sessionKey !== req.sessionKey) {
-        // Another conversation is cached here: start this one from an empty sequence.
+        // Another conversation is cached here: start this one from an empty sequence, or from its
+        // state saved when the model was paged out.
         await slot.sequence.clearHistory()
         slot.sessionKey = req.sessionKey
-        slot.windowStart = null
+        slot.windowStart = (await this.paged?.restore(req.sessionKey, slot.sequence))?.windowStart ?? null
       }
       const historyStart = req.historyStart ?? 0
       this.overheadPerTurn ??= turnOverhead(this.model, this.chatWrapper)
@@ -339,6 +344,7 @@ export class InferenceEngine {
       if (waited >= 5000) throw new WardenError('CONFLICT', 'Generations did not stop in time for the model to be unloaded')
       await new Promise((resolve) => setTimeout(resolve, 10))
     }
+    await this.savePaged()
     const llama = this.llama
     const vramUsedBeforeBytes = llama?.gpu ? (await llama.getVramState()).used : 0
     await this.embedding?.dispose()
@@ -354,8 +360,20 @@ export class InferenceEngine {
     return { rssBytes: stats.rssBytes, vramUsedBeforeBytes, vramUsedBytes: llama?.gpu ? stats.vramUsedBytes : 0 }
   }
 
+  /** Save the conversations the sequences hold, for when the model is loaded again (paged back in). */
+  private async savePaged(): Promise<void> {
+    if (!this.paged) return
+    for (const slot of this.slots) {
+      if (slot.busy || !slot.sessionKey || slot.sequence.contextTokens.length === 0) continue
+      await this.paged.save(slot.sessionKey, slot.windowStart, slot.sequence)
+    }
+    this.paged = null
+  }
+
   async dispose(): Promise<void> {
     for (const a of this.aborts.values()) a.abort()
+    // The process ends: its model is paged out (an aborted generation's sequence is left out).
+    await this.savePaged()
     await this.embedding?.dispose()
     await this.context?.dispose()
     await this.model?.dispose()

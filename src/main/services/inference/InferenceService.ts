@@ -174,6 +174,7 @@ export class InferenceService {
       budget: () => computeBudget(this.settings.get().maxVRAM, this.gpus),
       onChange: (reason) => this.didChangeWorkers.fire(reason),
       onAlert: (a) => this.didAlert.fire(a),
+      pagedStateDir: (m) => (this.settings.get().checkpointOnPageOut ? this.checkpoints.pagedDir(m) : undefined),
       ...options.scheduler,
     })
     this.cache = new ModelCache({
@@ -567,6 +568,7 @@ export class InferenceService {
   async dispose(): Promise<void> {
     this.stopSettings()
     await this.scheduler.dispose()
+    await this.checkpoints.dispose()
     for (const emitter of [this.didChangeWorkers, this.didChangeModels, this.didChangePersonas, this.didAlert]) emitter.dispose()
   }
 }

@@ -68,6 +68,15 @@ function sameFingerprint(a: Fingerprint, b: Fingerprint): boolean {
   return a.size === b.size && a.headerBytes === b.headerBytes && a.headerSha256 === b.headerSha256
 }
 
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
 function newId(now: number): string {
   return `${new Date(now).toISOString().replace(/[-:.]/g, '').replace('T', '-').slice(0, 18)}-${randomBytes(3).toString('hex')}`
 }
@@ -87,6 +96,34 @@ export class PersonaCheckpoints {
 
   private get inference(): InferenceService {
     return this.options.inference
+  }
+
+  /** This process's folder of states kept while models are paged out (`LoadRequest.pagedStateDir`). */
+  private readonly pagedRoot = `${process.pid}-${randomBytes(4).toString('hex')}`
+
+  /** Where a model's worker keeps its conversations' states while the model is paged out; those a process left behind (it was killed) go first. */
+  pagedDir(model: { id: string; path: string }): string {
+    if (!this.pagedSwept) {
+      this.pagedSwept = true
+      void this.sweepPaged()
+    }
+    return path.join(this.root, '.paged', this.pagedRoot, createHash('sha256').update(`${model.id}\0${model.path}`).digest('hex').slice(0, 16))
+  }
+
+  private pagedSwept = false
+
+  private async sweepPaged(): Promise<void> {
+    const dir = path.join(this.root, '.paged')
+    for (const name of await fsp.readdir(dir).catch(() => [] as string[])) {
+      const pid = Number(name.split('-')[0])
+      if (name === this.pagedRoot || (Number.isInteger(pid) && pid > 0 && pidAlive(pid))) continue
+      await forceRemove(path.join(dir, name)).catch(() => undefined)
+    }
+  }
+
+  /** The states kept for paged-out models are this process's only. */
+  async dispose(): Promise<void> {
+    await forceRemove(path.join(this.root, '.paged', this.pagedRoot)).catch(() => undefined)
   }
 
   get root(): string {

@@ -148,4 +148,36 @@ describe('persona checkpoints', () => {
     await h.call('persona.create', { name: 'Bob', model: 'tiny-1' })
     expect((await failure(h.call('persona.resume', { name: 'Bob' }))).message).toMatch(/Bob has no checkpoint to resume from/)
   }, 120_000)
+
+  it('keeps conversations across a page-out: the persona that comes back gets its state, not its conversation evaluated again', async () => {
+    const h = await setup()
+    await h.call('persona.create', { name: 'Bea', model: 'tiny-1', systemPrompt: 'You are terse.', settings: { temperature: 0, seed: 7, maxTokens: 12, contextSize: 1024 } })
+    for (let i = 0; i < 4; i++) for (const name of ['Ada', 'Bea']) await h.call('persona.chat', { name, prompt: `Tell me part ${i} of a long story about a lighthouse keeper.` })
+    // Bea is never paged out before this answer: the reference for Ada's, after hers.
+    const reference = await h.call('persona.chat', { name: 'Bea', prompt: NEXT })
+    await h.call('worker.unload', { model: 'tiny-1' })
+    const paged = path.join(h.home, 'checkpoints', '.paged')
+    const states = () => fs.readdirSync(paged, { recursive: true }).filter((f) => String(f).endsWith('.bin')).length
+    expect(states()).toBe(2)
+
+    const back = await h.call('persona.chat', { name: 'Ada', prompt: NEXT })
+    expect(back.loaded).toBe(true)
+    expect(back.text).toBe(reference.text)
+    expect(back.evaluatedTokens).toBe(reference.evaluatedTokens)
+    expect(back.evaluatedTokens).toBeLessThan(back.promptTokens / 4)
+    expect(states()).toBe(1) // Ada's was restored once, and removed; Bea's waits for her
+
+    // Off: a worker loaded from now on neither restores nor keeps states; the conversation is evaluated again.
+    await h.call('config.set', { key: 'checkpointOnPageOut', value: false })
+    await h.call('worker.unload', { model: 'tiny-1' })
+    const cold = await h.call('persona.chat', { name: 'Ada', prompt: 'One more.' })
+    expect(cold.loaded).toBe(true)
+    expect(cold.evaluatedTokens).toBe(cold.promptTokens)
+    await h.call('worker.unload', { model: 'tiny-1' })
+    expect(states()).toBe(2) // the worker loaded with it on saved Ada's and Bea's; this one saved none
+    console.log(`after a page-out: restored ${back.evaluatedTokens} of ${back.promptTokens} tokens evaluated, ${back.durationMs} ms (load included); re-prefilled ${cold.evaluatedTokens} tokens, ${cold.durationMs} ms (load included)`)
+    await h.host.shutdown()
+    hosts.splice(hosts.indexOf(h), 1)
+    expect(fs.readdirSync(paged)).toEqual([])
+  }, 180_000)
 })

@@ -17,6 +17,11 @@ export interface LoadRequest {
   threads: number
   /** What `ps` shows for the process from now on (the model's id). */
   title?: string
+  /**
+   * Where the worker saves its sequences' states when the model is unloaded (paged out), and finds
+   * them when it is loaded again: a conversation that comes back is restored, not evaluated again.
+   */
+  pagedStateDir?: string
 }
 
 export interface ChatTurn {
