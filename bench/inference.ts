@@ -20,6 +20,7 @@ import { WardenHost } from '../src/main/services/host/WardenHost'
 import { writeTinyModel } from '../src/main/services/models/tinyGguf'
 import { ForkLauncher, type WorkerLauncher } from '../src/main/services/workers/launcher'
 import { InferenceEngine } from '../src/main/worker/InferenceEngine'
+import { checkpointBench } from './checkpoints'
 import { conversationBench } from './conversation'
 import type { GenerationResult } from '../src/shared/contract/inference'
 import type { OperationInput, OperationName, OperationOutput } from '../src/shared/contract/operations'
@@ -475,6 +476,7 @@ export async function runInferenceBench(): Promise<void> {
     if (part('threads')) console.log((await threadAssignment(base, modelsDir)) + '\n')
     if (part('paging')) console.log((await paging(base, modelsDir, models[0])) + '\n')
     if (part('conversation')) console.log((await conversationBench(base, modelsDir)) + '\n')
+    if (part('checkpoints')) console.log((await checkpointBench(base, modelsDir)) + '\n')
   } finally {
     // Every host is shut down by now (withHost); check that no worker outlived it.
     await sleep(200)
