@@ -199,6 +199,8 @@ export const formatters: Formatters = {
           .map((c) => `${c.id}  ${new Date(c.createdAt).toISOString().replace('T', ' ').slice(0, 19)}  ${c.label ?? '-'}  ${c.messages} messages  ${c.tokens !== null ? `${c.tokens} tokens` : 'conversation only'}  ${formatBytes(c.bytes)}  ${c.modelId}`)
           .join('\n')
       : `${o.name} has no checkpoints. Make one: warden persona checkpoint ${JSON.stringify(o.name)}`,
+  'persona.checkpointExport': (o) => `✅ Checkpoint ${o.id} of ${o.name} written to ${o.file} (${formatBytes(o.bytes)})`,
+  'persona.checkpointImport': (o) => `✅ Checkpoint ${o.id} added to ${o.name}'s (${o.messages} messages${o.tokens !== null ? `, ${o.tokens} tokens` : ''}). Resume it: warden persona resume ${JSON.stringify(o.name)} --checkpoint ${o.id}`,
   'persona.checkpointRemove': (o) => `🗑️  Checkpoint ${o.id} of ${o.name} removed`,
   'apiKey.create': (o) =>
     [

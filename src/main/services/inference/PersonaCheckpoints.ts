@@ -1,16 +1,21 @@
 import { createHash, randomBytes } from 'node:crypto'
+import { createReadStream } from 'node:fs'
 import * as fsp from 'node:fs/promises'
 import * as path from 'node:path'
 import { z } from 'zod'
 import type { CheckpointInfo } from '../../../shared/contract/domains/checkpoints'
 import { ChatMessage, GenerationSettings, priorities, type Persona } from '../../../shared/contract/inference'
 import { WardenError } from '../../../shared/errors'
-import { exists, forceRemove, fsyncDir, fsyncPath, sha256File, TEMP_MARKER } from '../fs/atomic'
+import { exists, forceRemove, fsyncDir, fsyncPath, sha256File, TEMP_MARKER, tempNameFor } from '../fs/atomic'
 import type { ResolvedModel } from '../models/ModelService'
 import type { SequenceState } from '../workers/protocol'
 import { personaSessionKey, type InferenceService } from './InferenceService'
 
 const STATE_FILE = 'state.bin'
+/** The first line of an exported checkpoint (`persona checkpoint-export`). */
+const EXPORT_MAGIC = 'WARDEN-CHECKPOINT 1'
+/** An exported checkpoint's manifest (its conversation included) is at most this long. */
+const MAX_EXPORT_HEADER = 256 * 1024 * 1024
 const MANIFEST_FILE = 'manifest.json'
 
 /** What identifies a model file's weights layout: its size and the sha256 of its GGUF header and tensor infos. */
@@ -249,6 +254,112 @@ export class PersonaCheckpoints {
   private async prune(persona: Persona): Promise<void> {
     const keep = this.inference.settings.get().maxCheckpointsPerPersona
     for (const m of (await this.manifests(persona)).slice(keep)) await forceRemove(path.join(this.dirOf(persona), m.id))
+  }
+
+  /** The newest checkpoint, or the one named. */
+  private async pick(persona: Persona, checkpoint?: string): Promise<Manifest> {
+    if (checkpoint) return this.read(persona, checkpoint)
+    const newest = (await this.manifests(persona))[0]
+    if (!newest) throw new WardenError('NOT_FOUND', `${persona.name} has no checkpoint`, { hint: `Make one: warden persona checkpoint ${JSON.stringify(persona.name)}` })
+    return newest
+  }
+
+  /** Write a checkpoint to one file: a first line naming the format, the manifest on the second, then the state's bytes. */
+  async exportTo(name: string, file: string, checkpoint?: string): Promise<{ name: string; id: string; file: string; bytes: number }> {
+    const persona = this.inference.personas.get(name)
+    const manifest = await this.pick(persona, checkpoint)
+    const statePath = path.join(this.dirOf(persona), manifest.id, STATE_FILE)
+    if (manifest.state && (await sha256File(statePath).catch(() => null)) !== manifest.state.sha256) {
+      throw new WardenError('CHECKSUM_MISMATCH', `Checkpoint ${manifest.id} of ${persona.name} is damaged: its state file does not match the sha256 its manifest records`, { hint: 'Export another checkpoint.' })
+    }
+    const tmp = tempNameFor(file)
+    try {
+      const out = await fsp.open(tmp, 'wx', 0o600)
+      try {
+        await out.write(`${EXPORT_MAGIC}\n${JSON.stringify(manifest)}\n`)
+        if (manifest.state) for await (const chunk of createReadStream(statePath, { highWaterMark: 1 << 20 })) await out.write(chunk as Buffer)
+        await out.sync()
+      } finally {
+        await out.close()
+      }
+      await fsp.rename(tmp, file)
+    } catch (error) {
+      await fsp.rm(tmp, { force: true })
+      throw new WardenError('INVALID_INPUT', `Could not write ${file}: ${(error as Error).message}`)
+    }
+    return { name: persona.name, id: manifest.id, file, bytes: (await fsp.stat(file)).size }
+  }
+
+  /** Add an exported checkpoint to a persona's; its state's sha256 is checked on the way in (and again at resume). */
+  async importFrom(name: string, file: string): Promise<CheckpointInfo & { name: string }> {
+    const persona = this.inference.personas.get(name)
+    const bad = (why: string) => new WardenError('INVALID_INPUT', `${file} is not a Warden checkpoint export: ${why}`, { hint: 'Export one with: warden persona checkpoint-export NAME FILE' })
+    const handle = await fsp.open(file, 'r').catch((error: unknown) => {
+      throw new WardenError('NOT_FOUND', `Could not read ${file}: ${(error as Error).message}`)
+    })
+    let header: Buffer
+    let manifest: Manifest
+    try {
+      if (!(await handle.stat()).isFile()) throw bad('not a regular file')
+      // The two header lines (the manifest holds the conversation: up to MAX_EXPORT_HEADER bytes).
+      const chunks: Buffer[] = []
+      let length = 0
+      let newlines: number[] = []
+      while (newlines.length < 2) {
+        const buf = Buffer.alloc(1 << 20)
+        const { bytesRead } = await handle.read(buf, 0, buf.length, length)
+        if (bytesRead === 0) throw bad('it ends before its manifest does')
+        chunks.push(buf.subarray(0, bytesRead))
+        length += bytesRead
+        if (length > MAX_EXPORT_HEADER + (1 << 20)) throw bad('its manifest is too large')
+        const all = Buffer.concat(chunks)
+        newlines = []
+        for (let at = all.indexOf(10); at !== -1 && newlines.length < 2; at = all.indexOf(10, at + 1)) newlines.push(at)
+      }
+      const all = Buffer.concat(chunks)
+      if (all.subarray(0, newlines[0]).toString('utf8') !== EXPORT_MAGIC) throw bad('it does not start with the format’s name')
+      const parsed = Manifest.safeParse((() => { try { return JSON.parse(all.subarray(newlines[0] + 1, newlines[1]).toString('utf8')) } catch { return null } })())
+      if (!parsed.success) throw bad('its manifest is not readable')
+      manifest = parsed.data
+      header = all.subarray(0, newlines[1] + 1)
+    } finally {
+      await handle.close()
+    }
+    const id = manifest.id
+    if (!/^[A-Za-z0-9-]{1,64}$/.test(id)) throw bad('its checkpoint id is not one Warden makes')
+    const dir = this.dirOf(persona)
+    const final = path.join(dir, id)
+    if (await exists(final)) throw new WardenError('CONFLICT', `${persona.name} already has checkpoint ${id}`, { hint: `Remove it first: warden persona checkpoint-remove ${JSON.stringify(persona.name)} ${id}` })
+    const tmp = path.join(dir, `${TEMP_MARKER}${id}`)
+    await fsp.mkdir(tmp, { recursive: true })
+    try {
+      const imported: Manifest = { ...manifest, personaId: persona.id, personaName: persona.name }
+      if (manifest.state) {
+        const statePath = path.join(tmp, STATE_FILE)
+        const hash = createHash('sha256')
+        const out = await fsp.open(statePath, 'wx', 0o600)
+        try {
+          for await (const chunk of createReadStream(file, { start: header.length, highWaterMark: 1 << 20 })) {
+            hash.update(chunk as Buffer)
+            await out.write(chunk as Buffer)
+          }
+          await out.sync()
+        } finally {
+          await out.close()
+        }
+        if (hash.digest('hex') !== manifest.state.sha256) throw new WardenError('CHECKSUM_MISMATCH', `${file} is damaged: its state does not match the sha256 its manifest records (torn or corrupted)`, { hint: 'Export the checkpoint again.' })
+      }
+      await fsp.writeFile(path.join(tmp, MANIFEST_FILE), JSON.stringify(imported, null, 2))
+      await fsyncPath(path.join(tmp, MANIFEST_FILE))
+      await fsp.rename(tmp, final)
+      await fsyncDir(dir)
+      await this.prune(persona)
+      this.options.onChange()
+      return { ...(await this.info(persona, imported)), name: persona.name }
+    } catch (error) {
+      await forceRemove(tmp).catch(() => undefined)
+      throw error
+    }
   }
 
   async remove(name: string, id: string): Promise<{ name: string; id: string; removed: boolean }> {

@@ -180,4 +180,38 @@ describe('persona checkpoints', () => {
     hosts.splice(hosts.indexOf(h), 1)
     expect(fs.readdirSync(paged)).toEqual([])
   }, 180_000)
+
+  it('exports a checkpoint to one file that another home imports and resumes exactly; a damaged export is refused', async () => {
+    const h = await setup()
+    for (let i = 0; i < 3; i++) await h.call('persona.chat', { name: 'Ada', prompt: `Question ${i} about lighthouses?` })
+    const frozen = await h.call('persona.checkpoint', { name: 'Ada', label: 'to move' })
+    const reference = await h.call('persona.chat', { name: 'Ada', prompt: NEXT })
+    const file = path.join(h.home, 'ada.wckpt')
+    const exported = await h.call('persona.checkpointExport', { name: 'Ada', file })
+    expect(exported).toMatchObject({ id: frozen.id, file })
+    expect(exported.bytes).toBeGreaterThan(frozen.bytes / 2)
+
+    // Another home, the same model file (generated alike), a persona with other settings.
+    const other = host()
+    await writeTinyModels(path.join(other.home, 'models'), 1)
+    await other.call('persona.create', { name: 'Ada2', model: 'tiny-1' })
+    const imported = await other.call('persona.checkpointImport', { name: 'Ada2', file })
+    expect(imported).toMatchObject({ name: 'Ada2', id: frozen.id, label: 'to move', messages: 6, tokens: frozen.tokens, stateSaved: true })
+    expect((await failure(other.call('persona.checkpointImport', { name: 'Ada2', file }))).code).toBe('CONFLICT')
+    expect(await other.call('persona.resume', { name: 'Ada2' })).toMatchObject({ stateLoaded: true, messages: 6 })
+    const after = await other.call('persona.chat', { name: 'Ada2', prompt: NEXT })
+    expect(after.text).toBe(reference.text)
+    expect(after.evaluatedTokens).toBe(reference.evaluatedTokens)
+
+    await other.call('persona.create', { name: 'Cy', model: 'tiny-1' })
+    const bytes = fs.readFileSync(file)
+    bytes[bytes.length - 1] ^= 0xff
+    const damaged = path.join(other.home, 'damaged.wckpt')
+    fs.writeFileSync(damaged, bytes)
+    const refused = await failure(other.call('persona.checkpointImport', { name: 'Cy', file: damaged }))
+    expect(refused.code).toBe('CHECKSUM_MISMATCH')
+    fs.writeFileSync(damaged, 'not a checkpoint\n{}\n')
+    expect((await failure(other.call('persona.checkpointImport', { name: 'Cy', file: damaged }))).message).toMatch(/is not a Warden checkpoint export: it does not start with the format/)
+    expect((await other.call('persona.checkpoints', { name: 'Cy' })).checkpoints).toEqual([])
+  }, 180_000)
 })

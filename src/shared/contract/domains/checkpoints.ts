@@ -46,6 +46,22 @@ export const checkpointOperations = defineDomain(
       mutates: false,
       cli: { positional: ['name'] },
     }),
+    'persona.checkpointExport': defineOperation({
+      summary: 'Write one of a persona’s checkpoints (the newest unless one is named) to one file',
+      input: z.object({ name: PersonaName, file: z.string().trim().min(1, 'a file to write is required'), checkpoint: CheckpointId.optional() }),
+      output: z.object({ name: z.string(), id: z.string(), file: z.string(), bytes: z.number() }),
+      mutates: false,
+      cli: { command: ['persona', 'checkpoint-export'], positional: ['name', 'file'] },
+      paths: { file: true },
+    }),
+    'persona.checkpointImport': defineOperation({
+      summary: 'Add a checkpoint exported to a file to a persona’s checkpoints (resume it with persona resume)',
+      input: z.object({ name: PersonaName, file: z.string().trim().min(1, 'a file to read is required') }),
+      output: CheckpointInfo.extend({ name: z.string() }),
+      mutates: true,
+      cli: { command: ['persona', 'checkpoint-import'], positional: ['name', 'file'] },
+      paths: { file: true },
+    }),
     'persona.checkpointRemove': defineOperation({
       summary: 'Remove one of a persona’s checkpoints',
       input: z.object({ name: PersonaName, id: CheckpointId }),
