@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { PersonaName } from '../inference'
 import { defineDomain, defineOperation } from '../operation'
+import { FsPath } from './common'
 
 /** A checkpoint's id: its creation time and a random tail (never a path). */
 export const CheckpointId = z.string().trim().regex(/^[A-Za-z0-9-]{1,64}$/, 'a checkpoint id (letters, digits and dashes, as `warden persona checkpoints NAME` lists them)')
@@ -48,7 +49,7 @@ export const checkpointOperations = defineDomain(
     }),
     'persona.checkpointExport': defineOperation({
       summary: 'Write one of a persona’s checkpoints (the newest unless one is named) to one file',
-      input: z.object({ name: PersonaName, file: z.string().trim().min(1, 'a file to write is required'), checkpoint: CheckpointId.optional() }),
+      input: z.object({ name: PersonaName, file: FsPath('a file to write is required'), checkpoint: CheckpointId.optional() }),
       output: z.object({ name: z.string(), id: z.string(), file: z.string(), bytes: z.number() }),
       mutates: false,
       cli: { command: ['persona', 'checkpoint-export'], positional: ['name', 'file'] },
@@ -56,7 +57,7 @@ export const checkpointOperations = defineDomain(
     }),
     'persona.checkpointImport': defineOperation({
       summary: 'Add a checkpoint exported to a file to a persona’s checkpoints (resume it with persona resume)',
-      input: z.object({ name: PersonaName, file: z.string().trim().min(1, 'a file to read is required') }),
+      input: z.object({ name: PersonaName, file: FsPath('a file to read is required') }),
       output: CheckpointInfo.extend({ name: z.string() }),
       mutates: true,
       cli: { command: ['persona', 'checkpoint-import'], positional: ['name', 'file'] },
