@@ -431,6 +431,28 @@ export class InferenceService {
   /** A turn of the persona's conversation (kept in the database unless `stateless`). */
   async chat(input: { name: string; prompt: string; priority: Priority; stateless: boolean; timeoutMs?: number }, ctx: { signal?: AbortSignal; onText?: (t: string) => void; onProgress?: GenerateCall['onProgress'] }): Promise<GenerationResult> {
     const persona = this.personas.get(input.name)
+    if (input.stateless) return this.chatTurn(persona, input, ctx)
+    // Turns that change the conversation are counted, so a checkpoint can wait for them to be stored.
+    const turn = this.chatTurn(persona, input, ctx)
+    const running = this.turnsRunning.get(persona.id) ?? new Set<Promise<unknown>>()
+    this.turnsRunning.set(persona.id, running.add(turn))
+    try {
+      return await turn
+    } finally {
+      running.delete(turn)
+      if (!running.size) this.turnsRunning.delete(persona.id)
+    }
+  }
+
+  /** Turns of each persona's conversation running now (answer being generated or stored). */
+  private readonly turnsRunning = new Map<string, Set<Promise<unknown>>>()
+
+  /** Resolves once the persona's conversation turns running now have ended (stored, or failed). */
+  async turnsSettled(personaId: string): Promise<void> {
+    await Promise.allSettled([...(this.turnsRunning.get(personaId) ?? [])])
+  }
+
+  private async chatTurn(persona: Persona, input: { prompt: string; priority: Priority; stateless: boolean; timeoutMs?: number }, ctx: { signal?: AbortSignal; onText?: (t: string) => void; onProgress?: GenerateCall['onProgress'] }): Promise<GenerationResult> {
     const epoch = this.personas.epoch(persona.id)
     // Only the newest messages the context could hold: the worker leaves out the rest anyway.
     const stored = input.stateless ? null : this.personas.recentHistory(persona.id, persona.settings.contextSize * MAX_CHARS_PER_TOKEN)

@@ -147,7 +147,10 @@ export class PersonaCheckpoints {
 
   /** Freeze a persona now (after a turn that is running, if its model holds one). */
   async create(name: string, label?: string): Promise<CheckpointInfo & { name: string; note: string | null }> {
-    const persona = this.inference.personas.get(name)
+    let persona = this.inference.personas.get(name)
+    // A turn running now ends (stored) first: the state and the conversation then agree.
+    await this.inference.turnsSettled(persona.id)
+    persona = this.inference.personas.get(persona.name)
     const sessionKey = personaSessionKey(persona, this.inference.personas.epoch(persona.id))
     const resolved = await this.resolveModel(persona)
     const fingerprint = await modelFingerprint(resolved.path)
@@ -171,7 +174,9 @@ export class PersonaCheckpoints {
       } else {
         note = `${resolved.name} is not loaded: only the conversation was saved (resuming evaluates it again once).`
       }
-      // The conversation as it stands once the state was saved (a turn that was running is in both).
+      // The conversation once the state was saved. A turn started since `turnsSettled` may be in the
+      // state and not yet here: resuming then evaluates the difference again (the worker matches its
+      // cache token by token), never a wrong answer.
       const messages = this.inference.personas.conversation(persona.id)
       let stateInfo: Manifest['state'] = null
       if (state) {

@@ -131,7 +131,11 @@ describe('persona checkpoints', () => {
   it('lists, labels, keeps at most maxCheckpointsPerPersona and removes checkpoints; a bad id is refused', async () => {
     const h = await setup()
     await h.call('config.set', { key: 'maxCheckpointsPerPersona', value: 2 })
-    await h.call('persona.chat', { name: 'Ada', prompt: 'Hello.' })
+    // A checkpoint asked for while a turn runs waits for it: the turn is in the conversation and the state.
+    const running = h.host.inference.chat({ name: 'Ada', prompt: 'Hello.', priority: 'default', stateless: false }, {})
+    const during = await h.call('persona.checkpoint', { name: 'Ada', label: 'during' })
+    expect((await running).text.length).toBeGreaterThan(0)
+    expect(during).toMatchObject({ messages: 2, stateSaved: true })
     const made = []
     for (const label of ['one', 'two', 'three']) made.push(await h.call('persona.checkpoint', { name: 'Ada', label }))
     const listed = (await h.call('persona.checkpoints', { name: 'Ada' })).checkpoints
