@@ -509,9 +509,10 @@ export class InferenceService {
     return persona
   }
 
-  /** Delete a persona and its conversation. */
-  deletePersona(name: string): Persona {
+  /** Delete a persona, its conversation and its checkpoints. */
+  async deletePersona(name: string): Promise<Persona> {
     const persona = this.personas.delete(name)
+    await this.checkpoints.forget(persona)
     this.didChangePersonas.fire()
     return persona
   }

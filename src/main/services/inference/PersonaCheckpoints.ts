@@ -367,6 +367,11 @@ export class PersonaCheckpoints {
     }
   }
 
+  /** A deleted persona's checkpoints go with it. */
+  async forget(persona: Persona): Promise<void> {
+    await forceRemove(this.dirOf(persona))
+  }
+
   async remove(name: string, id: string): Promise<{ name: string; id: string; removed: boolean }> {
     const persona = this.inference.personas.get(name)
     const dir = path.join(this.dirOf(persona), id)

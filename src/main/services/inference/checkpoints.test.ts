@@ -151,6 +151,9 @@ describe('persona checkpoints', () => {
     expect((await failure(h.call('persona.resume', { name: 'Ada', checkpoint: '../../etc' }))).code).toBe('INVALID_INPUT')
     await h.call('persona.create', { name: 'Bob', model: 'tiny-1' })
     expect((await failure(h.call('persona.resume', { name: 'Bob' }))).message).toMatch(/Bob has no checkpoint to resume from/)
+    // A deleted persona's checkpoints go with it.
+    await h.call('persona.delete', { name: 'Ada' })
+    expect(fs.existsSync(path.join(h.home, 'checkpoints', persona.id))).toBe(false)
   }, 120_000)
 
   it('keeps conversations across a page-out: the persona that comes back gets its state, not its conversation evaluated again', async () => {
