@@ -424,10 +424,15 @@ export class PersonaCheckpoints {
       const sessionKey = personaSessionKey(persona, this.inference.personas.epoch(persona.id))
       const model = await this.inference.modelRef(resolved, persona.settings.contextSize)
       const { windowStart } = manifest.state
-      const scheduled = await this.inference.scheduler.submit(model, { priority: priorities.realtime }, ({ worker }) =>
-        worker.request<'loadState'>({ type: 'loadState', sessionKey, windowStart, path: statePath }),
-      )
-      loaded = scheduled.value
+      try {
+        const scheduled = await this.inference.scheduler.submit(model, { priority: priorities.realtime }, ({ worker }) =>
+          worker.request<'loadState'>({ type: 'loadState', sessionKey, windowStart, path: statePath }),
+        )
+        loaded = scheduled.value
+      } catch (error) {
+        // The conversation is back already; only the time its state would have saved is lost.
+        note = `The conversation is restored, but its state could not be loaded (${WardenError.from(error).message}): the next turn evaluates it again.`
+      }
     } else {
       note = 'This checkpoint holds the conversation only: the next turn evaluates it again.'
     }
