@@ -22,6 +22,7 @@ import { writeTinyModel } from '../src/main/services/models/tinyGguf'
 import { ForkLauncher, type WorkerLauncher } from '../src/main/services/workers/launcher'
 import { InferenceEngine } from '../src/main/worker/InferenceEngine'
 import { adapterBench } from './adapters'
+import { checkpointBench } from './checkpoints'
 import { conversationBench } from './conversation'
 import type { GenerationResult } from '../src/shared/contract/inference'
 import type { OperationInput, OperationName, OperationOutput } from '../src/shared/contract/operations'
@@ -478,6 +479,7 @@ export async function runInferenceBench(): Promise<void> {
     if (part('paging')) console.log((await paging(base, modelsDir, models[0])) + '\n')
     if (part('conversation')) console.log((await conversationBench(base, modelsDir)) + '\n')
     if (part('adapters')) console.log((await adapterBench(base, models[0], SHAPE)) + '\n')
+    if (part('checkpoints')) console.log((await checkpointBench(base, modelsDir)) + '\n')
   } finally {
     // Every host is shut down by now (withHost); check that no worker outlived it.
     await sleep(200)

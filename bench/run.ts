@@ -2,7 +2,7 @@
  * `npm run bench`: Warden's hibernate and wake against the seeds' own workflow (`npm pack` + move;
  * `tar -xzf` + move) on the same generated modules, in the same run. Prints times and ratios.
  * Then the CLI as whole processes (bench/cli.ts) and the inference benchmarks (bench/inference.ts).
- * Only one of them: `npm run bench -- cli` (or `hibernation`, `inference`), or BENCH=cli.
+ * Only one of them: `npm run bench -- cli` (or `hibernation`, `inference`, `conversation`, `checkpoints`), or BENCH=cli.
  */
 import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
@@ -14,6 +14,7 @@ import { generateModule } from './generateModule'
 import { runCliBench } from './cli'
 import { runInferenceBench } from './inference'
 import { runConversationBench } from './conversation'
+import { runCheckpointBench } from './checkpoints'
 
 interface Case {
   label: string
@@ -125,7 +126,7 @@ async function main(): Promise<void> {
 }
 
 const only = process.argv[2] ?? process.env.BENCH
-const benches = ['hibernation', 'cli', 'inference', 'conversation']
+const benches = ['hibernation', 'cli', 'inference', 'conversation', 'checkpoints']
 if (only && !benches.includes(only)) {
   console.error(`Unknown benchmark ${JSON.stringify(only)}: use ${benches.join(', ')} (or nothing, for all)`)
   process.exit(2)
@@ -134,3 +135,4 @@ if (!only || only === 'hibernation') await main()
 if (!only || only === 'cli') await runCliBench()
 if (!only || only === 'inference') await runInferenceBench()
 if (only === 'conversation') await runConversationBench()
+if (only === 'checkpoints') await runCheckpointBench()

@@ -189,6 +189,19 @@ export const formatters: Formatters = {
   'persona.history': (o) => (o.messages.length ? o.messages.map((m) => `${m.role === 'user' ? '> ' : ''}${m.text}`).join('\n\n') : `No conversation with ${o.name} yet`),
   'persona.clear': (o) => `Cleared ${o.cleared} messages of ${o.name}`,
   'persona.chat': (o) => `${o.text}\n${chatFooter(o)}`,
+  'persona.checkpoint': (o) =>
+    [`✅ Checkpoint ${o.id} of ${o.name}${o.label ? ` (${o.label})` : ''}: ${o.messages} messages${o.tokens !== null ? `, ${o.tokens} tokens of context` : ''}, ${formatBytes(o.bytes)}`, o.note ? `   ${o.note}` : '', `   Resume: warden persona resume ${JSON.stringify(o.name)} --checkpoint ${o.id}`].filter(Boolean).join('\n'),
+  'persona.resume': (o) =>
+    [`✅ ${o.name} resumed from ${o.checkpoint.id}${o.checkpoint.label ? ` (${o.checkpoint.label})` : ''}: ${o.messages} messages${o.stateLoaded ? `, ${o.tokens} tokens of context loaded (the next turn evaluates only its new tokens)` : ''}`, o.note ? `   ${o.note}` : ''].filter(Boolean).join('\n'),
+  'persona.checkpoints': (o) =>
+    o.checkpoints.length
+      ? o.checkpoints
+          .map((c) => `${c.id}  ${new Date(c.createdAt).toISOString().replace('T', ' ').slice(0, 19)}  ${c.label ?? '-'}  ${c.messages} messages  ${c.tokens !== null ? `${c.tokens} tokens` : 'conversation only'}  ${formatBytes(c.bytes)}  ${c.modelId}`)
+          .join('\n')
+      : `${o.name} has no checkpoints. Make one: warden persona checkpoint ${JSON.stringify(o.name)}`,
+  'persona.checkpointExport': (o) => `✅ Checkpoint ${o.id} of ${o.name} written to ${o.file} (${formatBytes(o.bytes)})`,
+  'persona.checkpointImport': (o) => `✅ Checkpoint ${o.id} added to ${o.name}'s (${o.messages} messages${o.tokens !== null ? `, ${o.tokens} tokens` : ''}). Resume it: warden persona resume ${JSON.stringify(o.name)} --checkpoint ${o.id}`,
+  'persona.checkpointRemove': (o) => `🗑️  Checkpoint ${o.id} of ${o.name} removed`,
   'apiKey.create': (o) =>
     [
       `🔑 API key ${JSON.stringify(o.name)} created:`,

@@ -1,8 +1,9 @@
 import * as os from 'node:os'
+import { PagedStates } from './pagedStates'
 import type { ChatWrapper, Llama, LlamaContext, LlamaEmbeddingContext, LlamaModel } from 'node-llama-cpp'
 import { WardenError } from '../../shared/errors'
 import { cancelled, evaluatePromptWindow, fitPromptWindow, turnOverhead } from './promptWindow'
-import type { CompleteRequest, ContextLengthExceeded, EmbedResult, GenerateRequest, GenerateResult, LoadRequest, LoadResult, StatsResult, TokenLogprob, UnloadResult } from '../services/workers/protocol'
+import type { CompleteRequest, ContextLengthExceeded, EmbedResult, GenerateRequest, GenerateResult, LoadRequest, LoadResult, SequenceState, StatsResult, TokenLogprob, UnloadResult } from '../services/workers/protocol'
 import { generateAnswer } from './answer'
 import { chatFunctions } from './functions'
 import { GrammarCache } from './grammars'
@@ -29,6 +30,8 @@ export class InferenceEngine {
   /** `response_format` grammars, per schema. */
   private readonly grammars = new GrammarCache()
   private threads = 1
+  /** Conversations' states saved when the model was last unloaded, restored when they come back. */
+  private paged: PagedStates | null = null
   /** node-llama-cpp imported and its binary loaded ahead of the first load (a spare worker). */
   private warm: Promise<Llama> | null = null
 
@@ -91,6 +94,7 @@ export class InferenceEngine {
     })
     this.base = new ContextEntry(this.context, '', req.sequences)
     this.adapters = new AdapterContexts(this.model, { contextSize: this.context.contextSize, sequences: req.sequences, threads: () => ({ ideal: os.availableParallelism(), min: 1 }) })
+    this.paged = req.pagedStateDir ? await PagedStates.open(req.pagedStateDir, req.modelPath) : null
     const vramAfter = (await this.llama.getVramState()).used
     const rssAfterBytes = process.memoryUsage.rss()
     const gpu = this.llama.gpu
@@ -128,10 +132,12 @@ export class InferenceEngine {
       const context = entry.context
       slot = await entry.takeSlot(req.sessionKey, abort.signal)
       if (slot.sessionKey !== req.sessionKey) {
-        // Another conversation is cached here: start this one from an empty sequence.
+        // Another conversation is cached here: start this one from an empty sequence, or from its
+        // state saved when the model was paged out.
         await slot.sequence.clearHistory()
         slot.sessionKey = req.sessionKey
-        slot.windowStart = null
+        // (Saved states are of the base context: never restored into a context with adapters.)
+        slot.windowStart = entry === this.base ? ((await this.paged?.restore(req.sessionKey, slot.sequence))?.windowStart ?? null) : null
       }
       const historyStart = req.historyStart ?? 0
       this.overheadPerTurn ??= turnOverhead(this.model, this.chatWrapper)
@@ -226,6 +232,60 @@ export class InferenceEngine {
     }
   }
 
+  /**
+   * Save the sequence holding `sessionKey`'s conversation to `file` (after its running turn, if any);
+   * null when no sequence holds it (the model was reloaded, or another conversation took its place).
+   */
+  async saveState(sessionKey: string, file: string): Promise<SequenceState | null> {
+    for (;;) {
+      // Checkpoints hold conversations of the base context (no adapters).
+      const base = this.base
+      const slot = base?.slots.find((s) => s.sessionKey === sessionKey)
+      if (!base) return null
+      if (!slot) return null
+      if (!slot.busy) {
+        slot.busy = true
+        try {
+          const { fileSize } = await slot.sequence.saveStateToFile(file)
+          return { tokens: slot.sequence.contextTokens.length, windowStart: slot.windowStart, fileBytes: fileSize }
+        } finally {
+          base.releaseSlot(slot, true)
+        }
+      }
+      // Its turn is running: look again shortly (the waiters' queue wakes one taker per freed slot).
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+  }
+
+  /**
+   * Load a saved sequence state into a free sequence, which then holds `sessionKey`'s conversation
+   * from the turn `windowStart`: its next turn evaluates only its new tokens. The caller has checked
+   * that the state is this model's and intact (a foreign state can crash llama.cpp).
+   */
+  async loadState(sessionKey: string, windowStart: number | null, file: string): Promise<SequenceState> {
+    const base = this.base
+    if (!this.context || !base) throw new WardenError('UNAVAILABLE', 'No model is loaded in this worker')
+    const slot = await base.takeSlot(sessionKey, new AbortController().signal)
+    let loaded = false
+    try {
+      for (const other of base.slots) if (other !== slot && other.sessionKey === sessionKey) other.sessionKey = other.windowStart = null
+      slot.sessionKey = slot.windowStart = null
+      try {
+        await slot.sequence.loadStateFromFile(file, { acceptRisk: true })
+      } catch (error) {
+        await slot.sequence.clearHistory().catch(() => undefined)
+        throw new WardenError('INVALID_INPUT', `The checkpoint's state could not be loaded: ${(error as Error).message}`, { hint: 'Its context may be larger than the persona’s contextSize now.' })
+      }
+      slot.sessionKey = sessionKey
+      slot.windowStart = windowStart
+      loaded = true
+      const fileBytes = (await import('node:fs')).statSync(file).size
+      return { tokens: slot.sequence.contextTokens.length, windowStart, fileBytes }
+    } finally {
+      base.releaseSlot(slot, loaded)
+    }
+  }
+
   abort(id: string): boolean {
     const a = this.aborts.get(id)
     a?.abort()
@@ -269,6 +329,7 @@ export class InferenceEngine {
       if (waited >= 5000) throw new WardenError('CONFLICT', 'Generations did not stop in time for the model to be unloaded')
       await new Promise((resolve) => setTimeout(resolve, 10))
     }
+    await this.savePaged()
     const llama = this.llama
     const vramUsedBeforeBytes = llama?.gpu ? (await llama.getVramState()).used : 0
     await this.embedding?.dispose()
@@ -284,8 +345,20 @@ export class InferenceEngine {
     return { rssBytes: stats.rssBytes, vramUsedBeforeBytes, vramUsedBytes: llama?.gpu ? stats.vramUsedBytes : 0 }
   }
 
+  /** Save the conversations the sequences hold, for when the model is loaded again (paged back in). */
+  private async savePaged(): Promise<void> {
+    if (!this.paged) return
+    for (const slot of this.base?.slots ?? []) {
+      if (slot.busy || !slot.sessionKey || slot.sequence.contextTokens.length === 0) continue
+      await this.paged.save(slot.sessionKey, slot.windowStart, slot.sequence)
+    }
+    this.paged = null
+  }
+
   async dispose(): Promise<void> {
     for (const a of this.aborts.values()) a.abort()
+    // The process ends: its model is paged out (an aborted generation's sequence is left out).
+    await this.savePaged()
     await this.embedding?.dispose()
     await this.adapters?.dispose()
     await this.context?.dispose()

@@ -73,6 +73,12 @@ async function handle(msg: ToWorker): Promise<void> {
         value = await engine.unload()
         setTitle('(spare)')
         break
+      case 'saveState':
+        value = await engine.saveState(msg.sessionKey, msg.path)
+        break
+      case 'loadState':
+        value = await engine.loadState(msg.sessionKey, msg.windowStart, msg.path)
+        break
       case 'shutdown':
         send({ type: 'result', id: msg.id, value: {} })
         await exit(0)

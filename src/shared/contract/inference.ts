@@ -236,6 +236,16 @@ export const settingDefs = {
   conversationMaxDays: {
     schema: numberOrNumericText(z.number().min(0).max(36500)), default: 0, description: 'Delete conversation messages older than this many days; 0 = keep them',
     label: 'Keep conversation messages for', group: 'Conversations', unit: 'days', zero: 'no limit', input: 'number' },
+  checkpointStoragePath: {
+    schema: z.string().refine((p) => p === '' || /^([a-zA-Z]:[\\/]|[\\/])/.test(p), 'give an absolute folder path (or "" for the default)'),
+    default: '', description: 'Folder of persona checkpoints; empty = $WARDEN_HOME/checkpoints',
+    label: 'Checkpoint folder', group: 'Checkpoints', empty: '$WARDEN_HOME/checkpoints', input: 'path' },
+  maxCheckpointsPerPersona: {
+    schema: numberOrNumericText(z.number().int().min(1).max(1000)), default: 10, description: 'Checkpoints kept per persona; a new one beyond this removes the oldest',
+    label: 'Checkpoints kept per persona', group: 'Checkpoints', unit: 'checkpoints', input: 'number' },
+  checkpointOnPageOut: {
+    schema: z.enum(['true', 'false']).transform((v) => v === 'true').or(z.boolean()), default: true, description: 'Save the conversations a model’s worker holds when the model is paged out or unloaded, and restore them when it is loaded again, instead of evaluating them again',
+    label: 'Keep conversations across page-outs', group: 'Checkpoints', input: 'toggle' },
   archiveAfterDays: {
     schema: numberOrNumericText(z.number().min(0).max(36500)), default: 30, description: 'Archive hibernations older than this many days, while the app or server runs; 0 = never',
     label: 'Archive hibernations after', group: 'Modules', unit: 'days', zero: 'never', input: 'number' },

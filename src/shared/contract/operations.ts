@@ -3,6 +3,7 @@ import { composeDomains } from './operation'
 import { apiKeyOperations } from './domains/apiKeys'
 import { appOperations } from './domains/app'
 import { callOperations } from './domains/calls'
+import { checkpointOperations } from './domains/checkpoints'
 import { configOperations } from './domains/config'
 import { modelOperations } from './domains/models'
 import { moduleOperations } from './domains/modules'
@@ -21,6 +22,7 @@ export const operations = composeDomains(
   modelOperations,
   workerOperations,
   personaOperations,
+  checkpointOperations,
   configOperations,
   apiKeyOperations,
   logOperations,

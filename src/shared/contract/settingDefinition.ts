@@ -10,6 +10,7 @@ export const settingGroups = {
   Requests: 'How generations are queued, run side by side and timed out.',
   Models: 'Where models come from and where they are kept.',
   Conversations: 'What Warden keeps of the conversations with personas.',
+  Checkpoints: 'Frozen persona states (conversation and context) that a persona resumes from exactly.',
   Modules: 'Hibernated modules and their archive.',
 } as const
 export type SettingGroup = keyof typeof settingGroups

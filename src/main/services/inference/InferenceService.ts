@@ -11,6 +11,7 @@ import { Emitter } from '../events/Emitter'
 import { splitMemory } from '../models/ggufFacts'
 import { ModelService, type ResolvedModel } from '../models/ModelService'
 import { PersonaStore, type PersonaInput } from '../personas/PersonaStore'
+import { PersonaCheckpoints } from './PersonaCheckpoints'
 import { computeBudget, detectGpus, type GpuReading } from '../scheduler/budget'
 import { ModelScheduler, type ModelRef, type RunContext } from '../scheduler/ModelScheduler'
 import { SettingsStore, type SettingRow } from '../settings/SettingsStore'
@@ -111,6 +112,11 @@ function conversationKey(call: GenerateCall): string {
   return `conversation:${call.persona.id}:${hash}`
 }
 
+/** The worker's cache key of a persona's stored conversation (a new one each time it is cleared or restored). */
+export function personaSessionKey(persona: Persona, epoch: number): string {
+  return `persona:${persona.id}:${epoch}`
+}
+
 /** A conversation longer than the context: say which persona's context and how to enlarge it. */
 function withPersonaHint(error: WardenError, persona: Persona): WardenError {
   const exceeded = (error.details as Partial<ContextLengthExceeded> | undefined)?.contextLengthExceeded
@@ -132,6 +138,8 @@ export class InferenceService {
   readonly scheduler: ModelScheduler
   /** Downloaded models kept under `maxModelCacheSize`. */
   readonly cache: ModelCache
+  /** Personas frozen and resumed (checkpoints). */
+  readonly checkpoints: PersonaCheckpoints
   /** Requests between resolving their model and finishing, by model id: their model stays on disk. */
   private readonly requestsByModel = new Map<string, number>()
   private readonly stopSettings: () => void
@@ -168,6 +176,7 @@ export class InferenceService {
       budget: () => computeBudget(this.settings.get().maxVRAM, this.gpus),
       onChange: (reason) => this.didChangeWorkers.fire(reason),
       onAlert: (a) => this.didAlert.fire(a),
+      pagedStateDir: (m) => (this.settings.get().checkpointOnPageOut ? this.checkpoints.pagedDir(m) : undefined),
       ...options.scheduler,
     })
     this.cache = new ModelCache({
@@ -177,6 +186,7 @@ export class InferenceService {
       keep: () => this.modelsToKeep(),
     })
     this.cache.onDidEnforce((e) => this.didAlert.fire(describeEnforcement(e)))
+    this.checkpoints = new PersonaCheckpoints({ home: options.home, inference: this, onChange: () => this.didChangePersonas.fire() })
     void this.refreshGpus()
   }
 
@@ -424,6 +434,28 @@ export class InferenceService {
   /** A turn of the persona's conversation (kept in the database unless `stateless`). */
   async chat(input: { name: string; prompt: string; priority: Priority; stateless: boolean; timeoutMs?: number }, ctx: { signal?: AbortSignal; onText?: (t: string) => void; onProgress?: GenerateCall['onProgress'] }): Promise<GenerationResult> {
     const persona = this.personas.get(input.name)
+    if (input.stateless) return this.chatTurn(persona, input, ctx)
+    // Turns that change the conversation are counted, so a checkpoint can wait for them to be stored.
+    const turn = this.chatTurn(persona, input, ctx)
+    const running = this.turnsRunning.get(persona.id) ?? new Set<Promise<unknown>>()
+    this.turnsRunning.set(persona.id, running.add(turn))
+    try {
+      return await turn
+    } finally {
+      running.delete(turn)
+      if (!running.size) this.turnsRunning.delete(persona.id)
+    }
+  }
+
+  /** Turns of each persona's conversation running now (answer being generated or stored). */
+  private readonly turnsRunning = new Map<string, Set<Promise<unknown>>>()
+
+  /** Resolves once the persona's conversation turns running now have ended (stored, or failed). */
+  async turnsSettled(personaId: string): Promise<void> {
+    await Promise.allSettled([...(this.turnsRunning.get(personaId) ?? [])])
+  }
+
+  private async chatTurn(persona: Persona, input: { prompt: string; priority: Priority; stateless: boolean; timeoutMs?: number }, ctx: { signal?: AbortSignal; onText?: (t: string) => void; onProgress?: GenerateCall['onProgress'] }): Promise<GenerationResult> {
     const epoch = this.personas.epoch(persona.id)
     // Only the newest messages the context could hold: the worker leaves out the rest anyway.
     const stored = input.stateless ? null : this.personas.recentHistory(persona.id, persona.settings.contextSize * MAX_CHARS_PER_TOKEN)
@@ -434,7 +466,7 @@ export class InferenceService {
       history,
       historyStart: stored?.start ?? 0,
       // Stateless turns get their own key, and leave the stored conversation's cache alone.
-      sessionKey: stored ? `persona:${persona.id}:${epoch}` : undefined,
+      sessionKey: stored ? personaSessionKey(persona, epoch) : undefined,
       keepCache: !input.stateless,
       prompt: input.prompt,
       priority: input.priority,
@@ -480,9 +512,10 @@ export class InferenceService {
     return persona
   }
 
-  /** Delete a persona and its conversation. */
-  deletePersona(name: string): Persona {
+  /** Delete a persona, its conversation and its checkpoints. */
+  async deletePersona(name: string): Promise<Persona> {
     const persona = this.personas.delete(name)
+    await this.checkpoints.forget(persona)
     this.didChangePersonas.fire()
     return persona
   }
@@ -561,6 +594,7 @@ export class InferenceService {
   async dispose(): Promise<void> {
     this.stopSettings()
     await this.scheduler.dispose()
+    await this.checkpoints.dispose()
     for (const emitter of [this.didChangeWorkers, this.didChangeModels, this.didChangePersonas, this.didAlert]) emitter.dispose()
   }
 }

@@ -166,6 +166,21 @@ export class PersonaStore {
     return true
   }
 
+  /** The whole conversation with each message's place (`seq`), as a checkpoint keeps it. */
+  conversation(personaId: string): Array<ChatMessage & { seq: number }> {
+    return this.db.prepare('SELECT seq, role, text, at FROM persona_messages WHERE persona_id = ? ORDER BY seq').all(personaId) as Array<ChatMessage & { seq: number }>
+  }
+
+  /** Put back a conversation as a checkpoint kept it (same places); an answer running now is not stored. */
+  restore(personaId: string, messages: Array<ChatMessage & { seq: number }>): void {
+    this.epochs.set(personaId, this.epoch(personaId) + 1)
+    const insert = this.db.prepare('INSERT INTO persona_messages (persona_id, seq, role, text, at) VALUES (?, ?, ?, ?, ?)')
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM persona_messages WHERE persona_id = ?').run(personaId)
+      for (const m of messages) insert.run(personaId, m.seq, m.role, m.text, m.at)
+    })()
+  }
+
   clear(personaId: string): number {
     this.epochs.set(personaId, this.epoch(personaId) + 1)
     const cleared = this.db.prepare('DELETE FROM persona_messages WHERE persona_id = ?').run(personaId).changes

@@ -44,6 +44,8 @@ export interface SchedulerOptions {
    * server); not for one CLI command. Defaults to `false`.
    */
   spareWorker?: boolean
+  /** Folder where a model's worker keeps its conversations' states while the model is paged out (see `LoadRequest.pagedStateDir`). */
+  pagedStateDir?: (model: ModelRef) => string | undefined
 }
 
 /**
@@ -84,6 +86,7 @@ export class ModelScheduler {
       graceMs: options.graceMs ?? 5000,
       contextSize: options.contextSize ?? 1024,
       spareWorker: options.spareWorker ?? false,
+      pagedStateDir: options.pagedStateDir,
       onChange: (reason) => this.changed(reason),
       onAlert: (alert) => options.onAlert?.(alert),
       onRoom: () => this.pump(),

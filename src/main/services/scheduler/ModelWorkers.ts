@@ -45,6 +45,8 @@ export interface ModelWorkersOptions {
   refuse: (modelId: string, error: WardenError) => void
   /** Models that queued requests wait for: never paged out while idle. */
   waitedFor: () => ReadonlySet<string>
+  /** Where a model's worker keeps its conversations' states while the model is paged out. */
+  pagedStateDir?: (model: ModelRef) => string | undefined
 }
 
 /**
@@ -210,6 +212,7 @@ export class ModelWorkers {
       sequences: settings.parallelRequestsPerModel,
       contextSize: slot.model.contextSize ?? this.options.contextSize,
       threads: this.threadsFor(this.live().length + 1),
+      pagedStateDir: this.options.pagedStateDir?.(slot.model),
     })
     this.prepareSpares() // the next swap-in finds one warm
   }

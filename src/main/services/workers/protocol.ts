@@ -17,6 +17,11 @@ export interface LoadRequest {
   threads: number
   /** What `ps` shows for the process from now on (the model's id). */
   title?: string
+  /**
+   * Where the worker saves its sequences' states when the model is unloaded (paged out), and finds
+   * them when it is loaded again: a conversation that comes back is restored, not evaluated again.
+   */
+  pagedStateDir?: string
 }
 
 export interface ChatTurn {
@@ -158,12 +163,37 @@ export interface UnloadRequest {
   id: string
 }
 
+/** Save the sequence holding `sessionKey`'s conversation to `path` (a persona checkpoint); null when no sequence holds it. */
+export interface SaveStateRequest {
+  type: 'saveState'
+  id: string
+  sessionKey: string
+  path: string
+}
+
+/** Load a checkpoint's state (checked by the caller: this model's, intact) into a sequence, now holding `sessionKey`'s conversation. */
+export interface LoadStateRequest {
+  type: 'loadState'
+  id: string
+  sessionKey: string
+  /** The conversation turn its window starts with (as `Slot.windowStart`). */
+  windowStart: number | null
+  path: string
+}
+
+/** A sequence's state: its tokens, and the turn its window starts with. */
+export interface SequenceState {
+  tokens: number
+  windowStart: number | null
+  fileBytes: number
+}
+
 export interface ShutdownRequest {
   type: 'shutdown'
   id: string
 }
 
-export type ToWorker = LoadRequest | GenerateRequest | CompleteRequest | EmbedRequest | AbortRequest | StatsRequest | SetThreadsRequest | UnloadRequest | ShutdownRequest
+export type ToWorker = LoadRequest | GenerateRequest | CompleteRequest | EmbedRequest | AbortRequest | StatsRequest | SetThreadsRequest | UnloadRequest | SaveStateRequest | LoadStateRequest | ShutdownRequest
 
 export interface LoadResult {
   gpu: string | false
@@ -248,6 +278,8 @@ export interface ResultOf {
   stats: StatsResult
   setThreads: { threads: number }
   unload: UnloadResult
+  saveState: SequenceState | null
+  loadState: SequenceState
   shutdown: Record<string, never>
   abort: { aborted: boolean }
 }

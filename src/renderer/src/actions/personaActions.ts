@@ -51,3 +51,27 @@ export async function clearConversation(name: string): Promise<boolean> {
   else void usePersonasStore.getState().refresh()
   return error === null
 }
+
+/** Freeze a persona now (conversation, settings and context state). */
+export async function checkpointPersona(name: string): Promise<boolean> {
+  const out = await runOperation('persona.checkpoint', { name }, { label: `Saving a checkpoint of ${name}` })
+  if (out.ok) toastSuccess(`Checkpoint of ${name} saved`, out.value.note ?? `${out.value.messages} messages, ${out.value.tokens ?? 0} tokens of context`)
+  return out.ok
+}
+
+/** Resume a persona from one of its checkpoints: its conversation comes back as it was then. */
+export async function resumePersona(name: string, checkpoint: string): Promise<boolean> {
+  const out = await runOperation('persona.resume', { name, checkpoint }, { label: `Resuming ${name}` })
+  if (out.ok) {
+    toastSuccess(`${name} resumed`, out.value.note ?? `${out.value.messages} messages; the next reply evaluates only its new tokens`)
+    await useChatStore.getState().load(name, true)
+    await usePersonasStore.getState().refresh()
+  }
+  return out.ok
+}
+
+/** Remove one of a persona's checkpoints. */
+export async function removeCheckpoint(name: string, id: string): Promise<boolean> {
+  const out = await runOperation('persona.checkpointRemove', { name, id }, { label: `Removing checkpoint ${id}` })
+  return out.ok
+}

@@ -1,6 +1,7 @@
 import { apiKeyHandlers } from './apiKeys'
 import { appHandlers } from './app'
 import { callHandlers } from './calls'
+import { checkpointHandlers } from './checkpoints'
 import { configHandlers } from './config'
 import { logHandlers } from './logs'
 import type { Handlers, HostServices } from './context'
@@ -20,6 +21,7 @@ export function createHandlers(services: HostServices): Handlers {
     ...modelHandlers(services),
     ...workerHandlers(services),
     ...personaHandlers(services),
+    ...checkpointHandlers(services),
     ...configHandlers(services),
     ...apiKeyHandlers(services),
     ...logHandlers(services),

@@ -6,7 +6,7 @@ export function personaHandlers(s: HostServices) {
     'persona.list': async () => ({ personas: s.inference.personas.list() }),
     'persona.create': async (input) => s.inference.createPersona(input),
     'persona.update': async ({ name, ...change }) => s.inference.updatePersona(name, change),
-    'persona.delete': async ({ name }) => ({ name: s.inference.deletePersona(name).name, deleted: true }),
+    'persona.delete': async ({ name }) => ({ name: (await s.inference.deletePersona(name)).name, deleted: true }),
     'persona.history': async ({ name }) => {
       const p = s.inference.personas.get(name)
       return { name: p.name, messages: s.inference.personas.history(p.id) }

@@ -7,6 +7,7 @@ import { formatTokens } from '../../lib/inferenceFormat'
 import type { Persona } from '../../lib/types'
 import { useChatStore } from '../../stores/chatStore'
 import { ChatEntryView } from './ChatEntryView'
+import { CheckpointTimeline } from './CheckpointTimeline'
 import { Composer } from './Composer'
 import { PersonaAvatar } from './PersonaAvatar'
 
@@ -69,6 +70,7 @@ export function ChatPanel({ persona, onEdit }: { persona: Persona; onEdit(): voi
           </button>
         </div>
       </header>
+      <CheckpointTimeline persona={name} busy={conversation?.pending != null} />
       <div className="chat-scroll" ref={ref} onScroll={onScroll} role="log" aria-label={`Messages with ${name}`} aria-live="polite" aria-busy={conversation?.pending != null}>
         {conversation?.status === 'failed' && conversation.error && (
           <div>

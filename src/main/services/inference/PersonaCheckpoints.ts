@@ -1,0 +1,441 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import * as fsp from 'node:fs/promises'
+import * as path from 'node:path'
+import { z } from 'zod'
+import type { CheckpointInfo } from '../../../shared/contract/domains/checkpoints'
+import { ChatMessage, GenerationSettings, priorities, type Persona } from '../../../shared/contract/inference'
+import { WardenError } from '../../../shared/errors'
+import { exists, forceRemove, fsyncDir, fsyncPath, sha256File, TEMP_MARKER, tempNameFor } from '../fs/atomic'
+import type { ResolvedModel } from '../models/ModelService'
+import type { SequenceState } from '../workers/protocol'
+import { personaSessionKey, type InferenceService } from './InferenceService'
+
+const STATE_FILE = 'state.bin'
+/** The first line of an exported checkpoint (`persona checkpoint-export`). */
+const EXPORT_MAGIC = 'WARDEN-CHECKPOINT 1'
+/** An exported checkpoint's manifest (its conversation included) is at most this long. */
+const MAX_EXPORT_HEADER = 256 * 1024 * 1024
+const MANIFEST_FILE = 'manifest.json'
+
+/** What identifies a model file's weights layout: its size and the sha256 of its GGUF header and tensor infos. */
+const Fingerprint = z.object({ size: z.number(), headerBytes: z.number(), headerSha256: z.string() })
+type Fingerprint = z.infer<typeof Fingerprint>
+
+const Manifest = z.object({
+  version: z.literal(1),
+  id: z.string(),
+  personaId: z.string(),
+  personaName: z.string(),
+  label: z.string().nullable(),
+  createdAt: z.number(),
+  model: z.object({ ref: z.string(), id: z.string(), path: z.string(), fingerprint: Fingerprint }),
+  /** The context sequence's state: null when the model was not loaded or no sequence held the conversation. */
+  state: z.object({ file: z.literal(STATE_FILE), sha256: z.string(), bytes: z.number(), tokens: z.number(), windowStart: z.number().nullable() }).nullable(),
+  systemPrompt: z.string(),
+  settings: GenerationSettings,
+  messages: z.array(ChatMessage.extend({ seq: z.number().int() })),
+})
+type Manifest = z.infer<typeof Manifest>
+
+/**
+ * The fingerprint of a GGUF model: its size, and the sha256 of everything before its tensor data
+ * (the header, metadata and tensor infos: architecture, shapes, types, offsets). A state saved with
+ * one model is refused for another; llama.cpp could crash on it.
+ */
+export async function modelFingerprint(file: string): Promise<Fingerprint> {
+  const { readGgufFileInfo } = await import('node-llama-cpp')
+  let headerBytes: number
+  try {
+    const info = await readGgufFileInfo(file, { sourceType: 'filesystem', logWarnings: false })
+    headerBytes = info.infoEndOffset ?? 24 + info.metadataSize + (info.tensorInfoSize ?? 0)
+  } catch (error) {
+    throw new WardenError('INVALID_INPUT', `${file} is not a readable GGUF model: ${(error as Error).message}`)
+  }
+  const handle = await fsp.open(file, 'r')
+  try {
+    const size = (await handle.stat()).size
+    const hash = createHash('sha256')
+    const buf = Buffer.alloc(1 << 20)
+    for (let at = 0; at < headerBytes; ) {
+      const { bytesRead } = await handle.read(buf, 0, Math.min(buf.length, headerBytes - at), at)
+      if (bytesRead === 0) break
+      hash.update(buf.subarray(0, bytesRead))
+      at += bytesRead
+    }
+    return { size, headerBytes, headerSha256: hash.digest('hex') }
+  } finally {
+    await handle.close()
+  }
+}
+
+function sameFingerprint(a: Fingerprint, b: Fingerprint): boolean {
+  return a.size === b.size && a.headerBytes === b.headerBytes && a.headerSha256 === b.headerSha256
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+function newId(now: number): string {
+  return `${new Date(now).toISOString().replace(/[-:.]/g, '').replace('T', '-').slice(0, 18)}-${randomBytes(3).toString('hex')}`
+}
+
+/**
+ * Persona checkpoints: a persona frozen (its conversation, system prompt, settings, and its context
+ * sequence's state saved by the worker that holds it) into `checkpointStoragePath/<persona id>/<id>/`
+ * (state.bin + manifest.json), written to a temporary folder, checked, then renamed into place; and
+ * resumed: the conversation put back and the state loaded into a sequence of the model's worker, so
+ * the next turn evaluates only its new tokens. A state is never sent to a worker unless its model's
+ * fingerprint and its own sha256 match the manifest.
+ */
+export class PersonaCheckpoints {
+  constructor(
+    private readonly options: { home: string; inference: InferenceService; onChange: () => void; now?: () => number },
+  ) {}
+
+  private get inference(): InferenceService {
+    return this.options.inference
+  }
+
+  /** This process's folder of states kept while models are paged out (`LoadRequest.pagedStateDir`). */
+  private readonly pagedRoot = `${process.pid}-${randomBytes(4).toString('hex')}`
+
+  /** Where a model's worker keeps its conversations' states while the model is paged out; those a process left behind (it was killed) go first. */
+  pagedDir(model: { id: string; path: string }): string {
+    if (!this.pagedSwept) {
+      this.pagedSwept = true
+      void this.sweepPaged()
+    }
+    return path.join(this.root, '.paged', this.pagedRoot, createHash('sha256').update(`${model.id}\0${model.path}`).digest('hex').slice(0, 16))
+  }
+
+  private pagedSwept = false
+
+  private async sweepPaged(): Promise<void> {
+    const dir = path.join(this.root, '.paged')
+    for (const name of await fsp.readdir(dir).catch(() => [] as string[])) {
+      const pid = Number(name.split('-')[0])
+      if (name === this.pagedRoot || (Number.isInteger(pid) && pid > 0 && pidAlive(pid))) continue
+      await forceRemove(path.join(dir, name)).catch(() => undefined)
+    }
+  }
+
+  /** The states kept for paged-out models are this process's only. */
+  async dispose(): Promise<void> {
+    await forceRemove(path.join(this.root, '.paged', this.pagedRoot)).catch(() => undefined)
+  }
+
+  get root(): string {
+    return this.inference.settings.get().checkpointStoragePath || path.join(this.options.home, 'checkpoints')
+  }
+
+  private dirOf(persona: Persona): string {
+    return path.join(this.root, persona.id)
+  }
+
+  private async resolveModel(persona: Persona): Promise<ResolvedModel & { path: string }> {
+    const resolved = await this.inference.models.resolve(persona.model)
+    if (!resolved.path) throw new WardenError('NOT_FOUND', `${persona.name}'s model ${resolved.name} is not installed`, { hint: `Install it: warden model install ${resolved.install?.uri ?? resolved.id}` })
+    return { ...resolved, path: resolved.path }
+  }
+
+  /** Freeze a persona now (after a turn that is running, if its model holds one). */
+  async create(name: string, label?: string): Promise<CheckpointInfo & { name: string; note: string | null }> {
+    let persona = this.inference.personas.get(name)
+    // A turn running now ends (stored) first: the state and the conversation then agree.
+    await this.inference.turnsSettled(persona.id)
+    persona = this.inference.personas.get(persona.name)
+    const sessionKey = personaSessionKey(persona, this.inference.personas.epoch(persona.id))
+    const resolved = await this.resolveModel(persona)
+    const fingerprint = await modelFingerprint(resolved.path)
+    const createdAt = (this.options.now ?? Date.now)()
+    const id = newId(createdAt)
+    const dir = this.dirOf(persona)
+    const tmp = path.join(dir, `${TEMP_MARKER}${id}`)
+    const final = path.join(dir, id)
+    await fsp.mkdir(tmp, { recursive: true })
+    try {
+      let state: SequenceState | null = null
+      let note: string | null = null
+      const statePath = path.join(tmp, STATE_FILE)
+      if (this.inference.scheduler.isLoaded(resolved.id)) {
+        const model = await this.inference.modelRef(resolved, persona.settings.contextSize)
+        const scheduled = await this.inference.scheduler.submit(model, { priority: priorities.realtime }, ({ worker }) =>
+          worker.request<'saveState'>({ type: 'saveState', sessionKey, path: statePath }),
+        )
+        state = scheduled.value
+        if (!state) note = `No sequence of ${resolved.name} holds ${persona.name}'s conversation now: only the conversation was saved (resuming evaluates it again once).`
+      } else {
+        note = `${resolved.name} is not loaded: only the conversation was saved (resuming evaluates it again once).`
+      }
+      // The conversation once the state was saved. A turn started since `turnsSettled` may be in the
+      // state and not yet here: resuming then evaluates the difference again (the worker matches its
+      // cache token by token), never a wrong answer.
+      const messages = this.inference.personas.conversation(persona.id)
+      let stateInfo: Manifest['state'] = null
+      if (state) {
+        await fsyncPath(statePath)
+        stateInfo = { file: STATE_FILE, sha256: await sha256File(statePath), bytes: (await fsp.stat(statePath)).size, tokens: state.tokens, windowStart: state.windowStart }
+      }
+      const manifest: Manifest = {
+        version: 1,
+        id,
+        personaId: persona.id,
+        personaName: persona.name,
+        label: label?.trim() || null,
+        createdAt,
+        model: { ref: persona.model, id: resolved.id, path: resolved.path, fingerprint },
+        state: stateInfo,
+        systemPrompt: persona.systemPrompt,
+        settings: persona.settings,
+        messages,
+      }
+      const manifestPath = path.join(tmp, MANIFEST_FILE)
+      await fsp.writeFile(manifestPath, JSON.stringify(manifest, null, 2))
+      await fsyncPath(manifestPath)
+      await fsyncDir(tmp)
+      await fsp.rename(tmp, final)
+      await fsyncDir(dir)
+      // Verified as written: a checkpoint that would not resume is not reported as made.
+      const written = await this.read(persona, id)
+      if (written.state && (await sha256File(path.join(final, STATE_FILE))) !== written.state.sha256) throw new Error('the state file read back does not match what was written')
+      await this.prune(persona)
+      this.options.onChange()
+      return { ...(await this.info(persona, written)), name: persona.name, note }
+    } catch (error) {
+      await forceRemove(tmp).catch(() => undefined)
+      if (error instanceof WardenError) throw error
+      await forceRemove(final).catch(() => undefined)
+      throw new WardenError('INTERNAL', `The checkpoint of ${persona.name} could not be written: ${(error as Error).message}`, { hint: `Check the checkpoint folder ${this.root} (free space, permissions).` })
+    }
+  }
+
+  /** Checkpoints of a persona, newest first; a folder without a readable manifest (a torn write) is skipped. */
+  async list(name: string): Promise<{ name: string; checkpoints: CheckpointInfo[] }> {
+    const persona = this.inference.personas.get(name)
+    const manifests = await this.manifests(persona)
+    return { name: persona.name, checkpoints: await Promise.all(manifests.map((m) => this.info(persona, m))) }
+  }
+
+  private async manifests(persona: Persona): Promise<Manifest[]> {
+    const entries = await fsp.readdir(this.dirOf(persona), { withFileTypes: true }).catch(() => [])
+    const out: Manifest[] = []
+    for (const e of entries) {
+      if (!e.isDirectory() || e.name.startsWith(TEMP_MARKER)) continue
+      const m = await this.read(persona, e.name).catch(() => null)
+      if (m) out.push(m)
+    }
+    return out.sort((a, b) => b.createdAt - a.createdAt || b.id.localeCompare(a.id))
+  }
+
+  private async read(persona: Persona, id: string): Promise<Manifest> {
+    const file = path.join(this.dirOf(persona), id, MANIFEST_FILE)
+    let text: string
+    try {
+      text = await fsp.readFile(file, 'utf8')
+    } catch {
+      throw new WardenError('NOT_FOUND', `${persona.name} has no checkpoint ${JSON.stringify(id)}`, { hint: `List them: warden persona checkpoints ${JSON.stringify(persona.name)}` })
+    }
+    const parsed = Manifest.safeParse((() => { try { return JSON.parse(text) } catch { return null } })())
+    if (!parsed.success || parsed.data.id !== id || parsed.data.personaId !== persona.id) {
+      throw new WardenError('INVALID_INPUT', `Checkpoint ${id} of ${persona.name} is damaged: its manifest is not readable`, { hint: 'Resume from another checkpoint, or remove this one.' })
+    }
+    return parsed.data
+  }
+
+  private async info(persona: Persona, m: Manifest): Promise<CheckpointInfo> {
+    const dir = path.join(this.dirOf(persona), m.id)
+    const sizes = await Promise.all([MANIFEST_FILE, STATE_FILE].map((f) => fsp.stat(path.join(dir, f)).then((s) => s.size, () => 0)))
+    return { id: m.id, label: m.label, createdAt: m.createdAt, bytes: sizes[0] + sizes[1], tokens: m.state?.tokens ?? null, messages: m.messages.length, modelId: m.model.id, stateSaved: m.state !== null }
+  }
+
+  /** Keep the newest `maxCheckpointsPerPersona`. */
+  private async prune(persona: Persona): Promise<void> {
+    const keep = this.inference.settings.get().maxCheckpointsPerPersona
+    for (const m of (await this.manifests(persona)).slice(keep)) await forceRemove(path.join(this.dirOf(persona), m.id))
+  }
+
+  /** The newest checkpoint, or the one named. */
+  private async pick(persona: Persona, checkpoint?: string): Promise<Manifest> {
+    if (checkpoint) return this.read(persona, checkpoint)
+    const newest = (await this.manifests(persona))[0]
+    if (!newest) throw new WardenError('NOT_FOUND', `${persona.name} has no checkpoint`, { hint: `Make one: warden persona checkpoint ${JSON.stringify(persona.name)}` })
+    return newest
+  }
+
+  /** Write a checkpoint to one file: a first line naming the format, the manifest on the second, then the state's bytes. */
+  async exportTo(name: string, file: string, checkpoint?: string): Promise<{ name: string; id: string; file: string; bytes: number }> {
+    const persona = this.inference.personas.get(name)
+    const manifest = await this.pick(persona, checkpoint)
+    const statePath = path.join(this.dirOf(persona), manifest.id, STATE_FILE)
+    if (manifest.state && (await sha256File(statePath).catch(() => null)) !== manifest.state.sha256) {
+      throw new WardenError('CHECKSUM_MISMATCH', `Checkpoint ${manifest.id} of ${persona.name} is damaged: its state file does not match the sha256 its manifest records`, { hint: 'Export another checkpoint.' })
+    }
+    const tmp = tempNameFor(file)
+    try {
+      const out = await fsp.open(tmp, 'wx', 0o600)
+      try {
+        await out.write(`${EXPORT_MAGIC}\n${JSON.stringify(manifest)}\n`)
+        if (manifest.state) for await (const chunk of createReadStream(statePath, { highWaterMark: 1 << 20 })) await out.write(chunk as Buffer)
+        await out.sync()
+      } finally {
+        await out.close()
+      }
+      await fsp.rename(tmp, file)
+    } catch (error) {
+      await fsp.rm(tmp, { force: true })
+      throw new WardenError('INVALID_INPUT', `Could not write ${file}: ${(error as Error).message}`)
+    }
+    return { name: persona.name, id: manifest.id, file, bytes: (await fsp.stat(file)).size }
+  }
+
+  /** Add an exported checkpoint to a persona's; its state's sha256 is checked on the way in (and again at resume). */
+  async importFrom(name: string, file: string): Promise<CheckpointInfo & { name: string }> {
+    const persona = this.inference.personas.get(name)
+    const bad = (why: string) => new WardenError('INVALID_INPUT', `${file} is not a Warden checkpoint export: ${why}`, { hint: 'Export one with: warden persona checkpoint-export NAME FILE' })
+    const handle = await fsp.open(file, 'r').catch((error: unknown) => {
+      throw new WardenError('NOT_FOUND', `Could not read ${file}: ${(error as Error).message}`)
+    })
+    let header: Buffer
+    let manifest: Manifest
+    try {
+      if (!(await handle.stat()).isFile()) throw bad('not a regular file')
+      // The two header lines (the manifest holds the conversation: up to MAX_EXPORT_HEADER bytes).
+      const chunks: Buffer[] = []
+      let length = 0
+      let newlines: number[] = []
+      while (newlines.length < 2) {
+        const buf = Buffer.alloc(1 << 20)
+        const { bytesRead } = await handle.read(buf, 0, buf.length, length)
+        if (bytesRead === 0) throw bad('it ends before its manifest does')
+        chunks.push(buf.subarray(0, bytesRead))
+        length += bytesRead
+        if (length > MAX_EXPORT_HEADER + (1 << 20)) throw bad('its manifest is too large')
+        const all = Buffer.concat(chunks)
+        newlines = []
+        for (let at = all.indexOf(10); at !== -1 && newlines.length < 2; at = all.indexOf(10, at + 1)) newlines.push(at)
+      }
+      const all = Buffer.concat(chunks)
+      if (all.subarray(0, newlines[0]).toString('utf8') !== EXPORT_MAGIC) throw bad('it does not start with the format’s name')
+      const parsed = Manifest.safeParse((() => { try { return JSON.parse(all.subarray(newlines[0] + 1, newlines[1]).toString('utf8')) } catch { return null } })())
+      if (!parsed.success) throw bad('its manifest is not readable')
+      manifest = parsed.data
+      header = all.subarray(0, newlines[1] + 1)
+    } finally {
+      await handle.close()
+    }
+    const id = manifest.id
+    if (!/^[A-Za-z0-9-]{1,64}$/.test(id)) throw bad('its checkpoint id is not one Warden makes')
+    const dir = this.dirOf(persona)
+    const final = path.join(dir, id)
+    if (await exists(final)) throw new WardenError('CONFLICT', `${persona.name} already has checkpoint ${id}`, { hint: `Remove it first: warden persona checkpoint-remove ${JSON.stringify(persona.name)} ${id}` })
+    const tmp = path.join(dir, `${TEMP_MARKER}${id}`)
+    await fsp.mkdir(tmp, { recursive: true })
+    try {
+      const imported: Manifest = { ...manifest, personaId: persona.id, personaName: persona.name }
+      if (manifest.state) {
+        const statePath = path.join(tmp, STATE_FILE)
+        const hash = createHash('sha256')
+        const out = await fsp.open(statePath, 'wx', 0o600)
+        try {
+          for await (const chunk of createReadStream(file, { start: header.length, highWaterMark: 1 << 20 })) {
+            hash.update(chunk as Buffer)
+            await out.write(chunk as Buffer)
+          }
+          await out.sync()
+        } finally {
+          await out.close()
+        }
+        if (hash.digest('hex') !== manifest.state.sha256) throw new WardenError('CHECKSUM_MISMATCH', `${file} is damaged: its state does not match the sha256 its manifest records (torn or corrupted)`, { hint: 'Export the checkpoint again.' })
+      }
+      await fsp.writeFile(path.join(tmp, MANIFEST_FILE), JSON.stringify(imported, null, 2))
+      await fsyncPath(path.join(tmp, MANIFEST_FILE))
+      await fsp.rename(tmp, final)
+      await fsyncDir(dir)
+      await this.prune(persona)
+      this.options.onChange()
+      return { ...(await this.info(persona, imported)), name: persona.name }
+    } catch (error) {
+      await forceRemove(tmp).catch(() => undefined)
+      throw error
+    }
+  }
+
+  /** A deleted persona's checkpoints go with it. */
+  async forget(persona: Persona): Promise<void> {
+    await forceRemove(this.dirOf(persona))
+  }
+
+  async remove(name: string, id: string): Promise<{ name: string; id: string; removed: boolean }> {
+    const persona = this.inference.personas.get(name)
+    const dir = path.join(this.dirOf(persona), id)
+    if (!(await exists(path.join(dir, MANIFEST_FILE)))) throw new WardenError('NOT_FOUND', `${persona.name} has no checkpoint ${JSON.stringify(id)}`, { hint: `List them: warden persona checkpoints ${JSON.stringify(persona.name)}` })
+    await forceRemove(dir)
+    this.options.onChange()
+    return { name: persona.name, id, removed: true }
+  }
+
+  /**
+   * Resume a persona from a checkpoint (the newest by default): its conversation, system prompt and
+   * settings put back, and its state loaded into a sequence of its model's worker (loaded for it).
+   * Refused, before anything changes, when the persona's model file is not the one the state was
+   * saved with, or the state file is not the one the manifest names (a torn or corrupt copy).
+   */
+  async resume(name: string, checkpoint?: string) {
+    let persona = this.inference.personas.get(name)
+    let manifest: Manifest
+    if (checkpoint) manifest = await this.read(persona, checkpoint)
+    else {
+      const newest = (await this.manifests(persona))[0]
+      if (!newest) throw new WardenError('NOT_FOUND', `${persona.name} has no checkpoint to resume from`, { hint: `Make one: warden persona checkpoint ${JSON.stringify(persona.name)}` })
+      manifest = newest
+    }
+    const dir = path.join(this.dirOf(persona), manifest.id)
+    const statePath = path.join(dir, STATE_FILE)
+    let note: string | null = null
+    let resolved: (ResolvedModel & { path: string }) | null = null
+    if (manifest.state) {
+      resolved = await this.resolveModel(persona)
+      const now = await modelFingerprint(resolved.path)
+      if (!sameFingerprint(now, manifest.model.fingerprint)) {
+        throw new WardenError('CONFLICT', `Checkpoint ${manifest.id} was made with ${manifest.model.id} (${manifest.model.path}, ${manifest.model.fingerprint.size} bytes, header sha256 ${manifest.model.fingerprint.headerSha256.slice(0, 12)}…), but ${persona.name}'s model is now ${resolved.id} (${resolved.path}, ${now.size} bytes, header sha256 ${now.headerSha256.slice(0, 12)}…): its state cannot be loaded into another model`, {
+          hint: `Give ${persona.name} its model back (warden persona edit ${JSON.stringify(persona.name)} --model ${manifest.model.ref}), or resume from a checkpoint made with this model.`,
+        })
+      }
+      const sha = await sha256File(statePath).catch(() => null)
+      if (sha !== manifest.state.sha256) {
+        throw new WardenError('CHECKSUM_MISMATCH', `Checkpoint ${manifest.id} of ${persona.name} is damaged: its state file ${sha === null ? 'is missing' : 'does not match the sha256 its manifest records'} (torn or corrupted)`, {
+          hint: `Resume from an earlier checkpoint (warden persona checkpoints ${JSON.stringify(persona.name)}), or remove this one.`,
+        })
+      }
+    }
+    // The persona as it was: conversation (same places), system prompt, settings.
+    this.inference.personas.restore(persona.id, manifest.messages)
+    persona = this.inference.personas.update(persona.name, { systemPrompt: manifest.systemPrompt, settings: manifest.settings })
+    this.options.onChange()
+    let loaded: SequenceState | null = null
+    if (manifest.state && resolved) {
+      const sessionKey = personaSessionKey(persona, this.inference.personas.epoch(persona.id))
+      const model = await this.inference.modelRef(resolved, persona.settings.contextSize)
+      const { windowStart } = manifest.state
+      try {
+        const scheduled = await this.inference.scheduler.submit(model, { priority: priorities.realtime }, ({ worker }) =>
+          worker.request<'loadState'>({ type: 'loadState', sessionKey, windowStart, path: statePath }),
+        )
+        loaded = scheduled.value
+      } catch (error) {
+        // The conversation is back already; only the time its state would have saved is lost.
+        note = `The conversation is restored, but its state could not be loaded (${WardenError.from(error).message}): the next turn evaluates it again.`
+      }
+    } else {
+      note = 'This checkpoint holds the conversation only: the next turn evaluates it again.'
+    }
+    return { name: persona.name, checkpoint: await this.info(persona, manifest), messages: manifest.messages.length, stateLoaded: loaded !== null, tokens: loaded?.tokens ?? null, note }
+  }
+}
