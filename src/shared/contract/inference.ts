@@ -239,6 +239,20 @@ export const settingDefs = {
   archiveAfterDays: {
     schema: numberOrNumericText(z.number().min(0).max(36500)), default: 30, description: 'Archive hibernations older than this many days, while the app or server runs; 0 = never',
     label: 'Archive hibernations after', group: 'Modules', unit: 'days', zero: 'never', input: 'number' },
+  embeddingModel: {
+    schema: z.string().trim().max(500), default: '',
+    description: 'Installed model (its id) that embeds adapter descriptions and texts for adapter search and genome selection; empty = none (adapter search then asks for one)',
+    label: 'Embedding model', group: 'Genome', empty: 'none: set an installed model id', input: 'text' },
+  enableGenomicSwapping: {
+    schema: z.enum(['true', 'false']).transform((v) => v === 'true').or(z.boolean()), default: false,
+    description: 'Let personas in genome mode "auto" pick LoRA adapters by the similarity of the prompt to each adapter’s description',
+    label: 'Genomic swapping', group: 'Genome', input: 'toggle' },
+  maxLoRALayersPerPersona: {
+    schema: numberOrNumericText(z.number().int().min(1).max(16)), default: 3, description: 'Most LoRA adapters chosen automatically for one request (pinned ones come on top)',
+    label: 'Adapters per request', group: 'Genome', unit: 'adapters', input: 'number' },
+  loraSelectionThreshold: {
+    schema: numberOrNumericText(z.number().min(-1).max(1)), default: 0.7, description: 'Least cosine similarity between the prompt and an adapter’s description for the adapter to be chosen automatically',
+    label: 'Selection threshold', group: 'Genome', unit: 'cosine', input: 'number' },
 } as const satisfies Record<string, SettingDefinition>
 export type SettingKey = keyof typeof settingDefs
 export const settingKeys = Object.keys(settingDefs) as SettingKey[]
