@@ -189,6 +189,30 @@ export const formatters: Formatters = {
   'persona.history': (o) => (o.messages.length ? o.messages.map((m) => `${m.role === 'user' ? '> ' : ''}${m.text}`).join('\n\n') : `No conversation with ${o.name} yet`),
   'persona.clear': (o) => `Cleared ${o.cleared} messages of ${o.name}`,
   'persona.chat': (o) => `${o.text}\n${chatFooter(o)}`,
+  'adapter.add': (o) => `✅ Adapter ${o.name} added (${formatBytes(o.size)}, rank ${o.facts.rank}, ${o.facts.targets} weights${o.baseModel ? `, fits ${o.baseModel}` : ', base model not checked: add it with --base MODEL to check'})`,
+  'adapter.list': (o) =>
+    [
+      o.adapters.length
+        ? o.adapters
+            .map((a) => `  ${a.name.padEnd(20)} ${(a.baseModel ?? '—').padEnd(24)} r${String(a.facts.rank).padEnd(4)} ${formatBytes(a.size).padStart(9)}  ${a.description}${a.tags.length ? ` [${a.tags.join(', ')}]` : ''}`)
+            .join('\n')
+        : `No adapters yet (${o.dir}). Add one: warden adapter add FILE.gguf --name NAME --description "what it does" --base MODEL`,
+      ...o.problems.map((p) => `⚠️  ${p}`),
+    ].join('\n'),
+  'adapter.inspect': (o) =>
+    [
+      `${o.name}: ${o.description || '(no description)'}${o.tags.length ? ` [${o.tags.join(', ')}]` : ''}`,
+      `  Base model: ${o.baseModel ?? 'not given'}`,
+      `  LoRA: ${o.facts.architecture}, rank ${o.facts.rank}, alpha ${o.facts.alpha ?? '—'}, ${o.facts.targets} weights over ${o.facts.layersSpanned} layers`,
+      `  File: ${o.path} (${formatBytes(o.size)})`,
+      `  sha256: ${o.sha256} ${o.intact ? '✅' : `❌ ${o.problem}`}`,
+    ].join('\n'),
+  'adapter.remove': (o) => `🗑️  Adapter ${o.name} removed (${formatBytes(o.freedBytes)} freed)`,
+  'adapter.search': (o) =>
+    o.results.length
+      ? [`Similarity to the text (embedded with ${o.embeddingModel}):`, ...o.results.map((r) => `  ${r.similarity.toFixed(3)}  ${r.name.padEnd(20)} ${(r.baseModel ?? '—').padEnd(24)} ${r.description}`)].join('\n')
+      : 'No adapters to search. Add one: warden adapter add FILE.gguf --name NAME --description "what it does"',
+  'embedding.create': (o) => `${JSON.stringify(o.vector)}\n— ${o.dimensions} dimensions · ${o.tokens} tokens · ${o.model}`,
   'apiKey.create': (o) =>
     [
       `🔑 API key ${JSON.stringify(o.name)} created:`,

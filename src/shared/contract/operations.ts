@@ -1,5 +1,6 @@
 import type { z } from 'zod'
 import { composeDomains } from './operation'
+import { adapterOperations } from './domains/adapters'
 import { apiKeyOperations } from './domains/apiKeys'
 import { appOperations } from './domains/app'
 import { callOperations } from './domains/calls'
@@ -21,6 +22,7 @@ export const operations = composeDomains(
   modelOperations,
   workerOperations,
   personaOperations,
+  adapterOperations,
   configOperations,
   apiKeyOperations,
   logOperations,

@@ -1,3 +1,4 @@
+import { adapterHandlers } from './adapters'
 import { apiKeyHandlers } from './apiKeys'
 import { appHandlers } from './app'
 import { callHandlers } from './calls'
@@ -20,6 +21,7 @@ export function createHandlers(services: HostServices): Handlers {
     ...modelHandlers(services),
     ...workerHandlers(services),
     ...personaHandlers(services),
+    ...adapterHandlers(services),
     ...configHandlers(services),
     ...apiKeyHandlers(services),
     ...logHandlers(services),
