@@ -271,6 +271,14 @@ function uptime(ms: number): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`
 }
 
+/** "Genome: poet + coder (0.83, pinned)": the adapters an answer used and their similarity to the prompt. */
+export function genomeNote(g: OperationOutput<'persona.chat'>['genome']): string | null {
+  if (!g) return null
+  if (!g.adapters.length) return 'Genome: none (no adapter close enough)'
+  const why = g.adapters.map((a) => `${a.pinned ? 'pinned' : a.score!.toFixed(2)}${a.scale !== 1 ? ` ×${a.scale}` : ''}`)
+  return `Genome: ${g.adapters.map((a) => a.name).join(' + ')} (${why.join(', ')})`
+}
+
 /** The line under a streamed answer. */
 export function chatFooter(r: OperationOutput<'persona.chat'>): string {
   const notes = [
@@ -282,6 +290,7 @@ export function chatFooter(r: OperationOutput<'persona.chat'>): string {
     r.evicted.length ? `paged out ${r.evicted.join(', ')}` : null,
     r.finishReason === 'length' ? 'stopped at maxTokens' : r.finishReason === 'cancelled' ? 'cancelled' : null,
     leftOutNote(r.leftOutMessages),
+    genomeNote(r.genome),
   ]
   return `— ${notes.filter(Boolean).join(' · ')}`
 }

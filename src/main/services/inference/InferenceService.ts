@@ -68,6 +68,8 @@ export interface GenerateCall {
   onProgress?: (phase: string, message: string, fraction: number | null) => void
   /** Stop texts, functions, a grammar, log probabilities (the OpenAI endpoint's options). */
   features?: GenerationFeatures
+  /** LoRA adapters to answer with (the persona's genome), hot-swapped in the model's worker. */
+  adapters?: Array<{ path: string; scale: number; sha256: string }>
 }
 
 /** A raw completion of a prompt on a persona's model (`/v1/completions`): no chat template, no system prompt. */
@@ -419,7 +421,7 @@ export class InferenceService {
   }
 
   /** A turn of the persona's conversation (kept in the database unless `stateless`). */
-  async chat(input: { name: string; prompt: string; priority: Priority; stateless: boolean; timeoutMs?: number }, ctx: { signal?: AbortSignal; onText?: (t: string) => void; onProgress?: GenerateCall['onProgress'] }): Promise<GenerationResult> {
+  async chat(input: { name: string; prompt: string; priority: Priority; stateless: boolean; timeoutMs?: number; adapters?: GenerateCall['adapters'] }, ctx: { signal?: AbortSignal; onText?: (t: string) => void; onProgress?: GenerateCall['onProgress'] }): Promise<GenerationResult> {
     const persona = this.personas.get(input.name)
     const epoch = this.personas.epoch(persona.id)
     // Only the newest messages the context could hold: the worker leaves out the rest anyway.
@@ -439,6 +441,7 @@ export class InferenceService {
       timeoutMs: input.timeoutMs,
       onText: ctx.onText,
       onProgress: ctx.onProgress,
+      adapters: input.adapters,
     })
     // Not stored when the conversation was cleared, or the persona deleted, while it answered.
     if (!input.stateless && this.personas.epoch(persona.id) === epoch) {

@@ -4,12 +4,29 @@ import { Empty, FsPath } from './common'
 
 const AdapterName = z.string().trim().min(1, 'an adapter name is required').max(64, 'an adapter name is at most 64 characters')
 
-/** Tags as a list, or as one comma-separated text (`--tags poetry,verse`). */
-const Tags = z
-  .union([z.string().max(2000), z.array(z.string().max(100)).max(50)])
-  .transform((t) => [...new Set((Array.isArray(t) ? t : [t]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean))])
-  .refine((t) => t.length <= 50, 'at most 50 tags')
-  .refine((t) => t.every((s) => s.length <= 100), 'a tag is at most 100 characters')
+/** A list, or one comma-separated text (`--tags poetry,verse`): trimmed, without empties or repeats. */
+export const commaList = (what: string, max = 50) =>
+  z
+    .union([z.string().max(5000), z.array(z.string().max(100)).max(max)])
+    .transform((t) => [...new Set((Array.isArray(t) ? t : [t]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean))])
+    .refine((t) => t.length <= max, `at most ${max} ${what}`)
+    .refine((t) => t.every((s) => s.length <= 100), `each of the ${what} is at most 100 characters`)
+
+const Tags = commaList('tags')
+
+/** Numbers as a list, or one comma-separated text (`--scales 1,0.5`). */
+export const commaNumbers = (what: string, max = 16) =>
+  z
+    .union([z.string().max(1000), z.array(z.number()).max(max)])
+    .transform((t, ctx) => {
+      const parts = Array.isArray(t) ? t : t.split(',').map((s) => s.trim()).filter(Boolean).map((s) => (/^[-+]?(\d+\.?\d*|\.\d+)$/.test(s) ? Number(s) : Number.NaN))
+      if (parts.some((n) => !Number.isFinite(n))) {
+        ctx.addIssue({ code: 'custom', message: `${what} are numbers separated by commas, e.g. 1,0.5` })
+        return z.NEVER
+      }
+      return parts
+    })
+    .refine((t) => t.length <= max, `at most ${max} ${what}`)
 
 export const Adapter = z.object({
   name: z.string(),
