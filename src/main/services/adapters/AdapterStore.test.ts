@@ -23,7 +23,7 @@ describe('AdapterStore', () => {
     expect(fs.readFileSync(path.join(tmp, 'adapters', 'poet.gguf')).equals(fs.readFileSync(src.path))).toBe(true)
     expect(JSON.parse(fs.readFileSync(path.join(tmp, 'adapters', 'poet.json'), 'utf8')).description).toBe('Writes poems')
     expect(fs.existsSync(src.path)).toBe(true) // copied, not moved
-    expect(store.list().adapters.map((a) => a.name)).toEqual(['poet'])
+    expect((await store.list()).adapters.map((a) => a.name)).toEqual(['poet'])
     expect(await store.inspect('poet')).toMatchObject({ intact: true, problem: null })
 
     // A changed file is reported, not trusted.
@@ -63,19 +63,40 @@ describe('AdapterStore', () => {
     const junk = path.join(tmp, 'junk.gguf')
     fs.writeFileSync(junk, 'not a gguf at all')
     await expect(store.add({ file: junk, name: 'junk' })).rejects.toThrow(/junk\.gguf is not a readable GGUF file/)
+    // Corrupt headers fail at once (node-llama-cpp's own reader never returns on some of these).
+    const header = fs.readFileSync(src.path)
+    const huge = Buffer.from(header)
+    huge.writeBigUInt64LE(2n ** 40n, 16) // the metadata count
+    fs.writeFileSync(path.join(tmp, 'huge.gguf'), huge)
+    await expect(store.add({ file: path.join(tmp, 'huge.gguf'), name: 'huge' })).rejects.toThrow(/not a readable GGUF file: 1099511627776 metadata entries and \d+ tensors cannot fit/)
+    fs.writeFileSync(path.join(tmp, 'head.gguf'), header.subarray(0, 400))
+    await expect(store.add({ file: path.join(tmp, 'head.gguf'), name: 'head' })).rejects.toThrow(/the header runs past the end of the file/)
+    const badString = Buffer.from(header)
+    badString.writeBigUInt64LE(2n ** 52n, 24) // the first key's length
+    fs.writeFileSync(path.join(tmp, 'str.gguf'), badString)
+    await expect(store.add({ file: path.join(tmp, 'str.gguf'), name: 'str' })).rejects.toThrow(/not a readable GGUF file/)
+    fs.writeFileSync(path.join(tmp, 'garbage.gguf'), 'GGUF but not really')
+    await expect(store.add({ file: path.join(tmp, 'garbage.gguf'), name: 'garbage' })).rejects.toThrow(/not a readable GGUF file: GGUF version \d+ is not one llama.cpp reads/)
     for (const bad of ['../x', 'a/b', '.hidden', '', 'x.gguf']) await expect(store.add({ file: src.path, name: bad })).rejects.toMatchObject({ code: 'INVALID_INPUT' })
     await expect(store.add({ file: path.join(tmp, 'none.gguf'), name: 'none' })).rejects.toMatchObject({ code: 'NOT_FOUND' })
     expect(fs.existsSync(path.join(tmp, 'adapters')) ? fs.readdirSync(path.join(tmp, 'adapters')) : []).toEqual([])
   })
 
-  it('lists files that lost their sidecar (or the reverse) as problems', async () => {
-    const src = await writeTinyLora(path.join(tmp, 'a.gguf'))
-    await store.add({ file: src.path, name: 'one' })
+  it('adopts an adapter file put in the folder without a sidecar; lists what it cannot adopt, and sidecars without a file, as problems', async () => {
+    const src = await writeTinyLora(path.join(tmp, 'a.gguf'), { rank: 2 })
+    await store.add({ file: src.path, name: 'one', description: 'first' })
     await store.add({ file: src.path, name: 'two' })
     fs.rmSync(path.join(tmp, 'adapters', 'one.json'))
     fs.rmSync(path.join(tmp, 'adapters', 'two.gguf'))
-    const { adapters, problems } = store.list()
-    expect(adapters).toEqual([])
-    expect(problems).toEqual([expect.stringMatching(/one\.gguf has no sidecar/), expect.stringMatching(/two\.json has no adapter file/)])
+    fs.copyFileSync(src.path, path.join(tmp, 'adapters', 'dropped.gguf'))
+    fs.writeFileSync(path.join(tmp, 'adapters', 'junk.gguf'), 'GGUF but not really')
+    const { adapters, problems } = await store.list()
+    expect(adapters.map((a) => [a.name, a.description, a.baseModel, a.sha256, a.facts.rank])).toEqual([
+      ['dropped', '', null, src.sha256, 2],
+      ['one', '', null, src.sha256, 2],
+    ])
+    expect(problems).toEqual([expect.stringMatching(/junk\.gguf has no sidecar and cannot be adopted: .*not a readable GGUF file/), expect.stringMatching(/two\.json has no adapter file/)])
+    expect(fs.existsSync(path.join(tmp, 'adapters', 'dropped.json'))).toBe(true)
+    expect((await store.inspect('dropped')).intact).toBe(true)
   })
 })

@@ -87,11 +87,12 @@ export class AdapterStore {
         addedAt: Date.now(),
         facts,
       }
-      await renameNoReplace(tmp, gguf)
+      // The sidecar first: a list meanwhile never sees the file without it (and adopts it as anonymous).
+      await atomicWriteFile(json, `${JSON.stringify(record, null, 2)}\n`, { replace: false })
       try {
-        await atomicWriteFile(json, `${JSON.stringify(record, null, 2)}\n`, { replace: false })
+        await renameNoReplace(tmp, gguf)
       } catch (error) {
-        await fsp.rm(gguf, { force: true })
+        await fsp.rm(json, { force: true })
         throw error
       }
       return { ...record, path: gguf }
@@ -120,8 +121,12 @@ export class AdapterStore {
     }
   }
 
-  /** Every adapter with a sidecar and its file, by name; files without a sidecar (or the reverse) as problems. */
-  list(): { adapters: AdapterEntry[]; problems: string[] } {
+  /**
+   * Every adapter, by name. A `.gguf` put into the folder without its sidecar is adopted when it is a
+   * whole LoRA adapter (a sidecar is written from its header: no description, no base model);
+   * otherwise it is listed as a problem, as is a sidecar whose file is gone.
+   */
+  async list(): Promise<{ adapters: AdapterEntry[]; problems: string[] }> {
     if (!fs.existsSync(this.dir)) return { adapters: [], problems: [] }
     const names = fs.readdirSync(this.dir)
     const adapters: AdapterEntry[] = []
@@ -132,7 +137,13 @@ export class AdapterStore {
       if (!m || adapterNameProblem(m[1])) continue
       const name = m[1]
       if (m[2] === 'gguf') {
-        if (!names.includes(`${name}.json`)) problems.push(`${n} has no sidecar ${name}.json: remove it and add it again (warden adapter add)`)
+        if (!names.includes(`${name}.json`)) {
+          const adopted = await this.adopt(name).catch((e: Error) => {
+            problems.push(`${n} has no sidecar and cannot be adopted: ${e.message}`)
+            return null
+          })
+          if (adopted) adapters.push(adopted)
+        }
         continue
       }
       if (!names.includes(`${name}.gguf`)) {
@@ -147,7 +158,18 @@ export class AdapterStore {
       const { embeddings: _, ...rest } = r
       adapters.push({ ...rest, path: path.join(this.dir, `${name}.gguf`) })
     }
+    adapters.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     return { adapters, problems }
+  }
+
+  /** A sidecar for a LoRA adapter file found in the folder without one (the file is the truth). */
+  private async adopt(name: string): Promise<AdapterEntry> {
+    const { gguf, json } = this.paths(name)
+    const head = await readGgufHead(gguf, 'The adapter')
+    const st = await fsp.stat(gguf)
+    const record: AdapterRecord = { name, description: '', tags: [], baseModel: null, sha256: await sha256File(gguf), size: head.fileSize, addedAt: st.mtimeMs, facts: loraFacts(head, gguf) }
+    await atomicWriteFile(json, `${JSON.stringify(record, null, 2)}\n`, { replace: false })
+    return { ...record, path: gguf }
   }
 
   /** One adapter, its file checked against the recorded size and checksum. */

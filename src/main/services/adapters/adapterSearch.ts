@@ -16,7 +16,7 @@ export interface ScoredAdapter {
  * embedding model and text hash, so a search embeds only the query and descriptions not seen before.
  */
 export async function scoreAdapters(store: AdapterStore, embed: EmbedFn, text: string, baseModel?: string): Promise<{ modelId: string; scored: ScoredAdapter[] }> {
-  const adapters = store.list().adapters.filter((a) => baseModel === undefined || a.baseModel === baseModel)
+  const adapters = (await store.list()).adapters.filter((a) => baseModel === undefined || a.baseModel === baseModel)
   const query = await embed([text])
   const modelId = query.modelId
   const vectors = new Map<string, number[]>()

@@ -91,7 +91,7 @@ export async function resolvePersonaGenome(deps: GenomeDeps, persona: Persona, p
   const base = await deps.resolveBase(persona.model)
   let candidates: GenomeCandidate[] = []
   let embeddingModel: string | null = null
-  if (g.mode === 'auto' && settings.enableGenomicSwapping && deps.store.list().adapters.some((a) => a.baseModel === base.id)) {
+  if (g.mode === 'auto' && settings.enableGenomicSwapping && (await deps.store.list()).adapters.some((a) => a.baseModel === base.id)) {
     if (!settings.embeddingModel) {
       throw new WardenError('INVALID_INPUT', `${persona.name} chooses adapters by similarity (genome mode auto), but no embedding model is set`, {
         hint: `Set one: warden config set embeddingModel MODEL_ID, or fix the adapters: warden persona edit ${JSON.stringify(persona.name)} --genome fixed`,

@@ -46,7 +46,7 @@ export function adapterHandlers(s: HostServices) {
     },
     'adapter.list': async () => {
       const store = adapterStoreOf(s)
-      return { ...store.list(), dir: store.dir }
+      return { ...(await store.list()), dir: store.dir }
     },
     'adapter.inspect': async ({ name }) => adapterStoreOf(s).inspect(name),
     'adapter.remove': async ({ name }) => adapterStoreOf(s).remove(name),
