@@ -1,12 +1,12 @@
 import * as path from 'node:path'
+import OpenAI from 'openai'
 import { afterEach, describe, expect, it } from 'vitest'
+import { startServer } from '../../server/startServer'
 import { inferenceHost, writeTinyModels } from '../../../../test/inference'
 import { tempDir } from '../../../../test/fixtures'
-import { genomeDeps } from '../host/handlers/adapters'
-import type { HostServices } from '../host/handlers/context'
 import { writeTinyLora, writeTinyModel } from '../models/tinyGguf'
 import { descriptionText } from './AdapterStore'
-import { resolvePersonaGenome } from './personaGenome'
+import { genomeDeps, resolvePersonaGenome } from './personaGenome'
 
 const cleanups: Array<() => Promise<unknown>> = []
 afterEach(async () => {
@@ -39,7 +39,7 @@ describe('a persona’s genome', () => {
     const edited = await h.call('persona.update', { name: 'Ada', adapters: 'poet, loose', scales: '0.5,1' })
     expect(edited.settings.genome).toEqual({ mode: 'fixed', adapters: [{ name: 'poet', scale: 0.5 }, { name: 'loose', scale: 1 }] })
 
-    const services = { home: h.home, inference: h.host.inference, settings: h.host.inference.settings } as unknown as HostServices
+    const services = { home: h.home, inference: h.host.inference }
     const ada = () => h.host.inference.personas.get('Ada')
     const fixed = await resolvePersonaGenome(genomeDeps(services), ada(), 'hello')
     expect(fixed?.adapters).toEqual([
@@ -71,7 +71,16 @@ describe('a persona’s genome', () => {
     // A removed adapter: the chat is refused with its name, not run without it.
     await h.call('adapter.remove', { name: 'poet' })
     await expect(h.call('persona.chat', { name: 'Ada', prompt: 'hi', stateless: true })).rejects.toThrow(/names the adapter poet, which is not there/)
+    // The OpenAI endpoint answers a persona with its genome too: refused the same way.
+    const server = await startServer(h.host, { port: 0, rendererDir: null })
+    cleanups.push(() => server.close())
+    const client = new OpenAI({ baseURL: `${server.url}v1`, apiKey: server.token, maxRetries: 0 })
+    await expect(client.chat.completions.create({ model: 'Ada', messages: [{ role: 'user', content: 'hi' }] })).rejects.toMatchObject({
+      status: 404,
+      message: expect.stringContaining('names the adapter poet, which is not there'),
+    })
     await h.call('persona.update', { name: 'Ada', genome: 'none' })
     expect((await h.call('persona.chat', { name: 'Ada', prompt: 'hi', stateless: true })).genome).toBeUndefined()
+    expect((await client.chat.completions.create({ model: 'Ada', messages: [{ role: 'user', content: 'hi' }], max_tokens: 4 })).choices[0].message.content).toBeTruthy()
   }, 90_000)
 })

@@ -1,6 +1,8 @@
 import type { GenerationResult, GenomeConfig, Persona } from '../../../shared/contract/inference'
 import { WardenError } from '../../../shared/errors'
-import type { AdapterStore } from './AdapterStore'
+import * as path from 'node:path'
+import type { InferenceService } from '../inference/InferenceService'
+import { AdapterStore } from './AdapterStore'
 import { scoreAdapters, type EmbedFn } from './adapterSearch'
 import { selectGenome, type GenomeCandidate } from './genome'
 
@@ -18,6 +20,22 @@ export interface GenomeDeps {
   resolveBase: (ref: string) => Promise<{ id: string; path: string | null }>
   /** Embeds with the model named (the embeddingModel setting). */
   embed: (model: string) => EmbedFn
+}
+
+/** The adapters folder of a Warden home (the folder is the index: a store holds no state). */
+export const adapterStoreOf = (s: { home: string }) => new AdapterStore(path.join(s.home, 'adapters'))
+
+/** What choosing a persona's adapters needs, from a host's home and inference: the store, the settings, the persona's model, embeddings. */
+export function genomeDeps(s: { home: string; inference: InferenceService }, signal?: AbortSignal): GenomeDeps {
+  return {
+    store: adapterStoreOf(s),
+    settings: () => s.inference.settings.get(),
+    resolveBase: async (ref) => {
+      const r = await s.inference.models.resolve(ref)
+      return { id: r.id, path: r.path }
+    },
+    embed: (model) => (texts) => s.inference.embed(model, texts, { priority: 'realtime', signal }),
+  }
 }
 
 export type AdapterUse = { path: string; scale: number; sha256: string }

@@ -1,26 +1,8 @@
-import * as path from 'node:path'
 import type { adapterOperations } from '../../../../shared/contract/domains/adapters'
 import { WardenError } from '../../../../shared/errors'
-import { AdapterStore } from '../../adapters/AdapterStore'
 import { scoreAdapters } from '../../adapters/adapterSearch'
-import type { GenomeDeps } from '../../adapters/personaGenome'
+import { adapterStoreOf } from '../../adapters/personaGenome'
 import type { HandlersOf, HostServices } from './context'
-
-/** The adapters folder of this Warden home (the folder is the index: a store holds no state). */
-export const adapterStoreOf = (s: Pick<HostServices, 'home'>) => new AdapterStore(path.join(s.home, 'adapters'))
-
-/** What choosing a persona's adapters needs: the store, the settings, the persona's model, embeddings. */
-export function genomeDeps(s: HostServices, signal?: AbortSignal): GenomeDeps {
-  return {
-    store: adapterStoreOf(s),
-    settings: () => s.settings.get(),
-    resolveBase: async (ref) => {
-      const r = await s.inference.models.resolve(ref)
-      return { id: r.id, path: r.path }
-    },
-    embed: (model) => (texts) => s.inference.embed(model, texts, { priority: 'realtime', signal }),
-  }
-}
 
 /** The model that embeds for adapter search: the one asked for, else the embeddingModel setting. */
 function embeddingModelOf(s: HostServices, asked: string | undefined): string {

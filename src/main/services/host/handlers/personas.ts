@@ -1,6 +1,5 @@
 import type { personaOperations } from '../../../../shared/contract/domains/personas'
-import { genomeChange, resolvePersonaGenome } from '../../adapters/personaGenome'
-import { genomeDeps } from './adapters'
+import { genomeChange, genomeDeps, resolvePersonaGenome } from '../../adapters/personaGenome'
 import type { HandlersOf, HostServices } from './context'
 
 export function personaHandlers(s: HostServices) {
