@@ -42,7 +42,12 @@ class HeaderReader {
       throw new Corrupt(this.whole ? 'the header runs past the end of the file (truncated or corrupt)' : `the header is larger than ${MAX_HEADER / 1024 / 1024} MB (corrupt?)`)
     }
   }
-  u32(): number { this.need(4); const v = this.buf.readUInt32LE(this.at); this.at += 4; return v }
+  u32(): number {
+    this.need(4)
+    const v = this.buf.readUInt32LE(this.at)
+    this.at += 4
+    return v
+  }
   u64(): number {
     this.need(8)
     const v = this.buf.readBigUInt64LE(this.at)
@@ -50,18 +55,35 @@ class HeaderReader {
     if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new Corrupt(`a count or size of ${v} is impossible (corrupt header)`)
     return Number(v)
   }
-  str(): string { const n = this.u64(); this.need(n); const v = this.buf.toString('utf8', this.at, this.at + n); this.at += n; return v }
-  skip(n: number): void { this.need(n); this.at += n }
+  str(): string {
+    const n = this.u64()
+    this.need(n)
+    const v = this.buf.toString('utf8', this.at, this.at + n)
+    this.at += n
+    return v
+  }
+  skip(n: number): void {
+    this.need(n)
+    this.at += n
+  }
+  /** A number of `width` bytes read by `read` at the current place. */
+  private fixed<T>(width: number, read: (at: number) => T): T {
+    this.need(width)
+    const v = read(this.at)
+    this.at += width
+    return v
+  }
   value(type: number): string | number | boolean | null {
+    const b = this.buf
     switch (type) {
-      case 0: this.need(1); return this.buf.readUInt8(this.at++)
-      case 1: this.need(1); return this.buf.readInt8(this.at++)
-      case 2: { this.need(2); const v = this.buf.readUInt16LE(this.at); this.at += 2; return v }
-      case 3: { this.need(2); const v = this.buf.readInt16LE(this.at); this.at += 2; return v }
+      case 0: return this.fixed(1, (at) => b.readUInt8(at))
+      case 1: return this.fixed(1, (at) => b.readInt8(at))
+      case 2: return this.fixed(2, (at) => b.readUInt16LE(at))
+      case 3: return this.fixed(2, (at) => b.readInt16LE(at))
       case 4: return this.u32()
-      case 5: { this.need(4); const v = this.buf.readInt32LE(this.at); this.at += 4; return v }
-      case 6: { this.need(4); const v = this.buf.readFloatLE(this.at); this.at += 4; return v }
-      case 7: this.need(1); return this.buf.readUInt8(this.at++) !== 0
+      case 5: return this.fixed(4, (at) => b.readInt32LE(at))
+      case 6: return this.fixed(4, (at) => b.readFloatLE(at))
+      case 7: return this.fixed(1, (at) => b.readUInt8(at) !== 0)
       case 8: return this.str()
       case 9: {
         const itemType = this.u32()
@@ -73,8 +95,8 @@ class HeaderReader {
         return null
       }
       case 10: return this.u64()
-      case 11: { this.need(8); const v = Number(this.buf.readBigInt64LE(this.at)); this.at += 8; return v }
-      case 12: { this.need(8); const v = this.buf.readDoubleLE(this.at); this.at += 8; return v }
+      case 11: return this.fixed(8, (at) => Number(b.readBigInt64LE(at)))
+      case 12: return this.fixed(8, (at) => b.readDoubleLE(at))
       default: throw new Corrupt(`a value of unknown type ${type} (corrupt header)`)
     }
   }
@@ -105,7 +127,8 @@ function parseHead(buf: Buffer, fileSize: number, checkData: boolean): GgufHead 
     const dims = Array.from({ length: nDims }, () => r.u64())
     raw.push({ name, dims, ggmlType: r.u32(), offset: r.u64() })
   }
-  const alignment = Number(metadata.get('general.alignment') ?? 32) || 32
+  const alignment = Number(metadata.get('general.alignment') ?? 32)
+  if (!Number.isInteger(alignment) || alignment < 1 || alignment > 1 << 20 || (alignment & (alignment - 1)) !== 0) throw new Corrupt(`general.alignment ${alignment} is not a power of two`)
   const dataStart = Math.ceil(r.at / alignment) * alignment
   const tensors: TensorHead[] = []
   for (const t of raw) {
