@@ -90,12 +90,14 @@ describe('AdapterStore', () => {
     fs.rmSync(path.join(tmp, 'adapters', 'two.gguf'))
     fs.copyFileSync(src.path, path.join(tmp, 'adapters', 'dropped.gguf'))
     fs.writeFileSync(path.join(tmp, 'adapters', 'junk.gguf'), 'GGUF but not really')
+    await store.add({ file: src.path, name: 'edited' })
+    fs.writeFileSync(path.join(tmp, 'adapters', 'edited.json'), JSON.stringify({ name: 'edited', description: 7 }))
     const { adapters, problems } = await store.list()
     expect(adapters.map((a) => [a.name, a.description, a.baseModel, a.sha256, a.facts.rank])).toEqual([
       ['dropped', '', null, src.sha256, 2],
       ['one', '', null, src.sha256, 2],
     ])
-    expect(problems).toEqual([expect.stringMatching(/junk\.gguf has no sidecar and cannot be adopted: .*not a readable GGUF file/), expect.stringMatching(/two\.json has no adapter file/)])
+    expect(problems).toEqual([expect.stringMatching(/edited\.json is not a readable adapter record/), expect.stringMatching(/junk\.gguf has no sidecar and cannot be adopted: .*not a readable GGUF file/), expect.stringMatching(/two\.json has no adapter file/)])
     expect(fs.existsSync(path.join(tmp, 'adapters', 'dropped.json'))).toBe(true)
     expect((await store.inspect('dropped')).intact).toBe(true)
   })

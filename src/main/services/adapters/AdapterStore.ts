@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto'
 import * as fs from 'node:fs'
 import * as fsp from 'node:fs/promises'
 import * as path from 'node:path'
+import { z } from 'zod'
+import { Adapter } from '../../../shared/contract/domains/adapters'
 import { WardenError } from '../../../shared/errors'
 import { atomicWriteFile, sha256File, tempNameFor } from '../fs/atomic'
 import { renameNoReplace, safeChildPath } from '../fs/safePath'
@@ -25,6 +27,10 @@ export interface AdapterRecord {
 export interface AdapterEntry extends Omit<AdapterRecord, 'embeddings'> {
   path: string
 }
+
+const AdapterRecordSchema = Adapter.omit({ path: true }).extend({
+  embeddings: z.record(z.string(), z.object({ textHash: z.string(), vector: z.array(z.number()) })).optional(),
+})
 
 /** A name: letters, digits, `.`, `_`, `-`, starting with a letter or digit (it becomes a file name). */
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
@@ -112,10 +118,12 @@ export class AdapterStore {
     }
   }
 
+  /** The sidecar of `name`, or null when it is missing, not JSON, not of this name, or lacks a field (edited by hand). */
   private readRecord(name: string): AdapterRecord | null {
     const { json } = this.paths(name)
     try {
-      return JSON.parse(fs.readFileSync(json, 'utf8')) as AdapterRecord
+      const parsed = AdapterRecordSchema.safeParse(JSON.parse(fs.readFileSync(json, 'utf8')))
+      return parsed.success && parsed.data.name === name ? (parsed.data as AdapterRecord) : null
     } catch {
       return null
     }
