@@ -84,6 +84,13 @@ describe('adapter operations', () => {
     expect(search.stdout).toMatch(/0\.\d\d\d\s+poet/)
     const embed = await cli(['embed', '--model', 'tiny-1', 'hello', '--json'])
     expect(embed.json<{ vector: number[] }>().vector).toHaveLength(64)
+    expect((await cli(['persona', 'create', '--name', 'Ada', '--model', 'tiny-1'])).code).toBe(0)
+    const edited = await cli(['persona', 'edit', 'Ada', '--adapters', 'poet', '--scales', '0.5', '--json'])
+    expect(edited.json<{ settings: { genome: unknown } }>().settings.genome).toEqual({ mode: 'fixed', adapters: [{ name: 'poet', scale: 0.5 }] })
+    const chat = await cli(['persona', 'chat', 'Ada', 'hello'])
+    expect(chat.code).toBe(0)
+    expect(chat.output).toContain('Genome: poet (pinned ×0.5)')
+    expect((await cli(['persona', 'edit', 'Ada', '--adapters', 'poet', '--scales', 'big'])).stderr).toContain('scales are numbers separated by commas')
     const bad = await cli(['adapter', 'add', path.join(home, 'models', 'tiny-1.gguf'), '--name', 'm'])
     expect(bad.code).toBe(2) // invalid input
     expect(bad.stderr).toContain('is not a LoRA adapter')
