@@ -8,7 +8,8 @@
  *   3. thread assignment: aggregate tokens/s of 1–3 concurrent workers, Warden's thread choice vs
  *      node-llama-cpp's default;
  *   4. paging: a request that swaps its model in vs a warm one, and worker cold starts;
- *   5. a long conversation (bench/conversation.ts): turn latency and worker CPU over 500 turns.
+ *   5. a long conversation (bench/conversation.ts): turn latency and worker CPU over 500 turns;
+ *   6. LoRA adapter hot-swap (bench/adapters.ts): swap latency vs the same set, a fresh context and the seed's 500 ms.
  */
 import { randomUUID } from 'node:crypto'
 import * as fs from 'node:fs'
@@ -20,6 +21,7 @@ import { WardenHost } from '../src/main/services/host/WardenHost'
 import { writeTinyModel } from '../src/main/services/models/tinyGguf'
 import { ForkLauncher, type WorkerLauncher } from '../src/main/services/workers/launcher'
 import { InferenceEngine } from '../src/main/worker/InferenceEngine'
+import { adapterBench } from './adapters'
 import { conversationBench } from './conversation'
 import type { GenerationResult } from '../src/shared/contract/inference'
 import type { OperationInput, OperationName, OperationOutput } from '../src/shared/contract/operations'
@@ -468,13 +470,14 @@ export async function runInferenceBench(): Promise<void> {
       `Warden inference benchmark (node ${process.version}, ${os.availableParallelism()} cores, CPU only) in ${base}\n` +
         `Models: 3 generated random-weight llama models (layers ${SHAPE.layers}, embd ${SHAPE.embd}, heads ${SHAPE.heads}, ff ${SHAPE.ff}, default vocab), ${formatBytes(size)} each; temperature 0, fixed prompts.\n`,
     )
-    // BENCH_PART=paging (or overhead, responsiveness, threads, conversation) runs one section.
+    // BENCH_PART=paging (or overhead, responsiveness, threads, conversation, adapters) runs one section.
     const part = (name: string) => !process.env.BENCH_PART || process.env.BENCH_PART === name
     if (part('overhead')) console.log((await workerOverhead(base, modelsDir, models[0])) + '\n')
     if (part('responsiveness')) console.log((await responsiveness(base, modelsDir)) + '\n')
     if (part('threads')) console.log((await threadAssignment(base, modelsDir)) + '\n')
     if (part('paging')) console.log((await paging(base, modelsDir, models[0])) + '\n')
     if (part('conversation')) console.log((await conversationBench(base, modelsDir)) + '\n')
+    if (part('adapters')) console.log((await adapterBench(base, models[0], SHAPE)) + '\n')
   } finally {
     // Every host is shut down by now (withHost); check that no worker outlived it.
     await sleep(200)

@@ -1,21 +1,12 @@
 import * as os from 'node:os'
-import type { ChatWrapper, Llama, LlamaContext, LlamaContextSequence, LlamaEmbeddingContext, LlamaModel } from 'node-llama-cpp'
+import type { ChatWrapper, Llama, LlamaContext, LlamaEmbeddingContext, LlamaModel } from 'node-llama-cpp'
 import { WardenError } from '../../shared/errors'
 import { cancelled, evaluatePromptWindow, fitPromptWindow, turnOverhead } from './promptWindow'
 import type { CompleteRequest, ContextLengthExceeded, EmbedResult, GenerateRequest, GenerateResult, LoadRequest, LoadResult, StatsResult, TokenLogprob, UnloadResult } from '../services/workers/protocol'
 import { generateAnswer } from './answer'
 import { chatFunctions } from './functions'
 import { GrammarCache } from './grammars'
-
-interface Slot {
-  sequence: LlamaContextSequence
-  busy: boolean
-  /** The session whose conversation is in this sequence's cache. */
-  sessionKey: string | null
-  /** The conversation turn (counted from the session's first, `historyStart`) its cached window starts with. */
-  windowStart: number | null
-  lastUsed: number
-}
+import { AdapterContexts, ContextEntry, type Slot } from './contexts'
 
 /**
  * node-llama-cpp for one model: the worker process runs one of these; the benchmark also runs one in
@@ -31,8 +22,9 @@ export class InferenceEngine {
   private chatWrapper: ChatWrapper | null = null
   /** Template tokens per conversation turn (measured on first use). */
   private overheadPerTurn: number | null = null
-  private slots: Slot[] = []
-  private waiters: Array<() => void> = []
+  /** The base context's sequences; contexts with LoRA adapters are in `adapters` (see contexts.ts). */
+  private base: ContextEntry | null = null
+  private adapters: AdapterContexts | null = null
   private readonly aborts = new Map<string, AbortController>()
   /** `response_format` grammars, per schema. */
   private readonly grammars = new GrammarCache()
@@ -97,7 +89,8 @@ export class InferenceEngine {
       // assigns (now and on every rebalance) through llama.maxThreads.
       threads: { ideal: os.availableParallelism(), min: 1 },
     })
-    this.slots = Array.from({ length: req.sequences }, () => ({ sequence: this.context!.getSequence(), busy: false, sessionKey: null, windowStart: null, lastUsed: 0 }))
+    this.base = new ContextEntry(this.context, '', req.sequences)
+    this.adapters = new AdapterContexts(this.model, { contextSize: this.context.contextSize, sequences: req.sequences, threads: () => ({ ideal: os.availableParallelism(), min: 1 }) })
     const vramAfter = (await this.llama.getVramState()).used
     const rssAfterBytes = process.memoryUsage.rss()
     const gpu = this.llama.gpu
@@ -122,35 +115,18 @@ export class InferenceEngine {
     return this.threads
   }
 
-  private async takeSlot(sessionKey: string, signal: AbortSignal): Promise<Slot> {
-    for (;;) {
-      const free = this.slots.filter((s) => !s.busy)
-      if (free.length) {
-        const slot = free.find((s) => s.sessionKey === sessionKey) ?? free.sort((a, b) => a.lastUsed - b.lastUsed)[0]
-        slot.busy = true
-        return slot
-      }
-      await new Promise<void>((resolve, reject) => {
-        this.waiters.push(resolve)
-        signal.addEventListener('abort', () => reject(new WardenError('CANCELLED', 'The request was cancelled while waiting for a free sequence')), { once: true })
-      })
-    }
-  }
-
-  private releaseSlot(slot: Slot, keepCache: boolean): void {
-    slot.busy = false
-    slot.lastUsed = keepCache ? Date.now() : 0
-    this.waiters.shift()?.()
-  }
-
   async generate(req: GenerateRequest, onText: (text: string, logprobs?: TokenLogprob[]) => void): Promise<GenerateResult> {
-    if (!this.llama || !this.model || !this.context || !this.chatWrapper) throw new WardenError('UNAVAILABLE', 'No model is loaded in this worker')
+    if (!this.llama || !this.model || !this.base || !this.adapters || !this.chatWrapper) throw new WardenError('UNAVAILABLE', 'No model is loaded in this worker')
     const abort = new AbortController()
     this.aborts.set(req.id, abort)
     const started = performance.now()
     let slot: Slot | null = null
+    // The context for the request's adapter set: its sequences only ever hold tokens evaluated with those adapters.
+    let entry: ContextEntry | null = null
     try {
-      slot = await this.takeSlot(req.sessionKey, abort.signal)
+      entry = req.adapters?.length ? await this.adapters.acquire(req.adapters) : this.base
+      const context = entry.context
+      slot = await entry.takeSlot(req.sessionKey, abort.signal)
       if (slot.sessionKey !== req.sessionKey) {
         // Another conversation is cached here: start this one from an empty sequence.
         await slot.sequence.clearHistory()
@@ -161,10 +137,10 @@ export class InferenceEngine {
       this.overheadPerTurn ??= turnOverhead(this.model, this.chatWrapper)
       const window = await fitPromptWindow(
         {
-          model: this.model, chatWrapper: this.chatWrapper, contextSize: this.context.contextSize, systemPrompt: req.systemPrompt, history: req.history, prompt: req.prompt, overflow: req.overflow, signal: abort.signal,
+          model: this.model, chatWrapper: this.chatWrapper, contextSize: context.contextSize, systemPrompt: req.systemPrompt, history: req.history, prompt: req.prompt, overflow: req.overflow, signal: abort.signal,
           functions: chatFunctions(req.functions), continueLastTurn: req.continueLastTurn,
           keepFrom: slot.windowStart === null ? undefined : slot.windowStart - historyStart,
-          answerRoom: Math.min(req.maxTokens, Math.floor(this.context.contextSize / 4)),
+          answerRoom: Math.min(req.maxTokens, Math.floor(context.contextSize / 4)),
         },
         this.overheadPerTurn,
       )
@@ -172,7 +148,7 @@ export class InferenceEngine {
       // One batch (512 tokens by default) between looks at a cancel: llama.cpp's own unit of work, so
       // evaluating in steps costs nothing; smaller steps were slower on a CPU.
       // LlamaChat evaluates the window's last token itself, as it generates.
-      const evaluatedTokens = 1 + (await evaluatePromptWindow(slot.sequence, window.tokens, abort.signal, this.context.batchSize))
+      const evaluatedTokens = 1 + (await evaluatePromptWindow(slot.sequence, window.tokens, abort.signal, context.batchSize))
       const answer = await generateAnswer({
         llama: this.llama,
         model: this.model,
@@ -181,7 +157,7 @@ export class InferenceEngine {
         grammars: this.grammars,
         chat: window.chat,
         // Never past the end of the context (LlamaChat would shift it and drop the conversation's start).
-        request: { ...req, maxTokens: Math.max(1, Math.min(req.maxTokens, this.context.contextSize - window.tokens.length)) },
+        request: { ...req, maxTokens: Math.max(1, Math.min(req.maxTokens, context.contextSize - window.tokens.length)) },
         signal: abort.signal,
         onText,
       })
@@ -195,13 +171,15 @@ export class InferenceEngine {
       throw error
     } finally {
       this.aborts.delete(req.id)
-      if (slot) this.releaseSlot(slot, req.keepCache ?? true)
+      if (slot) entry?.releaseSlot(slot, req.keepCache ?? true)
+      if (entry && entry !== this.base) this.adapters?.release(entry)
     }
   }
 
   /** A raw completion of `req.prompt` (no chat template) on a cleared sequence, up to the end of the context. */
   async complete(req: CompleteRequest, onText: (text: string) => void): Promise<GenerateResult> {
-    if (!this.model || !this.context) throw new WardenError('UNAVAILABLE', 'No model is loaded in this worker')
+    if (!this.model || !this.context || !this.base) throw new WardenError('UNAVAILABLE', 'No model is loaded in this worker')
+    const base = this.base
     const abort = new AbortController()
     this.aborts.set(req.id, abort)
     const started = performance.now()
@@ -212,7 +190,7 @@ export class InferenceEngine {
       if (req.prompt.length >= 2 * contextSize) throw promptTooLong(contextSize, Math.ceil(req.prompt.length / 2), false)
       const promptTokens = this.model.tokenize(req.prompt).length + (this.model.tokens.bos === null ? 0 : 1)
       if (promptTokens >= contextSize) throw promptTooLong(contextSize, promptTokens, true)
-      slot = await this.takeSlot('', abort.signal)
+      slot = await base.takeSlot('', abort.signal)
       slot.sessionKey = null // its cache will hold this completion, no session's conversation
       await slot.sequence.clearHistory()
       const { LlamaCompletion } = await import('node-llama-cpp')
@@ -244,7 +222,7 @@ export class InferenceEngine {
       throw error
     } finally {
       this.aborts.delete(req.id)
-      if (slot) this.releaseSlot(slot, false)
+      if (slot) base.releaseSlot(slot, false)
     }
   }
 
@@ -273,7 +251,9 @@ export class InferenceEngine {
       heapBytes: mem.heapUsed,
       vramUsedBytes: this.llama ? (await this.llama.getVramState()).used : 0,
       threads: this.threads,
-      activeGenerations: this.slots.filter((s) => s.busy).length,
+      activeGenerations: (this.base?.busy ?? 0) + (this.adapters?.contexts.reduce((n, e) => n + e.busy, 0) ?? 0),
+      adapterBytes: this.adapters?.adapterBytes ?? 0,
+      adapterContexts: this.adapters?.contexts.length ?? 0,
     }
   }
 
@@ -292,12 +272,12 @@ export class InferenceEngine {
     const llama = this.llama
     const vramUsedBeforeBytes = llama?.gpu ? (await llama.getVramState()).used : 0
     await this.embedding?.dispose()
+    await this.adapters?.dispose()
     await this.context?.dispose()
     await this.model?.dispose()
     this.embedding = this.context = this.model = this.chatWrapper = null
     this.overheadPerTurn = null
-    this.slots = []
-    this.waiters = []
+    this.base = this.adapters = null
     this.grammars.clear()
     if (llama) this.warm = Promise.resolve(llama)
     const stats = await this.stats()
@@ -307,6 +287,7 @@ export class InferenceEngine {
   async dispose(): Promise<void> {
     for (const a of this.aborts.values()) a.abort()
     await this.embedding?.dispose()
+    await this.adapters?.dispose()
     await this.context?.dispose()
     await this.model?.dispose()
     await this.llama?.dispose()

@@ -17,7 +17,7 @@ import { SettingsStore, type SettingRow } from '../settings/SettingsStore'
 import type { WardenDatabase } from '../storage/Database'
 import type { WorkerLogSink } from '../logging/WorkerLogs'
 import type { WorkerLauncher } from '../workers/launcher'
-import type { ChatTurn, ContextLengthExceeded, GenerationFeatures, Overflow, TokenLogprob } from '../workers/protocol'
+import type { AdapterRef, ChatTurn, ContextLengthExceeded, GenerationFeatures, Overflow, TokenLogprob } from '../workers/protocol'
 
 /** Something a person should see now (a worker crashed, or was quarantined). */
 export interface InferenceAlert {
@@ -69,7 +69,7 @@ export interface GenerateCall {
   /** Stop texts, functions, a grammar, log probabilities (the OpenAI endpoint's options). */
   features?: GenerationFeatures
   /** LoRA adapters to answer with (the persona's genome), hot-swapped in the model's worker. */
-  adapters?: Array<{ path: string; scale: number; sha256: string }>
+  adapters?: AdapterRef[]
 }
 
 /** A raw completion of a prompt on a persona's model (`/v1/completions`): no chat template, no system prompt. */
@@ -323,6 +323,7 @@ export class InferenceService {
             seed: s.seed ?? randomSeed(),
             overflow: call.overflow ?? 'dropOldest',
             ...call.features,
+            ...(call.adapters?.length ? { adapters: call.adapters } : {}),
           },
           (text, logprobs) => call.onText?.(text, logprobs),
         )

@@ -334,7 +334,7 @@ export class ModelWorkers {
         if (!worker || s.state === 'starting') return
         const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), timeoutMs).unref())
         const stats = await Promise.race([worker.request<'stats'>({ type: 'stats' }), timeout]).catch(() => null)
-        if (stats && s.worker === worker) s.measure(stats.rssBytes)
+        if (stats && s.worker === worker) s.measure(stats.rssBytes, stats.adapterBytes ?? 0)
       }),
     )
     if (this.disposed) return

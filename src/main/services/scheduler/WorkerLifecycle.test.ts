@@ -89,6 +89,20 @@ describe('a model worker’s lifecycle', () => {
     expect(lc.learnedBytes('test')).toBe(learned)
   }, 30_000)
 
+  it('counts the LoRA adapters a worker reports on top of what llama.cpp allocated for the model', async () => {
+    const { lc, ledger, start } = setup()
+    start()
+    await waitFor(() => lc.state === 'ready', 'ready')
+    const ram = lc.load!.ramBytes
+    // Resident memory not yet grown by the adapters (their weights are read as they are used): llama.cpp's figure plus the adapters'.
+    lc.measure(1, 300 * 1024 * 1024)
+    expect(lc.memoryBytes).toBe(ram + 300 * 1024 * 1024)
+    expect(ledger.usedBytes).toBe(ram + 300 * 1024 * 1024)
+    // Resident memory already larger: that is what it holds.
+    lc.measure(ram + 400 * 1024 * 1024, 300 * 1024 * 1024)
+    expect(lc.memoryBytes).toBe(ram + 400 * 1024 * 1024)
+  }, 30_000)
+
   it('after a crash releases the memory, backs off, becomes due for restart; the crash that reaches the limit quarantines', async () => {
     const { lc, changes, ledger, start } = setup({ maxCrashes: 2, windowMs: 60_000, backoffBaseMs: 50, backoffMaxMs: 50 })
     const verdicts: string[] = []

@@ -235,13 +235,15 @@ export class WorkerLifecycle {
   /**
    * Count what the loaded worker takes from now on: VRAM on a GPU (as llama.cpp reported at load);
    * on the CPU its resident memory `rssBytes`, at least what llama.cpp allocated for the model and
-   * its context (mapped weights become resident as they are used).
+   * its context (mapped weights become resident as they are used). `adapterBytes` (the worker's
+   * stats: LoRA adapter weights loaded and their contexts' state) is added to the VRAM reading and
+   * to llama.cpp's own figure; the resident memory already holds it on the CPU.
    */
-  measure(rssBytes: number | null): void {
+  measure(rssBytes: number | null, adapterBytes = 0): void {
     if (rssBytes !== null) this.rssBytes = rssBytes
     const load = this.loaded
     if (!load || !this.reservation) return
-    const bytes = load.gpu ? (load.vramBytes > 0 ? load.vramBytes : null) : this.rssBytes !== null ? Math.max(this.rssBytes, load.ramBytes) : null
+    const bytes = load.gpu ? (load.vramBytes > 0 ? load.vramBytes + adapterBytes : null) : this.rssBytes !== null ? Math.max(this.rssBytes, load.ramBytes + adapterBytes) : null
     if (bytes === null) return
     this.measured = bytes
     this.reservation.resizeTo(bytes)

@@ -104,6 +104,15 @@ export interface GenerateRequest extends GenerationFeatures {
   maxTokens: number
   seed: number | null
   overflow: Overflow
+  /** LoRA adapters to answer with (the persona's genome); none: the base model. See worker/contexts.ts. */
+  adapters?: AdapterRef[]
+}
+
+/** A LoRA adapter file for a generation: its absolute path, its scale and the sha256 of its bytes. */
+export interface AdapterRef {
+  path: string
+  scale: number
+  sha256: string
 }
 
 /** A raw text completion (`/v1/completions`): the prompt as it is, without the chat template. */
@@ -209,6 +218,10 @@ export interface StatsResult {
   vramUsedBytes: number
   threads: number
   activeGenerations: number
+  /** Adapter weights loaded into the model plus the adapter contexts' state (0 without adapters). */
+  adapterBytes?: number
+  /** Contexts with adapters kept (at most worker/contexts.ts MAX_ADAPTER_CONTEXTS). */
+  adapterContexts?: number
 }
 
 /** The process after its model was unloaded: what it holds now. */
