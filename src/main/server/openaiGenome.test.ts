@@ -23,12 +23,18 @@ describe('the OpenAI endpoint and a persona’s genome', () => {
     const server = await startServer(h.host, { port: 0, rendererDir: null })
     cleanups.push(() => server.close())
     const client = new OpenAI({ baseURL: `${server.url}v1`, apiKey: server.token, maxRetries: 0 })
-    const ask = () => client.chat.completions.create({ model: 'Ada', messages: [{ role: 'user', content: 'hi' }], max_tokens: 4 })
-    expect((await ask()).choices[0].message.content).toBeTruthy()
+    const ask = () => client.chat.completions.create({ model: 'Ada', messages: [{ role: 'user', content: 'hi' }], max_tokens: 8, temperature: 0 })
+    const withPoet = (await ask()).choices[0].message.content
+    await h.call('persona.update', { name: 'Ada', genome: 'none' })
+    const base = (await ask()).choices[0].message.content
+    expect(withPoet).toBeTruthy()
+    expect(withPoet).not.toBe(base)
+    await h.call('persona.update', { name: 'Ada', genome: 'fixed' })
+    expect((await ask()).choices[0].message.content).toBe(withPoet)
 
     await h.call('adapter.remove', { name: 'poet' })
     await expect(ask()).rejects.toMatchObject({ status: 404, message: expect.stringContaining('names the adapter poet, which is not there') })
     await h.call('persona.update', { name: 'Ada', genome: 'none' })
-    expect((await ask()).choices[0].message.content).toBeTruthy()
+    expect((await ask()).choices[0].message.content).toBe(base)
   }, 60_000)
 })
