@@ -9,4 +9,12 @@ describe('the line under a streamed answer', () => {
     expect(chatFooter(result)).not.toContain('Earlier messages')
     expect(chatFooter({ ...result, leftOutMessages: 34 })).toBe('— 8 tokens · 900 tok/s · 0.12 s · Earlier messages no longer fit the context: the oldest 34 were left out')
   })
+
+  it('names the adapters an answer used, with their similarity (or pinned) and scale', () => {
+    const genome = { mode: 'auto' as const, embeddingModel: 'tiny', adapters: [{ name: 'a', score: 0.834, scale: 1, pinned: false }, { name: 'b', score: 0.77, scale: 1, pinned: false }] }
+    expect(chatFooter({ ...result, genome })).toBe('— 8 tokens · 900 tok/s · 0.12 s · Genome: a + b (0.83, 0.77)')
+    const fixed = { mode: 'fixed' as const, embeddingModel: null, adapters: [{ name: 'poet', score: null, scale: 0.5, pinned: true }] }
+    expect(chatFooter({ ...result, genome: fixed })).toContain('Genome: poet (pinned ×0.5)')
+    expect(chatFooter({ ...result, genome: { ...genome, adapters: [] } })).toContain('Genome: none (no adapter close enough)')
+  })
 })

@@ -202,6 +202,30 @@ export const formatters: Formatters = {
   'persona.checkpointExport': (o) => `✅ Checkpoint ${o.id} of ${o.name} written to ${o.file} (${formatBytes(o.bytes)})`,
   'persona.checkpointImport': (o) => `✅ Checkpoint ${o.id} added to ${o.name}'s (${o.messages} messages${o.tokens !== null ? `, ${o.tokens} tokens` : ''}). Resume it: warden persona resume ${JSON.stringify(o.name)} --checkpoint ${o.id}`,
   'persona.checkpointRemove': (o) => `🗑️  Checkpoint ${o.id} of ${o.name} removed`,
+  'adapter.add': (o) => `✅ Adapter ${o.name} added (${formatBytes(o.size)}, rank ${o.facts.rank}, ${o.facts.targets} weights${o.baseModel ? `, fits ${o.baseModel}` : ', base model not checked: add it with --base MODEL to check'})`,
+  'adapter.list': (o) =>
+    [
+      o.adapters.length
+        ? o.adapters
+            .map((a) => `  ${a.name.padEnd(20)} ${(a.baseModel ?? '—').padEnd(24)} r${String(a.facts.rank).padEnd(4)} ${formatBytes(a.size).padStart(9)}  ${a.description}${a.tags.length ? ` [${a.tags.join(', ')}]` : ''}`)
+            .join('\n')
+        : `No adapters yet (${o.dir}). Add one: warden adapter add FILE.gguf --name NAME --description "what it does" --base MODEL`,
+      ...o.problems.map((p) => `⚠️  ${p}`),
+    ].join('\n'),
+  'adapter.inspect': (o) =>
+    [
+      `${o.name}: ${o.description || '(no description)'}${o.tags.length ? ` [${o.tags.join(', ')}]` : ''}`,
+      `  Base model: ${o.baseModel ?? 'not given'}`,
+      `  LoRA: ${o.facts.architecture}, rank ${o.facts.rank}, alpha ${o.facts.alpha ?? '—'}, ${o.facts.targets} weights over ${o.facts.layersSpanned} layers`,
+      `  File: ${o.path} (${formatBytes(o.size)})`,
+      `  sha256: ${o.sha256} ${o.intact ? '✅' : `❌ ${o.problem}`}`,
+    ].join('\n'),
+  'adapter.remove': (o) => `🗑️  Adapter ${o.name} removed (${formatBytes(o.freedBytes)} freed)`,
+  'adapter.search': (o) =>
+    o.results.length
+      ? [`Similarity to the text (embedded with ${o.embeddingModel}):`, ...o.results.map((r) => `  ${r.similarity.toFixed(3)}  ${r.name.padEnd(20)} ${(r.baseModel ?? '—').padEnd(24)} ${r.description}`)].join('\n')
+      : 'No adapters to search. Add one: warden adapter add FILE.gguf --name NAME --description "what it does"',
+  'embedding.create': (o) => `${JSON.stringify(o.vector)}\n— ${o.dimensions} dimensions · ${o.tokens} tokens · ${o.model}`,
   'apiKey.create': (o) =>
     [
       `🔑 API key ${JSON.stringify(o.name)} created:`,
@@ -260,6 +284,14 @@ function uptime(ms: number): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`
 }
 
+/** "Genome: poet + coder (0.83, pinned)": the adapters an answer used and their similarity to the prompt. */
+export function genomeNote(g: OperationOutput<'persona.chat'>['genome']): string | null {
+  if (!g) return null
+  if (!g.adapters.length) return 'Genome: none (no adapter close enough)'
+  const why = g.adapters.map((a) => `${a.pinned ? 'pinned' : a.score!.toFixed(2)}${a.scale !== 1 ? ` ×${a.scale}` : ''}`)
+  return `Genome: ${g.adapters.map((a) => a.name).join(' + ')} (${why.join(', ')})`
+}
+
 /** The line under a streamed answer. */
 export function chatFooter(r: OperationOutput<'persona.chat'>): string {
   const notes = [
@@ -271,6 +303,7 @@ export function chatFooter(r: OperationOutput<'persona.chat'>): string {
     r.evicted.length ? `paged out ${r.evicted.join(', ')}` : null,
     r.finishReason === 'length' ? 'stopped at maxTokens' : r.finishReason === 'cancelled' ? 'cancelled' : null,
     leftOutNote(r.leftOutMessages),
+    genomeNote(r.genome),
   ]
   return `— ${notes.filter(Boolean).join(' · ')}`
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { genomeDeps, resolvePersonaGenome } from '../services/adapters/personaGenome'
 import type * as http from 'node:http'
 import { z } from 'zod'
 import type { Persona } from '../../shared/contract/inference'
@@ -108,6 +109,9 @@ async function chatCompletions(ctx: V1Context): Promise<void> {
   const persona = ctx.host.inference.personas.get(r.model)
   const sampling = samplingOf(r, persona)
   const call = generateCallOf(ctx, r, persona, sampling)
+  // The persona's genome (its LoRA adapters), as `warden persona chat` uses it.
+  const genome = await resolvePersonaGenome(genomeDeps(ctx.host, ctx.signal), persona, call.prompt)
+  if (genome) call.adapters = genome.adapters
   const head = answerHead(ctx.host, persona.name, 'chatcmpl')
   if (r.stream) return streamChat(ctx, call, head, Boolean(r.stream_options?.include_usage), sampling.notices)
   const result = await ctx.host.inference.generate(call)

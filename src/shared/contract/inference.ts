@@ -15,6 +15,20 @@ export const PersonaName = z
   .max(64, 'a persona name is at most 64 characters')
   .regex(/^[\p{L}\p{N}][\p{L}\p{N} ._-]*$/u, 'a persona name uses letters, digits, spaces, dots, dashes and underscores, and starts with a letter or digit')
 
+/**
+ * A persona's genome: the LoRA adapters it answers with. `none`: the base model alone; `fixed`: the
+ * adapters listed; `auto`: those plus the adapters most similar to each prompt (when the
+ * enableGenomicSwapping setting is on).
+ */
+export const GenomeConfig = z.object({
+  mode: z.enum(['none', 'fixed', 'auto']).default('none'),
+  adapters: z
+    .array(z.object({ name: z.string().min(1).max(64), scale: z.number().min(-4, 'a scale is at least -4').max(4, 'a scale is at most 4').default(1) }))
+    .max(16, 'at most 16 adapters')
+    .default([]),
+})
+export type GenomeConfig = z.infer<typeof GenomeConfig>
+
 export const GenerationSettings = z.object({
   temperature: z.number().min(0).max(2).default(0.7),
   topP: z.number().gt(0).max(1).default(0.95),
@@ -22,6 +36,7 @@ export const GenerationSettings = z.object({
   /** Tokens of context the persona's sequence gets. */
   contextSize: z.number().int().min(128).max(131072).default(1024),
   seed: z.number().int().nonnegative().nullable().default(null),
+  genome: GenomeConfig.default({ mode: 'none', adapters: [] }),
 })
 export type GenerationSettings = z.infer<typeof GenerationSettings>
 
@@ -33,6 +48,7 @@ export const GenerationSettingsChange = z.object({
   maxTokens: setting.maxTokens.removeDefault().optional(),
   contextSize: setting.contextSize.removeDefault().optional(),
   seed: setting.seed.removeDefault().optional(),
+  genome: GenomeConfig.optional(),
 })
 
 export const ModelFacts = z.object({
@@ -177,6 +193,15 @@ export const GenerationResult = z.object({
   loaded: z.boolean(),
   /** Models paged out to make room. */
   evicted: z.array(z.string()),
+  /** The LoRA adapters the answer was generated with (a persona with a genome), and why each was chosen. */
+  genome: z
+    .object({
+      mode: z.enum(['fixed', 'auto']),
+      adapters: z.array(z.object({ name: z.string(), scale: z.number(), score: z.number().nullable(), pinned: z.boolean() })),
+      /** The model that embedded the prompt (auto mode), or null. */
+      embeddingModel: z.string().nullable(),
+    })
+    .optional(),
 })
 export type GenerationResult = z.infer<typeof GenerationResult>
 
@@ -249,6 +274,20 @@ export const settingDefs = {
   archiveAfterDays: {
     schema: numberOrNumericText(z.number().min(0).max(36500)), default: 30, description: 'Archive hibernations older than this many days, while the app or server runs; 0 = never',
     label: 'Archive hibernations after', group: 'Modules', unit: 'days', zero: 'never', input: 'number' },
+  embeddingModel: {
+    schema: z.string().trim().max(500), default: '',
+    description: 'Installed model (its id) that embeds adapter descriptions and texts for adapter search and genome selection; empty = none (adapter search then asks for one)',
+    label: 'Embedding model', group: 'Genome', empty: 'none: set an installed model id', input: 'text' },
+  enableGenomicSwapping: {
+    schema: z.enum(['true', 'false']).transform((v) => v === 'true').or(z.boolean()), default: false,
+    description: 'Let personas in genome mode "auto" pick LoRA adapters by the similarity of the prompt to each adapter’s description',
+    label: 'Genomic swapping', group: 'Genome', input: 'toggle' },
+  maxLoRALayersPerPersona: {
+    schema: numberOrNumericText(z.number().int().min(1).max(16)), default: 3, description: 'Most LoRA adapters chosen automatically for one request (pinned ones come on top)',
+    label: 'Adapters per request', group: 'Genome', unit: 'adapters', input: 'number' },
+  loraSelectionThreshold: {
+    schema: numberOrNumericText(z.number().min(-1).max(1)), default: 0.7, description: 'Least cosine similarity between the prompt and an adapter’s description for the adapter to be chosen automatically',
+    label: 'Selection threshold', group: 'Genome', unit: 'cosine', input: 'number' },
 } as const satisfies Record<string, SettingDefinition>
 export type SettingKey = keyof typeof settingDefs
 export const settingKeys = Object.keys(settingDefs) as SettingKey[]

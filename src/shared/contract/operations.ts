@@ -1,5 +1,6 @@
 import type { z } from 'zod'
 import { composeDomains } from './operation'
+import { adapterOperations } from './domains/adapters'
 import { apiKeyOperations } from './domains/apiKeys'
 import { appOperations } from './domains/app'
 import { callOperations } from './domains/calls'
@@ -23,6 +24,7 @@ export const operations = composeDomains(
   workerOperations,
   personaOperations,
   checkpointOperations,
+  adapterOperations,
   configOperations,
   apiKeyOperations,
   logOperations,

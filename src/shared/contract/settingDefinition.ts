@@ -12,14 +12,15 @@ export const settingGroups = {
   Conversations: 'What Warden keeps of the conversations with personas.',
   Checkpoints: 'Frozen persona states (conversation and context) that a persona resumes from exactly.',
   Modules: 'Hibernated modules and their archive.',
+  Genome: 'LoRA adapters: the model that embeds their descriptions, and how personas choose them.',
 } as const
 export type SettingGroup = keyof typeof settingGroups
 
 /**
- * How a setting is edited: a number field, an on/off switch, a folder path, or "auto" or a number.
+ * How a setting is edited: a number field, an on/off switch, a folder path, a line of text, or "auto" or a number.
  * Each kind reads what a person types as the CLI does (`warden config set KEY TEXT`).
  */
-export type SettingInput = 'number' | 'toggle' | 'path' | 'autoOrNumber'
+export type SettingInput = 'number' | 'toggle' | 'path' | 'text' | 'autoOrNumber'
 
 /** One setting: its value's schema and default, and what the Settings page shows of it. */
 export interface SettingDefinition {

@@ -432,7 +432,7 @@ export class InferenceService {
   }
 
   /** A turn of the persona's conversation (kept in the database unless `stateless`). */
-  async chat(input: { name: string; prompt: string; priority: Priority; stateless: boolean; timeoutMs?: number }, ctx: { signal?: AbortSignal; onText?: (t: string) => void; onProgress?: GenerateCall['onProgress'] }): Promise<GenerationResult> {
+  async chat(input: { name: string; prompt: string; priority: Priority; stateless: boolean; timeoutMs?: number; adapters?: GenerateCall['adapters'] }, ctx: { signal?: AbortSignal; onText?: (t: string) => void; onProgress?: GenerateCall['onProgress'] }): Promise<GenerationResult> {
     const persona = this.personas.get(input.name)
     if (input.stateless) return this.chatTurn(persona, input, ctx)
     // Turns that change the conversation are counted, so a checkpoint can wait for them to be stored.
@@ -455,7 +455,7 @@ export class InferenceService {
     await Promise.allSettled([...(this.turnsRunning.get(personaId) ?? [])])
   }
 
-  private async chatTurn(persona: Persona, input: { prompt: string; priority: Priority; stateless: boolean; timeoutMs?: number }, ctx: { signal?: AbortSignal; onText?: (t: string) => void; onProgress?: GenerateCall['onProgress'] }): Promise<GenerationResult> {
+  private async chatTurn(persona: Persona, input: { prompt: string; priority: Priority; stateless: boolean; timeoutMs?: number; adapters?: GenerateCall['adapters'] }, ctx: { signal?: AbortSignal; onText?: (t: string) => void; onProgress?: GenerateCall['onProgress'] }): Promise<GenerationResult> {
     const epoch = this.personas.epoch(persona.id)
     // Only the newest messages the context could hold: the worker leaves out the rest anyway.
     const stored = input.stateless ? null : this.personas.recentHistory(persona.id, persona.settings.contextSize * MAX_CHARS_PER_TOKEN)
@@ -474,6 +474,7 @@ export class InferenceService {
       timeoutMs: input.timeoutMs,
       onText: ctx.onText,
       onProgress: ctx.onProgress,
+      adapters: input.adapters,
     })
     // Not stored when the conversation was cleared, or the persona deleted, while it answered.
     if (!input.stateless && this.personas.epoch(persona.id) === epoch) {

@@ -102,6 +102,6 @@ describe('conversations', () => {
   it('persona.update changes only the settings it names (the others keep their values)', async () => {
     const h = await setup()
     const p = await h.call('persona.update', { name: 'Ada', settings: { contextSize: 1024 } })
-    expect(p.settings).toEqual({ temperature: 0, topP: 0.95, maxTokens: 8, contextSize: 1024, seed: null })
+    expect(p.settings).toEqual({ temperature: 0, topP: 0.95, maxTokens: 8, contextSize: 1024, seed: null, genome: { mode: 'none', adapters: [] } })
   })
 })

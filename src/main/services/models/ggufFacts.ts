@@ -1,6 +1,7 @@
 import * as fs from 'node:fs'
 import type { ModelFacts } from '../../../shared/contract/inference'
 import { WardenError } from '../../../shared/errors'
+import { readGgufHead } from './ggufHeader'
 
 const MiB = 1024 * 1024
 /** Tokens llama.cpp evaluates per batch (node-llama-cpp's default). */
@@ -24,6 +25,8 @@ export interface ModelShape {
 
 /** What a GGUF's header says about the model (node-llama-cpp's reader; the tensor data is not read). */
 export async function readModelShape(file: string): Promise<ModelShape> {
+  // node-llama-cpp's reader never returns on some corrupt headers: check the header with a bounded reader first.
+  await readGgufHead(file, 'The model', { checkData: false })
   const { readGgufFileInfo } = await import('node-llama-cpp')
   let info: Awaited<ReturnType<typeof readGgufFileInfo>>
   try {

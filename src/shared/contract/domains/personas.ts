@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { ChatMessage, GenerationResult, GenerationSettings, GenerationSettingsChange, Persona, PersonaName, Priority } from '../inference'
 import { looksLikeModelFile } from '../modelRef'
 import { defineDomain, defineOperation } from '../operation'
+import { commaList, commaNumbers } from './adapters'
 import { Empty } from './common'
 
 /** A persona's model is a path when it names a .gguf file rather than a model id or a URI. */
@@ -30,13 +31,17 @@ export const personaOperations = defineDomain(
       paths: { model: modelFile },
     }),
     'persona.update': defineOperation({
-      summary: 'Change a persona’s name, model, system prompt or settings',
+      summary: 'Change a persona’s name, model, system prompt, settings or genome (LoRA adapters)',
       input: z.object({
         name: PersonaName,
         newName: PersonaName.optional(),
         model: z.string().trim().min(1).optional(),
         systemPrompt: z.string().max(20000).optional(),
         settings: GenerationSettingsChange.optional(),
+        /** The genome: adapters the persona always answers with (`--adapters a,b`), their scales (`--scales 1,0.5`), and the mode. */
+        adapters: commaList('adapters', 16).optional(),
+        scales: commaNumbers('scales').refine((t) => t.every((n) => n >= -4 && n <= 4), 'a scale is between -4 and 4').optional(),
+        genome: z.enum(['none', 'fixed', 'auto']).optional(),
       }),
       output: Persona,
       mutates: true,

@@ -1,3 +1,4 @@
+import { adapterHandlers } from './adapters'
 import { apiKeyHandlers } from './apiKeys'
 import { appHandlers } from './app'
 import { callHandlers } from './calls'
@@ -22,6 +23,7 @@ export function createHandlers(services: HostServices): Handlers {
     ...workerHandlers(services),
     ...personaHandlers(services),
     ...checkpointHandlers(services),
+    ...adapterHandlers(services),
     ...configHandlers(services),
     ...apiKeyHandlers(services),
     ...logHandlers(services),

@@ -13,7 +13,7 @@ function TextControl({ field, editor, id, describedBy, inputRef, onEmptyBlur }: 
   onEmptyBlur?(): void
 }) {
   const { def } = field
-  const path = def.input === 'path'
+  const path = def.input === 'path' || def.input === 'text'
   const onKeyDown = (e: KeyboardEvent<HTMLInputElement>) => {
     if (e.key === 'Enter') void editor.commit()
     if (e.key === 'Escape' && editor.editing) {
@@ -117,7 +117,7 @@ export function SettingRowView({ field }: { field: SettingField }) {
   const zeroNote = def.zero && def.input !== 'toggle' && editor.text.trim() === '0' ? `0 = ${def.zero}` : null
 
   return (
-    <div className={`setting-row${row.isDefault ? '' : ' modified'}${def.input === 'path' ? ' stacked' : ''}`} data-testid={`setting-${key}`}>
+    <div className={`setting-row${row.isDefault ? '' : ' modified'}${def.input === 'path' || def.input === 'text' ? ' stacked' : ''}`} data-testid={`setting-${key}`}>
       <div className="setting-text">
         <div className="setting-title">
           <label id={labelId} htmlFor={id} className="setting-label">

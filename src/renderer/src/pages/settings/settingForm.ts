@@ -54,7 +54,8 @@ export function fieldText(value: unknown): string {
  * checks again with the same one). Numbers are read from text exactly as the CLI reads them.
  */
 export function readField(def: SettingDefinition, text: string): SettingCheck<unknown> {
-  const raw = def.input === 'path' ? text.trim() : text.trim().replace(/[\s,_]/g, '')
-  if (raw === '' && def.input !== 'path') return { ok: false, problem: 'give a number' }
+  const free = def.input === 'path' || def.input === 'text'
+  const raw = free ? text.trim() : text.trim().replace(/[\s,_]/g, '')
+  if (raw === '' && !free) return { ok: false, problem: 'give a number' }
   return checkSetting(def, raw)
 }
