@@ -3,7 +3,7 @@ import { PagedStates } from './pagedStates'
 import type { ChatWrapper, Llama, LlamaContext, LlamaEmbeddingContext, LlamaModel } from 'node-llama-cpp'
 import { WardenError } from '../../shared/errors'
 import { cancelled, evaluatePromptWindow, fitPromptWindow, turnOverhead } from './promptWindow'
-import type { CompleteRequest, ContextLengthExceeded, EmbedResult, GenerateRequest, GenerateResult, LoadRequest, LoadResult, SequenceState, StatsResult, TokenLogprob, UnloadResult } from '../services/workers/protocol'
+import type { AdapterRef, CompleteRequest, ContextLengthExceeded, EmbedResult, GenerateRequest, GenerateResult, LoadRequest, LoadResult, SequenceState, StatsResult, TokenLogprob, UnloadResult } from '../services/workers/protocol'
 import { generateAnswer } from './answer'
 import { chatFunctions } from './functions'
 import { GrammarCache } from './grammars'
@@ -236,24 +236,28 @@ export class InferenceEngine {
    * Save the sequence holding `sessionKey`'s conversation to `file` (after its running turn, if any);
    * null when no sequence holds it (the model was reloaded, or another conversation took its place).
    */
-  async saveState(sessionKey: string, file: string): Promise<SequenceState | null> {
-    for (;;) {
-      // Checkpoints hold conversations of the base context (no adapters).
-      const base = this.base
-      const slot = base?.slots.find((s) => s.sessionKey === sessionKey)
-      if (!base) return null
-      if (!slot) return null
-      if (!slot.busy) {
-        slot.busy = true
-        try {
-          const { fileSize } = await slot.sequence.saveStateToFile(file)
-          return { tokens: slot.sequence.contextTokens.length, windowStart: slot.windowStart, fileBytes: fileSize }
-        } finally {
-          base.releaseSlot(slot, true)
+  async saveState(sessionKey: string, file: string, adapters?: AdapterRef[]): Promise<SequenceState | null> {
+    // The conversation is in the context of the adapter set it was answered with (none: the base context).
+    const entry = adapters?.length ? (this.adapters?.find(adapters) ?? null) : this.base
+    if (!entry) return null
+    try {
+      for (;;) {
+        const slot = entry.slots.find((s) => s.sessionKey === sessionKey)
+        if (!slot) return null
+        if (!slot.busy) {
+          slot.busy = true
+          try {
+            const { fileSize } = await slot.sequence.saveStateToFile(file)
+            return { tokens: slot.sequence.contextTokens.length, windowStart: slot.windowStart, fileBytes: fileSize }
+          } finally {
+            entry.releaseSlot(slot, true)
+          }
         }
+        // Its turn is running: look again shortly (the waiters' queue wakes one taker per freed slot).
+        await new Promise((resolve) => setTimeout(resolve, 20))
       }
-      // Its turn is running: look again shortly (the waiters' queue wakes one taker per freed slot).
-      await new Promise((resolve) => setTimeout(resolve, 20))
+    } finally {
+      if (entry !== this.base) this.adapters?.release(entry)
     }
   }
 
@@ -262,12 +266,18 @@ export class InferenceEngine {
    * from the turn `windowStart`: its next turn evaluates only its new tokens. The caller has checked
    * that the state is this model's and intact (a foreign state can crash llama.cpp).
    */
-  async loadState(sessionKey: string, windowStart: number | null, file: string): Promise<SequenceState> {
-    const base = this.base
-    if (!this.context || !base) throw new WardenError('UNAVAILABLE', 'No model is loaded in this worker')
-    const slot = await base.takeSlot(sessionKey, new AbortController().signal)
+  async loadState(sessionKey: string, windowStart: number | null, file: string, adapters?: AdapterRef[]): Promise<SequenceState> {
+    if (!this.context || !this.base || !this.adapters) throw new WardenError('UNAVAILABLE', 'No model is loaded in this worker')
+    // Into a context with the adapters it was saved with (its tokens were evaluated with them).
+    const base = adapters?.length ? await this.adapters.acquire(adapters) : this.base
+    let slot: Slot | null = null
     let loaded = false
     try {
+      slot = await base.takeSlot(sessionKey, new AbortController().signal)
+      // Another context's copy of this conversation is stale now.
+      for (const e of [this.base, ...this.adapters.contexts]) {
+        if (e !== base) for (const s of e.slots) if (!s.busy && s.sessionKey === sessionKey) s.sessionKey = s.windowStart = null
+      }
       for (const other of base.slots) if (other !== slot && other.sessionKey === sessionKey) other.sessionKey = other.windowStart = null
       slot.sessionKey = slot.windowStart = null
       try {
@@ -282,7 +292,8 @@ export class InferenceEngine {
       const fileBytes = (await import('node:fs')).statSync(file).size
       return { tokens: slot.sequence.contextTokens.length, windowStart, fileBytes }
     } finally {
-      base.releaseSlot(slot, loaded)
+      if (slot) base.releaseSlot(slot, loaded)
+      if (base !== this.base) this.adapters.release(base)
     }
   }
 
