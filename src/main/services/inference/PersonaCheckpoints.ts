@@ -129,6 +129,69 @@ export class PersonaCheckpoints {
     }
   }
 
+  /** Personas whose conversation grew since their last checkpoint (for `autoCheckpoint`). */
+  private readonly chatted = new Set<string>()
+  private autoTimer: NodeJS.Timeout | null = null
+  private autoRunning: Promise<string[]> | null = null
+  private lastAuto = Date.now()
+
+  /** A persona's conversation grew (a stored turn). */
+  noteChat(personaId: string): void {
+    this.chatted.add(personaId)
+  }
+
+  /** With `autoCheckpoint`: a checkpoint of the personas that chatted, every `checkpointInterval` minutes (looked at twice a minute). */
+  startAuto(): void {
+    this.autoTimer ??= setInterval(() => {
+      const { autoCheckpoint, checkpointInterval } = this.inference.settings.get()
+      if (!autoCheckpoint || this.autoRunning || Date.now() - this.lastAuto < checkpointInterval * 60_000) return
+      this.lastAuto = Date.now()
+      void this.autoCheckpoint()
+    }, 30_000)
+    this.autoTimer.unref()
+  }
+
+  /**
+   * A checkpoint (labelled "auto") of each persona that chatted since its last checkpoint; the names
+   * of those made. One that fails is noted on stderr (the server's log) and tried again next time.
+   */
+  autoCheckpoint(): Promise<string[]> {
+    if (!this.autoRunning) {
+      const run = this.runAuto()
+      this.autoRunning = run
+      const done = () => {
+        if (this.autoRunning === run) this.autoRunning = null
+      }
+      run.then(done, done)
+    }
+    return this.autoRunning
+  }
+
+  private async runAuto(): Promise<string[]> {
+    const made: string[] = []
+    for (const id of [...this.chatted]) {
+      this.chatted.delete(id)
+      const persona = this.inference.personas.list().find((p) => p.id === id)
+      if (!persona) continue
+      try {
+        await this.create(persona.name, 'auto')
+        made.push(persona.name)
+      } catch (error) {
+        this.chatted.add(id)
+        console.error(`Could not checkpoint ${persona.name} automatically: ${WardenError.from(error).message}`)
+      }
+    }
+    return made
+  }
+
+  /** The app or server quits: with `autoCheckpoint`, the personas that chatted are checkpointed while their workers still hold their states. */
+  async beforeShutdown(): Promise<void> {
+    if (this.autoTimer) clearInterval(this.autoTimer)
+    this.autoTimer = null
+    await this.autoRunning?.catch(() => undefined)
+    if (this.inference.settings.get().autoCheckpoint) await this.autoCheckpoint()
+  }
+
   /** The states kept for paged-out models are this process's only. */
   async dispose(): Promise<void> {
     await forceRemove(path.join(this.root, '.paged', this.pagedRoot)).catch(() => undefined)
@@ -151,6 +214,7 @@ export class PersonaCheckpoints {
   /** Freeze a persona now (after a turn that is running, if its model holds one). */
   async create(name: string, label?: string): Promise<CheckpointInfo & { name: string; note: string | null }> {
     let persona = this.inference.personas.get(name)
+    this.chatted.delete(persona.id)
     // A turn running now ends (stored) first: the state and the conversation then agree.
     await this.inference.turnsSettled(persona.id)
     persona = this.inference.personas.get(persona.name)
