@@ -136,8 +136,8 @@ export class InferenceEngine {
         // state saved when the model was paged out.
         await slot.sequence.clearHistory()
         slot.sessionKey = req.sessionKey
-        // (Saved states are of the base context: never restored into a context with adapters.)
-        slot.windowStart = entry === this.base ? ((await this.paged?.restore(req.sessionKey, slot.sequence))?.windowStart ?? null) : null
+        // A state saved from a context with adapters comes back only into one with the same set.
+        slot.windowStart = (await this.paged?.restore(pagedKey(entry, req.sessionKey), slot.sequence))?.windowStart ?? null
       }
       const historyStart = req.historyStart ?? 0
       this.overheadPerTurn ??= turnOverhead(this.model, this.chatWrapper)
@@ -359,9 +359,11 @@ export class InferenceEngine {
   /** Save the conversations the sequences hold, for when the model is loaded again (paged back in). */
   private async savePaged(): Promise<void> {
     if (!this.paged) return
-    for (const slot of this.base?.slots ?? []) {
-      if (slot.busy || !slot.sessionKey || slot.sequence.contextTokens.length === 0) continue
-      await this.paged.save(slot.sessionKey, slot.windowStart, slot.sequence)
+    for (const entry of [...(this.base ? [this.base] : []), ...(this.adapters?.contexts ?? [])]) {
+      for (const slot of entry.slots) {
+        if (slot.busy || !slot.sessionKey || slot.sequence.contextTokens.length === 0) continue
+        await this.paged.save(pagedKey(entry, slot.sessionKey), slot.windowStart, slot.sequence)
+      }
     }
     this.paged = null
   }
@@ -377,6 +379,11 @@ export class InferenceEngine {
     await this.llama?.dispose()
     this.embedding = this.context = this.model = this.llama = null
   }
+}
+
+/** A paged state's key: the session's, with the adapter set of the context it was saved from (none for the base context). */
+function pagedKey(entry: ContextEntry, sessionKey: string): string {
+  return entry.key ? `${entry.key}\n${sessionKey}` : sessionKey
 }
 
 /** A prompt (or a text to embed) longer than the context: INVALID_INPUT with the sizes, as the chat's `refuse` says it. */
