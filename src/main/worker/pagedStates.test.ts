@@ -10,7 +10,7 @@ import { tempDir } from '../../../test/fixtures'
 import { writeTinyModels } from '../../../test/inference'
 import type { AdapterRef, ChatTurn, GenerateResult } from '../services/workers/protocol'
 import { InferenceEngine } from './InferenceEngine'
-import { writeTinyLora } from '../services/models/tinyGguf'
+import { writeTinyAdapter } from '../../../test/adapters'
 
 const engines: InferenceEngine[] = []
 afterEach(async () => {
@@ -63,8 +63,7 @@ describe('states kept while a model is paged out', () => {
   it('keeps a conversation of a context with adapters: restored only into a context with the same adapter set', async () => {
     const dir = tempDir('warden-paged-')
     const [model] = await writeTinyModels(path.join(dir, 'models'), 1)
-    const lora = await writeTinyLora(path.join(dir, 'poet.gguf'))
-    const poet: AdapterRef[] = [{ path: lora.path, scale: 1, sha256: lora.sha256 }]
+    const poet: AdapterRef[] = [await writeTinyAdapter(path.join(dir, 'poet.gguf'))]
     const states = path.join(dir, 'paged')
     const history: ChatTurn[] = []
     let engine = await loaded(model, states)
