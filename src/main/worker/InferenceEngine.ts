@@ -3,7 +3,7 @@ import { PagedStates } from './pagedStates'
 import type { ChatWrapper, Llama, LlamaContext, LlamaEmbeddingContext, LlamaModel } from 'node-llama-cpp'
 import { WardenError } from '../../shared/errors'
 import { cancelled, evaluatePromptWindow, fitPromptWindow, turnOverhead } from './promptWindow'
-import type { CompleteRequest, ContextLengthExceeded, EmbedResult, GenerateRequest, GenerateResult, LoadRequest, LoadResult, SequenceState, StatsResult, TokenLogprob, UnloadResult } from '../services/workers/protocol'
+import type { AdapterRef, CompleteRequest, ContextLengthExceeded, EmbedResult, GenerateRequest, GenerateResult, LoadRequest, LoadResult, SequenceState, StatsResult, TokenLogprob, UnloadResult } from '../services/workers/protocol'
 import { generateAnswer } from './answer'
 import { chatFunctions } from './functions'
 import { GrammarCache } from './grammars'
@@ -136,8 +136,8 @@ export class InferenceEngine {
         // state saved when the model was paged out.
         await slot.sequence.clearHistory()
         slot.sessionKey = req.sessionKey
-        // (Saved states are of the base context: never restored into a context with adapters.)
-        slot.windowStart = entry === this.base ? ((await this.paged?.restore(req.sessionKey, slot.sequence))?.windowStart ?? null) : null
+        // A state saved from a context with adapters comes back only into one with the same set.
+        slot.windowStart = (await this.paged?.restore(pagedKey(entry, req.sessionKey), slot.sequence))?.windowStart ?? null
       }
       const historyStart = req.historyStart ?? 0
       this.overheadPerTurn ??= turnOverhead(this.model, this.chatWrapper)
@@ -236,24 +236,28 @@ export class InferenceEngine {
    * Save the sequence holding `sessionKey`'s conversation to `file` (after its running turn, if any);
    * null when no sequence holds it (the model was reloaded, or another conversation took its place).
    */
-  async saveState(sessionKey: string, file: string): Promise<SequenceState | null> {
-    for (;;) {
-      // Checkpoints hold conversations of the base context (no adapters).
-      const base = this.base
-      const slot = base?.slots.find((s) => s.sessionKey === sessionKey)
-      if (!base) return null
-      if (!slot) return null
-      if (!slot.busy) {
-        slot.busy = true
-        try {
-          const { fileSize } = await slot.sequence.saveStateToFile(file)
-          return { tokens: slot.sequence.contextTokens.length, windowStart: slot.windowStart, fileBytes: fileSize }
-        } finally {
-          base.releaseSlot(slot, true)
+  async saveState(sessionKey: string, file: string, adapters?: AdapterRef[]): Promise<SequenceState | null> {
+    // The conversation is in the context of the adapter set it was answered with (none: the base context).
+    const entry = adapters?.length ? (this.adapters?.find(adapters) ?? null) : this.base
+    if (!entry) return null
+    try {
+      for (;;) {
+        const slot = entry.slots.find((s) => s.sessionKey === sessionKey)
+        if (!slot) return null
+        if (!slot.busy) {
+          slot.busy = true
+          try {
+            const { fileSize } = await slot.sequence.saveStateToFile(file)
+            return { tokens: slot.sequence.contextTokens.length, windowStart: slot.windowStart, fileBytes: fileSize }
+          } finally {
+            entry.releaseSlot(slot, true)
+          }
         }
+        // Its turn is running: look again shortly (the waiters' queue wakes one taker per freed slot).
+        await new Promise((resolve) => setTimeout(resolve, 20))
       }
-      // Its turn is running: look again shortly (the waiters' queue wakes one taker per freed slot).
-      await new Promise((resolve) => setTimeout(resolve, 20))
+    } finally {
+      if (entry !== this.base) this.adapters?.release(entry)
     }
   }
 
@@ -262,12 +266,18 @@ export class InferenceEngine {
    * from the turn `windowStart`: its next turn evaluates only its new tokens. The caller has checked
    * that the state is this model's and intact (a foreign state can crash llama.cpp).
    */
-  async loadState(sessionKey: string, windowStart: number | null, file: string): Promise<SequenceState> {
-    const base = this.base
-    if (!this.context || !base) throw new WardenError('UNAVAILABLE', 'No model is loaded in this worker')
-    const slot = await base.takeSlot(sessionKey, new AbortController().signal)
+  async loadState(sessionKey: string, windowStart: number | null, file: string, adapters?: AdapterRef[]): Promise<SequenceState> {
+    if (!this.context || !this.base || !this.adapters) throw new WardenError('UNAVAILABLE', 'No model is loaded in this worker')
+    // Into a context with the adapters it was saved with (its tokens were evaluated with them).
+    const base = adapters?.length ? await this.adapters.acquire(adapters) : this.base
+    let slot: Slot | null = null
     let loaded = false
     try {
+      slot = await base.takeSlot(sessionKey, new AbortController().signal)
+      // Another context's copy of this conversation is stale now.
+      for (const e of [this.base, ...this.adapters.contexts]) {
+        if (e !== base) for (const s of e.slots) if (!s.busy && s.sessionKey === sessionKey) s.sessionKey = s.windowStart = null
+      }
       for (const other of base.slots) if (other !== slot && other.sessionKey === sessionKey) other.sessionKey = other.windowStart = null
       slot.sessionKey = slot.windowStart = null
       try {
@@ -282,7 +292,8 @@ export class InferenceEngine {
       const fileBytes = (await import('node:fs')).statSync(file).size
       return { tokens: slot.sequence.contextTokens.length, windowStart, fileBytes }
     } finally {
-      base.releaseSlot(slot, loaded)
+      if (slot) base.releaseSlot(slot, loaded)
+      if (base !== this.base) this.adapters.release(base)
     }
   }
 
@@ -348,9 +359,11 @@ export class InferenceEngine {
   /** Save the conversations the sequences hold, for when the model is loaded again (paged back in). */
   private async savePaged(): Promise<void> {
     if (!this.paged) return
-    for (const slot of this.base?.slots ?? []) {
-      if (slot.busy || !slot.sessionKey || slot.sequence.contextTokens.length === 0) continue
-      await this.paged.save(slot.sessionKey, slot.windowStart, slot.sequence)
+    for (const entry of [...(this.base ? [this.base] : []), ...(this.adapters?.contexts ?? [])]) {
+      for (const slot of entry.slots) {
+        if (slot.busy || !slot.sessionKey || slot.sequence.contextTokens.length === 0) continue
+        await this.paged.save(pagedKey(entry, slot.sessionKey), slot.windowStart, slot.sequence)
+      }
     }
     this.paged = null
   }
@@ -366,6 +379,11 @@ export class InferenceEngine {
     await this.llama?.dispose()
     this.embedding = this.context = this.model = this.llama = null
   }
+}
+
+/** A paged state's key: the session's, with the adapter set of the context it was saved from (none for the base context). */
+function pagedKey(entry: ContextEntry, sessionKey: string): string {
+  return entry.key ? `${entry.key}\n${sessionKey}` : sessionKey
 }
 
 /** A prompt (or a text to embed) longer than the context: INVALID_INPUT with the sizes, as the chat's `refuse` says it. */

@@ -164,6 +164,15 @@ export class AdapterContexts {
     }
   }
 
+  /** The kept context of an adapter set, counted as in use until `release`; null when none is kept (nothing is made). */
+  find(adapters: readonly AdapterRef[]): ContextEntry | null {
+    const entry = this.settled.get(adapterKey(adapters))
+    if (!entry) return null
+    entry.users++
+    entry.lastUsed = performance.now()
+    return entry
+  }
+
   release(entry: ContextEntry): void {
     entry.users = Math.max(0, entry.users - 1)
     entry.lastUsed = performance.now()

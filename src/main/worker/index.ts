@@ -74,10 +74,10 @@ async function handle(msg: ToWorker): Promise<void> {
         setTitle('(spare)')
         break
       case 'saveState':
-        value = await engine.saveState(msg.sessionKey, msg.path)
+        value = await engine.saveState(msg.sessionKey, msg.path, msg.adapters)
         break
       case 'loadState':
-        value = await engine.loadState(msg.sessionKey, msg.windowStart, msg.path)
+        value = await engine.loadState(msg.sessionKey, msg.windowStart, msg.path, msg.adapters)
         break
       case 'shutdown':
         send({ type: 'result', id: msg.id, value: {} })

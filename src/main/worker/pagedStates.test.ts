@@ -8,8 +8,9 @@ import * as path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { tempDir } from '../../../test/fixtures'
 import { writeTinyModels } from '../../../test/inference'
-import type { ChatTurn, GenerateResult } from '../services/workers/protocol'
+import type { AdapterRef, ChatTurn, GenerateResult } from '../services/workers/protocol'
 import { InferenceEngine } from './InferenceEngine'
+import { writeTinyAdapter } from '../../../test/adapters'
 
 const engines: InferenceEngine[] = []
 afterEach(async () => {
@@ -24,9 +25,9 @@ async function loaded(modelPath: string, pagedStateDir: string): Promise<Inferen
 }
 
 let ids = 0
-async function turn(engine: InferenceEngine, history: ChatTurn[], prompt: string): Promise<GenerateResult> {
+async function turn(engine: InferenceEngine, history: ChatTurn[], prompt: string, adapters?: AdapterRef[]): Promise<GenerateResult> {
   const r = await engine.generate(
-    { type: 'generate', id: String(ids++), sessionKey: 'persona:x:0', systemPrompt: 'You are terse.', history: [...history], prompt, temperature: 0, topP: 1, maxTokens: 10, seed: null, overflow: 'dropOldest' },
+    { type: 'generate', id: String(ids++), sessionKey: 'persona:x:0', systemPrompt: 'You are terse.', history: [...history], prompt, temperature: 0, topP: 1, maxTokens: 10, seed: null, overflow: 'dropOldest', ...(adapters ? { adapters } : {}) },
     () => undefined,
   )
   history.push({ role: 'user', text: prompt }, { role: 'assistant', text: r.text })
@@ -57,5 +58,28 @@ describe('states kept while a model is paged out', () => {
     expect(fs.readdirSync(states)).toEqual([])
     const cold = await turn(engine, [...history], 'And then?')
     expect(cold.evaluatedTokens).toBe(cold.promptTokens)
+  }, 120_000)
+
+  it('keeps a conversation of a context with adapters: restored only into a context with the same adapter set', async () => {
+    const dir = tempDir('warden-paged-')
+    const [model] = await writeTinyModels(path.join(dir, 'models'), 1)
+    const poet: AdapterRef[] = [await writeTinyAdapter(path.join(dir, 'poet.gguf'))]
+    const states = path.join(dir, 'paged')
+    const history: ChatTurn[] = []
+    let engine = await loaded(model, states)
+    for (let i = 0; i < 4; i++) await turn(engine, history, `Tell me about item ${i}.`, poet)
+    const reference = await turn(engine, [...history], 'And then?', poet)
+    await engine.unload()
+    expect(fs.readdirSync(states)).toHaveLength(2)
+
+    // The base context does not take it: the conversation is evaluated again there, and the state stays.
+    engine = await loaded(model, states)
+    const base = await turn(engine, [...history], 'And then?')
+    expect(base.evaluatedTokens).toBe(base.promptTokens)
+    expect(fs.readdirSync(states).filter((f) => f.endsWith('.json'))).toHaveLength(1)
+    // The same adapter set does: the same answer, the cached conversation not evaluated again.
+    const back = await turn(engine, [...history], 'And then?', poet)
+    expect(back.text).toBe(reference.text)
+    expect(back.evaluatedTokens).toBeLessThan(back.promptTokens / 4)
   }, 120_000)
 })

@@ -271,6 +271,12 @@ export const settingDefs = {
   checkpointOnPageOut: {
     schema: z.enum(['true', 'false']).transform((v) => v === 'true').or(z.boolean()), default: true, description: 'Save the conversations a model’s worker holds when the model is paged out or unloaded, and restore them when it is loaded again, instead of evaluating them again',
     label: 'Keep conversations across page-outs', group: 'Checkpoints', input: 'toggle' },
+  autoCheckpoint: {
+    schema: z.enum(['true', 'false']).transform((v) => v === 'true').or(z.boolean()), default: false, description: 'Checkpoint every persona that chatted since its last checkpoint, every checkpointInterval minutes and when the app or server quits',
+    label: 'Automatic checkpoints', group: 'Checkpoints', input: 'toggle' },
+  checkpointInterval: {
+    schema: numberOrNumericText(z.number().int().min(1).max(1440)), default: 15, description: 'Minutes between automatic checkpoints (autoCheckpoint)',
+    label: 'Automatic checkpoint every', group: 'Checkpoints', unit: 'minutes', input: 'number' },
   archiveAfterDays: {
     schema: numberOrNumericText(z.number().min(0).max(36500)), default: 30, description: 'Archive hibernations older than this many days, while the app or server runs; 0 = never',
     label: 'Archive hibernations after', group: 'Modules', unit: 'days', zero: 'never', input: 'number' },

@@ -187,6 +187,7 @@ export class InferenceService {
     })
     this.cache.onDidEnforce((e) => this.didAlert.fire(describeEnforcement(e)))
     this.checkpoints = new PersonaCheckpoints({ home: options.home, inference: this, onChange: () => this.didChangePersonas.fire() })
+    this.checkpoints.startAuto()
     void this.refreshGpus()
   }
 
@@ -449,6 +450,8 @@ export class InferenceService {
 
   /** Turns of each persona's conversation running now (answer being generated or stored). */
   private readonly turnsRunning = new Map<string, Set<Promise<unknown>>>()
+  /** The adapter set each persona's stored conversation was last answered with (a checkpoint saves the state of that set's context). */
+  readonly conversationAdapters = new Map<string, NonNullable<GenerateCall['adapters']>>()
 
   /** Resolves once the persona's conversation turns running now have ended (stored, or failed). */
   async turnsSettled(personaId: string): Promise<void> {
@@ -478,6 +481,8 @@ export class InferenceService {
     })
     // Not stored when the conversation was cleared, or the persona deleted, while it answered.
     if (!input.stateless && this.personas.epoch(persona.id) === epoch) {
+      this.conversationAdapters.set(persona.id, input.adapters ?? [])
+      this.checkpoints.noteChat(persona.id)
       this.personas.append(persona.id, [
         { role: 'user', text: input.prompt, at },
         { role: 'assistant', text: result.text, at: Date.now() },
@@ -594,6 +599,8 @@ export class InferenceService {
 
   async dispose(): Promise<void> {
     this.stopSettings()
+    // Before the workers stop: their states go into the checkpoints (autoCheckpoint).
+    await this.checkpoints.beforeShutdown()
     await this.scheduler.dispose()
     await this.checkpoints.dispose()
     for (const emitter of [this.didChangeWorkers, this.didChangeModels, this.didChangePersonas, this.didAlert]) emitter.dispose()

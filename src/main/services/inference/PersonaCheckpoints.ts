@@ -8,7 +8,8 @@ import { ChatMessage, GenerationSettings, priorities, type Persona } from '../..
 import { WardenError } from '../../../shared/errors'
 import { exists, forceRemove, fsyncDir, fsyncPath, sha256File, TEMP_MARKER, tempNameFor } from '../fs/atomic'
 import type { ResolvedModel } from '../models/ModelService'
-import type { SequenceState } from '../workers/protocol'
+import type { AdapterRef, SequenceState } from '../workers/protocol'
+import { AdapterStore } from '../adapters/AdapterStore'
 import { personaSessionKey, type InferenceService } from './InferenceService'
 
 const STATE_FILE = 'state.bin'
@@ -32,6 +33,8 @@ const Manifest = z.object({
   model: z.object({ ref: z.string(), id: z.string(), path: z.string(), fingerprint: Fingerprint }),
   /** The context sequence's state: null when the model was not loaded or no sequence held the conversation. */
   state: z.object({ file: z.literal(STATE_FILE), sha256: z.string(), bytes: z.number(), tokens: z.number(), windowStart: z.number().nullable() }).nullable(),
+  /** The adapter set the state was evaluated with (the persona's last chat's genome): none, the base model. */
+  adapters: z.array(z.object({ name: z.string(), path: z.string(), sha256: z.string(), scale: z.number() })).default([]),
   systemPrompt: z.string(),
   settings: GenerationSettings,
   messages: z.array(ChatMessage.extend({ seq: z.number().int() })),
@@ -126,6 +129,69 @@ export class PersonaCheckpoints {
     }
   }
 
+  /** Personas whose conversation grew since their last checkpoint (for `autoCheckpoint`). */
+  private readonly chatted = new Set<string>()
+  private autoTimer: NodeJS.Timeout | null = null
+  private autoRunning: Promise<string[]> | null = null
+  private lastAuto = Date.now()
+
+  /** A persona's conversation grew (a stored turn). */
+  noteChat(personaId: string): void {
+    this.chatted.add(personaId)
+  }
+
+  /** With `autoCheckpoint`: a checkpoint of the personas that chatted, every `checkpointInterval` minutes (looked at twice a minute). */
+  startAuto(): void {
+    this.autoTimer ??= setInterval(() => {
+      const { autoCheckpoint, checkpointInterval } = this.inference.settings.get()
+      if (!autoCheckpoint || this.autoRunning || Date.now() - this.lastAuto < checkpointInterval * 60_000) return
+      this.lastAuto = Date.now()
+      void this.autoCheckpoint()
+    }, 30_000)
+    this.autoTimer.unref()
+  }
+
+  /**
+   * A checkpoint (labelled "auto") of each persona that chatted since its last checkpoint; the names
+   * of those made. One that fails is noted on stderr (the server's log) and tried again next time.
+   */
+  autoCheckpoint(): Promise<string[]> {
+    if (!this.autoRunning) {
+      const run = this.runAuto()
+      this.autoRunning = run
+      const done = () => {
+        if (this.autoRunning === run) this.autoRunning = null
+      }
+      run.then(done, done)
+    }
+    return this.autoRunning
+  }
+
+  private async runAuto(): Promise<string[]> {
+    const made: string[] = []
+    for (const id of [...this.chatted]) {
+      this.chatted.delete(id)
+      const persona = this.inference.personas.list().find((p) => p.id === id)
+      if (!persona) continue
+      try {
+        await this.create(persona.name, 'auto')
+        made.push(persona.name)
+      } catch (error) {
+        this.chatted.add(id)
+        console.error(`Could not checkpoint ${persona.name} automatically: ${WardenError.from(error).message}`)
+      }
+    }
+    return made
+  }
+
+  /** The app or server quits: with `autoCheckpoint`, the personas that chatted are checkpointed while their workers still hold their states. */
+  async beforeShutdown(): Promise<void> {
+    if (this.autoTimer) clearInterval(this.autoTimer)
+    this.autoTimer = null
+    await this.autoRunning?.catch(() => undefined)
+    if (this.inference.settings.get().autoCheckpoint) await this.autoCheckpoint()
+  }
+
   /** The states kept for paged-out models are this process's only. */
   async dispose(): Promise<void> {
     await forceRemove(path.join(this.root, '.paged', this.pagedRoot)).catch(() => undefined)
@@ -148,10 +214,12 @@ export class PersonaCheckpoints {
   /** Freeze a persona now (after a turn that is running, if its model holds one). */
   async create(name: string, label?: string): Promise<CheckpointInfo & { name: string; note: string | null }> {
     let persona = this.inference.personas.get(name)
+    this.chatted.delete(persona.id)
     // A turn running now ends (stored) first: the state and the conversation then agree.
     await this.inference.turnsSettled(persona.id)
     persona = this.inference.personas.get(persona.name)
     const sessionKey = personaSessionKey(persona, this.inference.personas.epoch(persona.id))
+    const adapters = this.inference.conversationAdapters.get(persona.id) ?? []
     const resolved = await this.resolveModel(persona)
     const fingerprint = await modelFingerprint(resolved.path)
     const createdAt = (this.options.now ?? Date.now)()
@@ -167,7 +235,7 @@ export class PersonaCheckpoints {
       if (this.inference.scheduler.isLoaded(resolved.id)) {
         const model = await this.inference.modelRef(resolved, persona.settings.contextSize)
         const scheduled = await this.inference.scheduler.submit(model, { priority: priorities.realtime }, ({ worker }) =>
-          worker.request<'saveState'>({ type: 'saveState', sessionKey, path: statePath }),
+          worker.request<'saveState'>({ type: 'saveState', sessionKey, path: statePath, ...(adapters.length ? { adapters } : {}) }),
         )
         state = scheduled.value
         if (!state) note = `No sequence of ${resolved.name} holds ${persona.name}'s conversation now: only the conversation was saved (resuming evaluates it again once).`
@@ -192,6 +260,8 @@ export class PersonaCheckpoints {
         createdAt,
         model: { ref: persona.model, id: resolved.id, path: resolved.path, fingerprint },
         state: stateInfo,
+        // Named as the adapter store names its files (<name>.gguf).
+        adapters: stateInfo ? adapters.map((a) => ({ name: path.basename(a.path, '.gguf'), path: a.path, sha256: a.sha256, scale: a.scale })) : [],
         systemPrompt: persona.systemPrompt,
         settings: persona.settings,
         messages,
@@ -382,6 +452,30 @@ export class PersonaCheckpoints {
   }
 
   /**
+   * The adapters a checkpoint's state was evaluated with, as the adapter store has them now: refused
+   * (naming the adapter) when one is gone or its file is not the one the state was made with.
+   */
+  private async sameAdapters(persona: Persona, manifest: Manifest): Promise<AdapterRef[]> {
+    const store = new AdapterStore(path.join(this.options.home, 'adapters'))
+    const out: AdapterRef[] = []
+    for (const a of manifest.adapters) {
+      const hint = { hint: `Add the adapter ${a.name} back as it was (sha256 ${a.sha256.slice(0, 12)}…), or resume from a checkpoint made without it.` }
+      let entry
+      try {
+        entry = store.get(a.name)
+      } catch {
+        throw new WardenError('CONFLICT', `Checkpoint ${manifest.id} of ${persona.name} was made with the adapter ${a.name}, which is not there any more: its state cannot be loaded without it`, hint)
+      }
+      const now = await sha256File(entry.path).catch(() => null)
+      if (entry.sha256 !== a.sha256 || now !== a.sha256) {
+        throw new WardenError('CONFLICT', `Checkpoint ${manifest.id} of ${persona.name} was made with the adapter ${a.name} (sha256 ${a.sha256.slice(0, 12)}…), but its file now has sha256 ${(now ?? entry.sha256).slice(0, 12)}…: its state cannot be loaded with other adapter weights`, hint)
+      }
+      out.push({ path: entry.path, scale: a.scale, sha256: a.sha256 })
+    }
+    return out
+  }
+
+  /**
    * Resume a persona from a checkpoint (the newest by default): its conversation, system prompt and
    * settings put back, and its state loaded into a sequence of its model's worker (loaded for it).
    * Refused, before anything changes, when the persona's model file is not the one the state was
@@ -400,6 +494,7 @@ export class PersonaCheckpoints {
     const statePath = path.join(dir, STATE_FILE)
     let note: string | null = null
     let resolved: (ResolvedModel & { path: string }) | null = null
+    let adapters: AdapterRef[] = []
     if (manifest.state) {
       resolved = await this.resolveModel(persona)
       const now = await modelFingerprint(resolved.path)
@@ -408,6 +503,7 @@ export class PersonaCheckpoints {
           hint: `Give ${persona.name} its model back (warden persona edit ${JSON.stringify(persona.name)} --model ${manifest.model.ref}), or resume from a checkpoint made with this model.`,
         })
       }
+      adapters = await this.sameAdapters(persona, manifest)
       const sha = await sha256File(statePath).catch(() => null)
       if (sha !== manifest.state.sha256) {
         throw new WardenError('CHECKSUM_MISMATCH', `Checkpoint ${manifest.id} of ${persona.name} is damaged: its state file ${sha === null ? 'is missing' : 'does not match the sha256 its manifest records'} (torn or corrupted)`, {
@@ -426,9 +522,10 @@ export class PersonaCheckpoints {
       const { windowStart } = manifest.state
       try {
         const scheduled = await this.inference.scheduler.submit(model, { priority: priorities.realtime }, ({ worker }) =>
-          worker.request<'loadState'>({ type: 'loadState', sessionKey, windowStart, path: statePath }),
+          worker.request<'loadState'>({ type: 'loadState', sessionKey, windowStart, path: statePath, ...(adapters.length ? { adapters } : {}) }),
         )
         loaded = scheduled.value
+        this.inference.conversationAdapters.set(persona.id, adapters)
       } catch (error) {
         // The conversation is back already; only the time its state would have saved is lost.
         note = `The conversation is restored, but its state could not be loaded (${WardenError.from(error).message}): the next turn evaluates it again.`

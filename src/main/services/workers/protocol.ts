@@ -169,6 +169,8 @@ export interface SaveStateRequest {
   id: string
   sessionKey: string
   path: string
+  /** The adapter set of the context holding it (the persona's last chat's); none: the base context. */
+  adapters?: AdapterRef[]
 }
 
 /** Load a checkpoint's state (checked by the caller: this model's, intact) into a sequence, now holding `sessionKey`'s conversation. */
@@ -179,6 +181,8 @@ export interface LoadStateRequest {
   /** The conversation turn its window starts with (as `Slot.windowStart`). */
   windowStart: number | null
   path: string
+  /** Loaded into the context of this adapter set (the one it was saved from); none: the base context. */
+  adapters?: AdapterRef[]
 }
 
 /** A sequence's state: its tokens, and the turn its window starts with. */
