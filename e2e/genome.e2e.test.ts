@@ -2,7 +2,7 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { describe, expect, test } from 'vitest'
-import type { ModelInfo } from '../src/shared/contract/inference'
+import type { Persona } from '../src/shared/contract/inference'
 import { writeTinyAdapter } from '../test/adapters'
 import { cliJson, openSection } from './appPage'
 import { useApp } from './fixture'
@@ -13,8 +13,9 @@ const app = useApp()
 const adapterNames = async () => (await cliJson<{ adapters: Array<{ name: string }> }>(app.server, ['adapter', 'list'])).adapters.map((a) => a.name)
 
 describe('the Genome page', () => {
-  test('lists adapters, adds one by path, tries a prompt (similarities and the genome), removes one', async () => {
-    const model = (await cliJson<{ models: ModelInfo[] }>(app.server, ['model', 'list'])).models.find((m) => m.installed)!.id
+  test('lists adapters, adds one by path, tries a prompt (similarities and the genome), removes one; the persona page shows its genome', async () => {
+    const persona = (await cliJson<{ personas: Persona[] }>(app.server, ['persona', 'list'])).personas[0]
+    const model = persona.model
     const src = fs.mkdtempSync(path.join(os.tmpdir(), 'warden-e2e-lora-'))
     const lora = await writeTinyAdapter(path.join(src, 'a.gguf'))
     await cliJson(app.server, ['adapter', 'add', lora.path, '--name', 'poet', '--description', 'Writes rhyming poems about the sea', '--tags', 'poetry,verse', '--base', model])
@@ -62,5 +63,16 @@ describe('the Genome page', () => {
     await section.getByTestId('adapter-coder').waitFor({ state: 'detached' })
     expect(await adapterNames()).toEqual(['poet'])
     await poet.waitFor()
+
+    // A persona with a fixed genome shows its mode, and each reply (and the header) the genome it used.
+    await cliJson(app.server, ['persona', 'edit', persona.name, '--genome', 'fixed', '--adapters', 'poet'])
+    const personasPage = await openSection(page, 'Personas')
+    await personasPage.getByTestId(`persona-item-${persona.name}`).click()
+    const chat = page.getByTestId('chat-panel')
+    await expect.poll(() => chat.getByTestId('persona-genome').textContent()).toBe('genome fixed (poet)')
+    await chat.getByLabel(`Message to ${persona.name}`).fill('Sing of the sea')
+    await page.keyboard.press('Enter')
+    await chat.getByTestId('reply-genome').getByText('Genome: poet (pinned)').waitFor({ timeout: 60_000 })
+    await expect.poll(() => chat.getByTestId('persona-genome').textContent()).toBe('genome fixed (poet) · last: poet (pinned)')
   }, 120_000)
 })
