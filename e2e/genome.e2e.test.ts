@@ -28,6 +28,15 @@ describe('the Genome page', () => {
     await poet.getByText('rank 8').waitFor()
     await poet.getByText('verse').waitFor()
 
+    // A .gguf dropped on a browser window: its name fills the form, and the page says to type its path (a browser gives none).
+    await page.evaluate(() => {
+      const transfer = new DataTransfer()
+      transfer.items.add(new File([new Uint8Array(8)], 'sea-poet.gguf'))
+      for (const type of ['dragenter', 'dragover', 'drop']) document.body.dispatchEvent(new DragEvent(type, { dataTransfer: transfer, bubbles: true, cancelable: true }))
+    })
+    await section.getByTestId('drop-note').getByText(/sea-poet\.gguf was dropped.*type or paste its path/).waitFor()
+    expect(await section.getByLabel('Adapter name').inputValue()).toBe('sea-poet')
+
     // Added from the page, by its path.
     await section.getByLabel('Adapter file path').fill(lora.path)
     await section.getByLabel('Adapter name').fill('coder')
@@ -36,6 +45,7 @@ describe('the Genome page', () => {
     await section.getByRole('button', { name: 'Add adapter' }).click()
     await section.getByTestId('adapter-coder').getByText('Answers questions about TypeScript compilers').waitFor()
     expect(await adapterNames()).toEqual(['coder', 'poet'])
+    await section.getByTestId('drop-note').waitFor({ state: 'detached' })
 
     // Without an embedding model, the search says how to set one.
     const tryBox = section.getByTestId('try-prompt')
