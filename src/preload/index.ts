@@ -1,4 +1,4 @@
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron'
 import type { WardenBridge } from '../shared/contract/client'
 import type { AnyEvent } from '../shared/contract/events'
 import { operationNames } from '../shared/contract/operations'
@@ -21,3 +21,6 @@ const api = {
 } satisfies WardenBridge
 
 contextBridge.exposeInMainWorld('warden', api)
+
+/** `window.wardenFiles.pathOf(file)`: the path of a file the person dropped or picked (Electron gives File objects no path since v32); '' for others. */
+contextBridge.exposeInMainWorld('wardenFiles', { pathOf: (file: File) => webUtils.getPathForFile(file) })

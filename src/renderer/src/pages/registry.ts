@@ -1,4 +1,5 @@
 import { apiKeysPage } from './api/page'
+import { genomePage } from './genome/page'
 import { modelsPage } from './models/page'
 import { modulesPage } from './modules/page'
 import { isReady, type PageEntry, type ReadyPage } from './pageEntry'
@@ -15,6 +16,7 @@ export const pageRegistry: readonly PageEntry[] = [
   workersPage,
   modelsPage,
   personasPage,
+  genomePage,
   apiKeysPage,
   { id: 'health', label: 'Health', icon: 'health', comingSoon: true },
   settingsPage,

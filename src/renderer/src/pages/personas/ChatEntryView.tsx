@@ -1,7 +1,7 @@
 import { memo } from 'react'
 import type { ChatEntry } from '../../stores/chatStore'
 import { Icon } from '../../components/Icon'
-import { replyNotes, replyStats } from './replyFooter'
+import { replyGenome, replyNotes, replyStats } from './replyFooter'
 
 /** Where a failed reply's cause can be looked at (and fixed). */
 const FIX_PAGE: Record<string, { href: string; label: string } | undefined> = {
@@ -51,6 +51,11 @@ export const ChatEntryView = memo(function ChatEntryView({ entry, persona, retry
               {n}
             </span>
           ))}
+          {replyGenome(entry.result) && (
+            <span className="reply-note" data-testid="reply-genome">
+              {replyGenome(entry.result)}
+            </span>
+          )}
         </div>
       )}
       {cancelled && (

@@ -10,6 +10,7 @@ import { ChatEntryView } from './ChatEntryView'
 import { CheckpointTimeline } from './CheckpointTimeline'
 import { Composer } from './Composer'
 import { PersonaAvatar } from './PersonaAvatar'
+import { replyGenome } from './replyFooter'
 
 /** Keep following the newest text while the person is at (or near) the bottom; leave them be when they scrolled up. */
 function useFollowBottom(deps: unknown[]) {
@@ -42,6 +43,7 @@ export function ChatPanel({ persona, onEdit }: { persona: Persona; onEdit(): voi
   const { ref, onScroll } = useFollowBottom([entries.length, last?.text, last?.result, name])
   const ready = conversation?.status === 'ready'
   const s = persona.settings
+  const lastGenome = [...entries].reverse().map((e) => (e.result ? replyGenome(e.result) : null)).find((g) => g !== null) ?? null
 
   return (
     <section className="panel chat-panel" aria-label={`Conversation with ${name}`} data-testid="chat-panel">
@@ -56,6 +58,11 @@ export function ChatPanel({ persona, onEdit }: { persona: Persona; onEdit(): voi
             <span title="Temperature">temp {s.temperature}</span>
             <span title="Most tokens in a reply">≤ {formatTokens(s.maxTokens)} tokens</span>
             <span title="Context size">{formatTokens(s.contextSize)} context</span>
+            <span title="Genome: the LoRA adapters it answers with (none, fixed, or auto: chosen by similarity to each prompt)" data-testid="persona-genome">
+              genome {s.genome.mode}
+              {s.genome.adapters.length > 0 && ` (${s.genome.adapters.map((a) => a.name).join(', ')})`}
+              {lastGenome && ` · last: ${lastGenome.replace(/^Genome: /, '')}`}
+            </span>
           </p>
         </div>
         <div className="chat-actions">

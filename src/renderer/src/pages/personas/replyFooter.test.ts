@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { GenerationResult } from '../../lib/types'
-import { replyNotes, replyStats } from './replyFooter'
+import { replyGenome, replyNotes, replyStats } from './replyFooter'
 
 const base: GenerationResult = {
   text: 'hi',
@@ -37,5 +37,15 @@ describe('reply footer', () => {
   it('says when earlier messages no longer fit the context', () => {
     expect(replyNotes({ ...base, leftOutMessages: 12 })).toEqual(['Earlier messages no longer fit the context: the oldest 12 were left out'])
     expect(replyNotes({ ...base, leftOutMessages: 1 })).toEqual(['Earlier messages no longer fit the context: the oldest one was left out'])
+  })
+
+  it('names the genome a reply was generated with, and why each adapter', () => {
+    expect(replyGenome(base)).toBeNull()
+    expect(replyGenome({ genome: { mode: 'auto', embeddingModel: 'e', adapters: [] } })).toBe('Genome: none (no adapter close enough)')
+    const adapters = [
+      { name: 'typescript-expert', scale: 1, score: 0.834, pinned: false },
+      { name: 'code-review', scale: 0.5, score: null, pinned: true },
+    ]
+    expect(replyGenome({ genome: { mode: 'auto', embeddingModel: 'e', adapters } })).toBe('Genome: typescript-expert + code-review (0.83, pinned ×0.5)')
   })
 })

@@ -24,3 +24,12 @@ export function replyNotes(r: GenerationResult): string[] {
 export function replyStats(r: GenerationResult): string {
   return [plural(r.tokens, 'token'), formatRate(r.tokensPerSecond), seconds(r.durationMs)].join(' · ')
 }
+
+/** "Genome: poet + coder (0.83, pinned)": the adapters a reply was generated with and why; null without a genome. */
+export function replyGenome(r: Pick<GenerationResult, 'genome'>): string | null {
+  const g = r.genome
+  if (!g) return null
+  if (!g.adapters.length) return 'Genome: none (no adapter close enough)'
+  const why = g.adapters.map((a) => `${a.pinned || a.score === null ? 'pinned' : a.score.toFixed(2)}${a.scale !== 1 ? ` ×${a.scale}` : ''}`)
+  return `Genome: ${g.adapters.map((a) => a.name).join(' + ')} (${why.join(', ')})`
+}
