@@ -8,6 +8,7 @@ import type { CacheKeepReason, ModelInstallResult } from '../../../shared/contra
 import { describeEnforcement, ModelCache } from '../models/cache/ModelCache'
 import type { InstallProgress } from '../models/ModelInstaller'
 import { Emitter } from '../events/Emitter'
+import { logFailure } from '../logging/callLog'
 import { splitMemory } from '../models/ggufFacts'
 import { ModelService, type ResolvedModel } from '../models/ModelService'
 import { PersonaStore, type PersonaInput } from '../personas/PersonaStore'
@@ -600,9 +601,10 @@ export class InferenceService {
   async dispose(): Promise<void> {
     this.stopSettings()
     // Before the workers stop: their states go into the checkpoints (autoCheckpoint).
-    await this.checkpoints.beforeShutdown()
+    // A checkpoint that cannot be written must not keep the workers running: noted, and the rest goes on.
+    await this.checkpoints.beforeShutdown().catch((error: unknown) => logFailure('Checkpoints before shutting down', error))
     await this.scheduler.dispose()
-    await this.checkpoints.dispose()
+    await this.checkpoints.dispose().catch((error: unknown) => logFailure('Removing paged-out states', error))
     for (const emitter of [this.didChangeWorkers, this.didChangeModels, this.didChangePersonas, this.didAlert]) emitter.dispose()
   }
 }
