@@ -31,7 +31,7 @@ export async function selectionBench(base: string, modelsDir: string): Promise<s
   const lora = await writeTinyLora(path.join(base, 'sel-src', 'lora.gguf'), { seed: 9, base: SHAPE, targets: ['attn_q'] })
   const lines: string[] = []
   for (const count of COUNTS) {
-    await withHost(await openHost(base, `selection-${count}`, modelsDir, { embeddingModel: 'sel-bench', enableGenomicSwapping: 'true' }), async (h) => {
+    await withHost(await openHost(base, `selection-${count}`, modelsDir, { embeddingModel: 'sel-bench', enableGenomicSwapping: 'true', loraSelectionThreshold: 0 }), async (h) => {
       const store = new AdapterStore(path.join(h.host.home, 'adapters'))
       for (let i = 0; i < count; i++) {
         const topic = TOPICS[i % TOPICS.length]

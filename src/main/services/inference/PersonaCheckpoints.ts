@@ -43,6 +43,31 @@ type Manifest = z.infer<typeof Manifest>
  * (the header, metadata and tensor infos: architecture, shapes, types, offsets). A state saved with
  * one model is refused for another; llama.cpp could crash on it.
  */
+/** State files' sha256 by path, for the inode, size and change times they had when hashed (see verifiedSha256). */
+const hashedStates = new Map<string, { key: string; sha256: string }>()
+const MAX_HASHED_STATES = 1000
+const RECENT_MS = 1000
+
+/**
+ * The sha256 of a state file, hashed again only when the file is not the one this process last
+ * hashed at that path (another inode, size, mtime or ctime: any write or copy changes one of them,
+ * and ctime cannot be set back), and was not changed in the second before it was hashed. A resume after a checkpoint made or resumed in this process skips
+ * reading its megabytes twice; a fresh process hashes every state it resumes once.
+ */
+async function verifiedSha256(file: string): Promise<string> {
+  const st = await fsp.stat(file, { bigint: true })
+  const key = `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`
+  const known = hashedStates.get(file)
+  if (known?.key === key) return known.sha256
+  const sha256 = await sha256File(file)
+  // A file changed within the last second is hashed again next time: a write in the same tick of the
+  // file system's clock as the one hashed would leave the times as they were.
+  if (Date.now() - Number(st.ctimeNs / 1_000_000n) < RECENT_MS) return sha256
+  if (hashedStates.size >= MAX_HASHED_STATES) hashedStates.clear()
+  hashedStates.set(file, { key, sha256 })
+  return sha256
+}
+
 export async function modelFingerprint(file: string): Promise<Fingerprint> {
   const { readGgufFileInfo } = await import('node-llama-cpp')
   let headerBytes: number
@@ -204,7 +229,7 @@ export class PersonaCheckpoints {
       await fsyncDir(dir)
       // Verified as written: a checkpoint that would not resume is not reported as made.
       const written = await this.read(persona, id)
-      if (written.state && (await sha256File(path.join(final, STATE_FILE))) !== written.state.sha256) throw new Error('the state file read back does not match what was written')
+      if (written.state && (await verifiedSha256(path.join(final, STATE_FILE))) !== written.state.sha256) throw new Error('the state file read back does not match what was written')
       await this.prune(persona)
       this.options.onChange()
       return { ...(await this.info(persona, written)), name: persona.name, note }
@@ -408,7 +433,7 @@ export class PersonaCheckpoints {
           hint: `Give ${persona.name} its model back (warden persona edit ${JSON.stringify(persona.name)} --model ${manifest.model.ref}), or resume from a checkpoint made with this model.`,
         })
       }
-      const sha = await sha256File(statePath).catch(() => null)
+      const sha = await verifiedSha256(statePath).catch(() => null)
       if (sha !== manifest.state.sha256) {
         throw new WardenError('CHECKSUM_MISMATCH', `Checkpoint ${manifest.id} of ${persona.name} is damaged: its state file ${sha === null ? 'is missing' : 'does not match the sha256 its manifest records'} (torn or corrupted)`, {
           hint: `Resume from an earlier checkpoint (warden persona checkpoints ${JSON.stringify(persona.name)}), or remove this one.`,
