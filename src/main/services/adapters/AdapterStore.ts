@@ -159,6 +159,7 @@ export class AdapterStore {
   async list(): Promise<{ adapters: AdapterEntry[]; problems: string[] }> {
     if (!fs.existsSync(this.dir)) return { adapters: [], problems: [] }
     const names = fs.readdirSync(this.dir)
+    const present = new Set(names)
     const adapters: AdapterEntry[] = []
     const problems: string[] = []
     for (const n of names.sort()) {
@@ -167,7 +168,7 @@ export class AdapterStore {
       if (!m || adapterNameProblem(m[1])) continue
       const name = m[1]
       if (m[2] === 'gguf') {
-        if (!names.includes(`${name}.json`)) {
+        if (!present.has(`${name}.json`)) {
           const adopted = await this.adopt(name).catch((e: Error) => {
             problems.push(`${n} has no sidecar and cannot be adopted: ${e.message}`)
             return null
@@ -176,7 +177,7 @@ export class AdapterStore {
         }
         continue
       }
-      if (!names.includes(`${name}.gguf`)) {
+      if (!present.has(`${name}.gguf`)) {
         problems.push(`${n} has no adapter file ${name}.gguf`)
         continue
       }
