@@ -38,11 +38,6 @@ const Manifest = z.object({
 })
 type Manifest = z.infer<typeof Manifest>
 
-/**
- * The fingerprint of a GGUF model: its size, and the sha256 of everything before its tensor data
- * (the header, metadata and tensor infos: architecture, shapes, types, offsets). A state saved with
- * one model is refused for another; llama.cpp could crash on it.
- */
 /** State files' sha256 by path, for the inode, size and change times they had when hashed (see verifiedSha256). */
 const hashedStates = new Map<string, { key: string; sha256: string }>()
 const MAX_HASHED_STATES = 1000
@@ -51,8 +46,9 @@ const RECENT_MS = 1000
 /**
  * The sha256 of a state file, hashed again only when the file is not the one this process last
  * hashed at that path (another inode, size, mtime or ctime: any write or copy changes one of them,
- * and ctime cannot be set back), and was not changed in the second before it was hashed. A resume after a checkpoint made or resumed in this process skips
- * reading its megabytes twice; a fresh process hashes every state it resumes once.
+ * and ctime cannot be set back), and was not changed in the second before it was hashed. A resume
+ * of a state already checked in this process skips reading its megabytes again; a fresh process
+ * hashes every state it resumes once.
  */
 async function verifiedSha256(file: string): Promise<string> {
   const st = await fsp.stat(file, { bigint: true })
@@ -68,6 +64,11 @@ async function verifiedSha256(file: string): Promise<string> {
   return sha256
 }
 
+/**
+ * The fingerprint of a GGUF model: its size, and the sha256 of everything before its tensor data
+ * (the header, metadata and tensor infos: architecture, shapes, types, offsets). A state saved with
+ * one model is refused for another; llama.cpp could crash on it.
+ */
 export async function modelFingerprint(file: string): Promise<Fingerprint> {
   const { readGgufFileInfo } = await import('node-llama-cpp')
   let headerBytes: number
