@@ -23,6 +23,7 @@ import { ForkLauncher, type WorkerLauncher } from '../src/main/services/workers/
 import { InferenceEngine } from '../src/main/worker/InferenceEngine'
 import { adapterBench } from './adapters'
 import { checkpointBench } from './checkpoints'
+import { selectionBench } from './selection'
 import { conversationBench } from './conversation'
 import type { GenerationResult } from '../src/shared/contract/inference'
 import type { OperationInput, OperationName, OperationOutput } from '../src/shared/contract/operations'
@@ -471,7 +472,7 @@ export async function runInferenceBench(): Promise<void> {
       `Warden inference benchmark (node ${process.version}, ${os.availableParallelism()} cores, CPU only) in ${base}\n` +
         `Models: 3 generated random-weight llama models (layers ${SHAPE.layers}, embd ${SHAPE.embd}, heads ${SHAPE.heads}, ff ${SHAPE.ff}, default vocab), ${formatBytes(size)} each; temperature 0, fixed prompts.\n`,
     )
-    // BENCH_PART=paging (or overhead, responsiveness, threads, conversation, adapters) runs one section.
+    // BENCH_PART=paging (or overhead, responsiveness, threads, conversation, adapters, checkpoints, selection) runs one section.
     const part = (name: string) => !process.env.BENCH_PART || process.env.BENCH_PART === name
     if (part('overhead')) console.log((await workerOverhead(base, modelsDir, models[0])) + '\n')
     if (part('responsiveness')) console.log((await responsiveness(base, modelsDir)) + '\n')
@@ -480,6 +481,7 @@ export async function runInferenceBench(): Promise<void> {
     if (part('conversation')) console.log((await conversationBench(base, modelsDir)) + '\n')
     if (part('adapters')) console.log((await adapterBench(base, models[0], SHAPE)) + '\n')
     if (part('checkpoints')) console.log((await checkpointBench(base, modelsDir)) + '\n')
+    if (part('selection')) console.log((await selectionBench(base, modelsDir)) + '\n')
   } finally {
     // Every host is shut down by now (withHost); check that no worker outlived it.
     await sleep(200)

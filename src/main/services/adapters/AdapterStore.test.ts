@@ -101,4 +101,29 @@ describe('AdapterStore', () => {
     expect(fs.existsSync(path.join(tmp, 'adapters', 'dropped.json'))).toBe(true)
     expect((await store.inspect('dropped')).intact).toBe(true)
   })
+  it('sees sidecars edited, removed and added by hand after they were listed (parsed sidecars are kept between calls)', async () => {
+    const src = await writeTinyLora(path.join(tmp, 'a.gguf'))
+    await store.add({ file: src.path, name: 'poet', description: 'Writes poems' })
+    await store.add({ file: src.path, name: 'coder', description: 'Writes code' })
+    await store.cacheEmbedding('poet', 'emb', [1, 0])
+    await new Promise((resolve) => setTimeout(resolve, 1100)) // older than a second: kept once parsed
+    const other = new AdapterStore(path.join(tmp, 'adapters')) // each call makes its own store
+    expect((await other.list()).adapters.map((a) => [a.name, a.description])).toEqual([['coder', 'Writes code'], ['poet', 'Writes poems']])
+    expect(other.cachedEmbedding('poet', 'emb')).toEqual([1, 0])
+    // Edited in place, same size: the new text is listed, and the embedding of the old text is not used.
+    const json = path.join(tmp, 'adapters', 'poet.json')
+    fs.writeFileSync(json, fs.readFileSync(json, 'utf8').replace('Writes poems', 'Writes plays'))
+    expect(store.get('poet').description).toBe('Writes plays')
+    expect(other.cachedEmbedding('poet', 'emb')).toBeNull()
+    // Removed by hand, and a pair copied in by hand.
+    fs.rmSync(path.join(tmp, 'adapters', 'coder.json'))
+    fs.rmSync(path.join(tmp, 'adapters', 'coder.gguf'))
+    fs.copyFileSync(src.path, path.join(tmp, 'adapters', 'chef.gguf'))
+    fs.writeFileSync(path.join(tmp, 'adapters', 'chef.json'), fs.readFileSync(json, 'utf8').replace('"poet"', '"chef"').replace('Writes plays', 'Cooks lentils'))
+    expect((await other.list()).adapters.map((a) => [a.name, a.description])).toEqual([['chef', 'Cooks lentils'], ['poet', 'Writes plays']])
+    expect(() => other.get('coder')).toThrow(/No adapter named coder/)
+    // A sidecar broken by hand is a problem again, not the record kept from before.
+    fs.writeFileSync(json, '{')
+    expect((await other.list()).problems).toEqual([expect.stringMatching(/poet\.json is not a readable adapter record/)])
+  })
 })

@@ -32,6 +32,11 @@ const AdapterRecordSchema = Adapter.omit({ path: true }).extend({
   embeddings: z.record(z.string(), z.object({ textHash: z.string(), vector: z.array(z.number()) })).optional(),
 })
 
+/** Parsed sidecars by path (see readRecord): shared by the stores made for each call. */
+const parsedSidecars = new Map<string, { key: string; record: AdapterRecord | null }>()
+const MAX_PARSED_SIDECARS = 10_000
+const RECENT_MS = 1000
+
 /** A name: letters, digits, `.`, `_`, `-`, starting with a letter or digit (it becomes a file name). */
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
 
@@ -118,13 +123,30 @@ export class AdapterStore {
     }
   }
 
-  /** The sidecar of `name`, or null when it is missing, not JSON, not of this name, or lacks a field (edited by hand). */
+  /**
+   * The sidecar of `name`, or null when it is missing, not JSON, not of this name, or lacks a field
+   * (edited by hand). Parsed sidecars are kept by path, inode, size and change time: a chat's
+   * selection reads every sidecar, and parsing 1,000 of them with their embeddings each time is most
+   * of its cost; one stat per file still sees a sidecar replaced, edited or removed by hand.
+   */
   private readRecord(name: string): AdapterRecord | null {
     const { json } = this.paths(name)
     try {
+      const st = fs.statSync(json, { bigint: true })
+      const key = `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`
+      const cached = parsedSidecars.get(json)
+      if (cached?.key === key) return cached.record && { ...cached.record }
       const parsed = AdapterRecordSchema.safeParse(JSON.parse(fs.readFileSync(json, 'utf8')))
-      return parsed.success && parsed.data.name === name ? (parsed.data as AdapterRecord) : null
+      const record = parsed.success && parsed.data.name === name ? (parsed.data as AdapterRecord) : null
+      // A sidecar changed within the last second is read again next time: a write in the same tick of
+      // the file system's clock would leave its times as they were.
+      if (Date.now() - Number(st.ctimeNs / 1_000_000n) >= RECENT_MS) {
+        if (parsedSidecars.size >= MAX_PARSED_SIDECARS) parsedSidecars.clear()
+        parsedSidecars.set(json, { key, record })
+      } else parsedSidecars.delete(json)
+      return record && { ...record }
     } catch {
+      parsedSidecars.delete(json)
       return null
     }
   }
@@ -137,6 +159,7 @@ export class AdapterStore {
   async list(): Promise<{ adapters: AdapterEntry[]; problems: string[] }> {
     if (!fs.existsSync(this.dir)) return { adapters: [], problems: [] }
     const names = fs.readdirSync(this.dir)
+    const present = new Set(names)
     const adapters: AdapterEntry[] = []
     const problems: string[] = []
     for (const n of names.sort()) {
@@ -145,7 +168,7 @@ export class AdapterStore {
       if (!m || adapterNameProblem(m[1])) continue
       const name = m[1]
       if (m[2] === 'gguf') {
-        if (!names.includes(`${name}.json`)) {
+        if (!present.has(`${name}.json`)) {
           const adopted = await this.adopt(name).catch((e: Error) => {
             problems.push(`${n} has no sidecar and cannot be adopted: ${e.message}`)
             return null
@@ -154,7 +177,7 @@ export class AdapterStore {
         }
         continue
       }
-      if (!names.includes(`${name}.gguf`)) {
+      if (!present.has(`${name}.gguf`)) {
         problems.push(`${n} has no adapter file ${name}.gguf`)
         continue
       }

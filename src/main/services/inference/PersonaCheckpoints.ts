@@ -41,6 +41,32 @@ const Manifest = z.object({
 })
 type Manifest = z.infer<typeof Manifest>
 
+/** State files' sha256 by path, for the inode, size and change times they had when hashed (see verifiedSha256). */
+const hashedStates = new Map<string, { key: string; sha256: string }>()
+const MAX_HASHED_STATES = 1000
+const RECENT_MS = 1000
+
+/**
+ * The sha256 of a state file, hashed again only when the file is not the one this process last
+ * hashed at that path (another inode, size, mtime or ctime: any write or copy changes one of them,
+ * and ctime cannot be set back), and was not changed in the second before it was hashed. A resume
+ * of a state already checked in this process skips reading its megabytes again; a fresh process
+ * hashes every state it resumes once.
+ */
+async function verifiedSha256(file: string): Promise<string> {
+  const st = await fsp.stat(file, { bigint: true })
+  const key = `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`
+  const known = hashedStates.get(file)
+  if (known?.key === key) return known.sha256
+  const sha256 = await sha256File(file)
+  // A file changed within the last second is hashed again next time: a write in the same tick of the
+  // file system's clock as the one hashed would leave the times as they were.
+  if (Date.now() - Number(st.ctimeNs / 1_000_000n) < RECENT_MS) return sha256
+  if (hashedStates.size >= MAX_HASHED_STATES) hashedStates.clear()
+  hashedStates.set(file, { key, sha256 })
+  return sha256
+}
+
 /**
  * The fingerprint of a GGUF model: its size, and the sha256 of everything before its tensor data
  * (the header, metadata and tensor infos: architecture, shapes, types, offsets). A state saved with
@@ -274,7 +300,7 @@ export class PersonaCheckpoints {
       await fsyncDir(dir)
       // Verified as written: a checkpoint that would not resume is not reported as made.
       const written = await this.read(persona, id)
-      if (written.state && (await sha256File(path.join(final, STATE_FILE))) !== written.state.sha256) throw new Error('the state file read back does not match what was written')
+      if (written.state && (await verifiedSha256(path.join(final, STATE_FILE))) !== written.state.sha256) throw new Error('the state file read back does not match what was written')
       await this.prune(persona)
       this.options.onChange()
       return { ...(await this.info(persona, written)), name: persona.name, note }
@@ -504,7 +530,7 @@ export class PersonaCheckpoints {
         })
       }
       adapters = await this.sameAdapters(persona, manifest)
-      const sha = await sha256File(statePath).catch(() => null)
+      const sha = await verifiedSha256(statePath).catch(() => null)
       if (sha !== manifest.state.sha256) {
         throw new WardenError('CHECKSUM_MISMATCH', `Checkpoint ${manifest.id} of ${persona.name} is damaged: its state file ${sha === null ? 'is missing' : 'does not match the sha256 its manifest records'} (torn or corrupted)`, {
           hint: `Resume from an earlier checkpoint (warden persona checkpoints ${JSON.stringify(persona.name)}), or remove this one.`,

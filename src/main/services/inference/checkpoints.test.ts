@@ -128,6 +128,24 @@ describe('persona checkpoints', () => {
     expect(answer.text).toBe(oneMore.text)
   }, 180_000)
 
+  it('checks the state again at each resume once it was changed, even in place with its size kept (its hash is reused only for the same unchanged file)', async () => {
+    const h = await setup()
+    await h.call('persona.chat', { name: 'Ada', prompt: 'Question?' })
+    const frozen = await h.call('persona.checkpoint', { name: 'Ada' })
+    await new Promise((resolve) => setTimeout(resolve, 1100)) // older than a second: its hash is kept once checked
+    expect(await h.call('persona.resume', { name: 'Ada' })).toMatchObject({ stateLoaded: true })
+    expect(await h.call('persona.resume', { name: 'Ada' })).toMatchObject({ stateLoaded: true })
+    const state = path.join(h.home, 'checkpoints', h.host.inference.personas.get('Ada').id, frozen.id, 'state.bin')
+    const fd = fs.openSync(state, 'r+')
+    const byte = Buffer.alloc(1)
+    fs.readSync(fd, byte, 0, 1, 100)
+    byte[0] ^= 0xff
+    fs.writeSync(fd, byte, 0, 1, 100)
+    fs.closeSync(fd)
+    const refused = await failure(h.call('persona.resume', { name: 'Ada' }))
+    expect(refused.code).toBe('CHECKSUM_MISMATCH')
+  }, 120_000)
+
   it('lists, labels, keeps at most maxCheckpointsPerPersona and removes checkpoints; a bad id is refused', async () => {
     const h = await setup()
     await h.call('config.set', { key: 'maxCheckpointsPerPersona', value: 2 })
