@@ -8,6 +8,8 @@ import { ChatMessage, GenerationSettings, priorities, type Persona } from '../..
 import { WardenError } from '../../../shared/errors'
 import { exists, forceRemove, fsyncDir, fsyncPath, sha256File, TEMP_MARKER, tempNameFor } from '../fs/atomic'
 import type { ResolvedModel } from '../models/ModelService'
+import { openRegularFile } from '../fs/regularFile'
+import { renameNoReplace } from '../fs/safePath'
 import type { AdapterRef, SequenceState } from '../workers/protocol'
 import { AdapterStore } from '../adapters/AdapterStore'
 import { personaSessionKey, type InferenceService } from './InferenceService'
@@ -383,9 +385,11 @@ export class PersonaCheckpoints {
       } finally {
         await out.close()
       }
-      await fsp.rename(tmp, file)
+      // Never over a file already there (an earlier export, or anything else).
+      await renameNoReplace(tmp, file)
     } catch (error) {
       await fsp.rm(tmp, { force: true })
+      if (error instanceof WardenError) throw error
       throw new WardenError('INVALID_INPUT', `Could not write ${file}: ${(error as Error).message}`)
     }
     return { name: persona.name, id: manifest.id, file, bytes: (await fsp.stat(file)).size }
@@ -395,13 +399,11 @@ export class PersonaCheckpoints {
   async importFrom(name: string, file: string): Promise<CheckpointInfo & { name: string }> {
     const persona = this.inference.personas.get(name)
     const bad = (why: string) => new WardenError('INVALID_INPUT', `${file} is not a Warden checkpoint export: ${why}`, { hint: 'Export one with: warden persona checkpoint-export NAME FILE' })
-    const handle = await fsp.open(file, 'r').catch((error: unknown) => {
-      throw new WardenError('NOT_FOUND', `Could not read ${file}: ${(error as Error).message}`)
-    })
+    // A FIFO or a device is refused, not waited on forever.
+    const handle = await openRegularFile(file, 'file', 'a checkpoint export')
     let header: Buffer
     let manifest: Manifest
     try {
-      if (!(await handle.stat()).isFile()) throw bad('not a regular file')
       // The two header lines (the manifest holds the conversation: up to MAX_EXPORT_HEADER bytes).
       const chunks: Buffer[] = []
       let length = 0

@@ -4,6 +4,7 @@
  * processes), and answers exactly what the never-stopped persona answered, evaluating only the new
  * turn; a state that is not the persona's model's, or not intact, never reaches a worker.
  */
+import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -215,6 +216,11 @@ describe('persona checkpoints', () => {
     const exported = await h.call('persona.checkpointExport', { name: 'Ada', file })
     expect(exported).toMatchObject({ id: frozen.id, file })
     expect(exported.bytes).toBeGreaterThan(frozen.bytes / 2)
+    // An export never replaces a file already there (an earlier export, or anything else).
+    const taken = path.join(h.home, 'notes.txt')
+    fs.writeFileSync(taken, 'keep me')
+    expect((await failure(h.call('persona.checkpointExport', { name: 'Ada', file: taken }))).code).toBe('CONFLICT')
+    expect(fs.readFileSync(taken, 'utf8')).toBe('keep me')
 
     // Another home, the same model file (generated alike), a persona with other settings.
     const other = host()
@@ -237,6 +243,10 @@ describe('persona checkpoints', () => {
     expect(refused.code).toBe('CHECKSUM_MISMATCH')
     fs.writeFileSync(damaged, 'not a checkpoint\n{}\n')
     expect((await failure(other.call('persona.checkpointImport', { name: 'Cy', file: damaged }))).message).toMatch(/is not a Warden checkpoint export: it does not start with the format/)
+    // A named pipe is refused, not waited on forever.
+    const fifo = path.join(other.home, 'pipe.wckpt')
+    execFileSync('mkfifo', [fifo])
+    expect((await failure(other.call('persona.checkpointImport', { name: 'Cy', file: fifo }))).message).toMatch(/named pipe/)
     expect((await other.call('persona.checkpoints', { name: 'Cy' })).checkpoints).toEqual([])
   }, 180_000)
 })
