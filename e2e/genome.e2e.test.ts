@@ -82,7 +82,9 @@ describe('the Genome page', () => {
     await expect.poll(() => chat.getByTestId('persona-genome').textContent()).toBe('genome fixed (poet)')
     await chat.getByLabel(`Message to ${persona.name}`).fill('Sing of the sea')
     await page.keyboard.press('Enter')
-    await chat.getByTestId('reply-genome').getByText('Genome: poet (pinned)').waitFor({ timeout: 60_000 })
+    // Polled on the panel's whole text, so that a failure shows what the chat said instead (an error, a hint).
+    await expect.poll(() => chat.textContent(), { timeout: 90_000 }).toContain('Genome: poet (pinned)')
+    await chat.getByTestId('reply-genome').getByText('Genome: poet (pinned)').waitFor()
     await expect.poll(() => chat.getByTestId('persona-genome').textContent()).toBe('genome fixed (poet) · last: poet (pinned)')
-  }, 120_000)
+  }, 180_000)
 })
