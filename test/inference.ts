@@ -1,5 +1,6 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
+import { afterEach } from 'vitest'
 import { WardenHost, type WardenHostOptions } from '../src/main/services/host/WardenHost'
 import { writeTinyModel } from '../src/main/services/models/tinyGguf'
 import type { AnyEvent } from '../src/shared/contract/events'
@@ -48,6 +49,30 @@ export function inferenceHost(options: Partial<WardenHostOptions> & { home?: str
  * plus the runtime's measured cost per worker), unload it. `fits(n)` holds n loaded workers and not
  * n + 1, with half a worker of margin either way (resident memory varies a little between workers).
  */
+/**
+ * A maker of inference hosts (a fresh home, or `home` to open the same one again) that are all shut
+ * down after each test of the file that calls this at its top level.
+ */
+export function inferenceHosts() {
+  const hosts: InferenceTestHost[] = []
+  afterEach(async () => {
+    for (const h of hosts.splice(0)) await h.host.shutdown()
+  })
+  const make = (home?: string): InferenceTestHost => {
+    const h = inferenceHost(home ? { home } : {})
+    hosts.push(h)
+    return h
+  }
+  /** Shut one down now (a test that opens its home again). */
+  const quit = async (h: InferenceTestHost): Promise<void> => {
+    hosts.splice(hosts.indexOf(h), 1)
+    await h.host.shutdown()
+  }
+  return Object.assign(make, { quit })
+}
+
+export type InferenceTestHost = ReturnType<typeof inferenceHost>
+
 export async function measureWorker(h: ReturnType<typeof inferenceHost>, model: string, estimateBytes: number) {
   const MB = 1024 * 1024
   const worker = await h.call('worker.load', { model })

@@ -5,26 +5,14 @@
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
-import { inferenceHost, writeTinyModels } from '../../../../test/inference'
+import { describe, expect, it } from 'vitest'
+import { inferenceHosts, writeTinyModels, type InferenceTestHost } from '../../../../test/inference'
 
-const hosts: Array<ReturnType<typeof inferenceHost>> = []
-afterEach(async () => {
-  for (const h of hosts.splice(0)) await h.host.shutdown()
-})
+const host = inferenceHosts()
 
-function host(home?: string) {
-  const h = inferenceHost(home ? { home } : {})
-  hosts.push(h)
-  return h
-}
+const quit = host.quit
 
-async function quit(h: ReturnType<typeof inferenceHost>) {
-  hosts.splice(hosts.indexOf(h), 1)
-  await h.host.shutdown()
-}
-
-function manifests(h: ReturnType<typeof inferenceHost>, name: string): Array<{ label: string | null; state: unknown }> {
+function manifests(h: InferenceTestHost, name: string): Array<{ label: string | null; state: unknown }> {
   const dir = path.join(h.home, 'checkpoints', h.host.inference.personas.get(name).id)
   if (!fs.existsSync(dir)) return []
   return fs.readdirSync(dir).map((id) => JSON.parse(fs.readFileSync(path.join(dir, id, 'manifest.json'), 'utf8')))

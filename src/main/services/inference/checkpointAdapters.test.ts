@@ -6,31 +6,12 @@
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
-import { WardenError } from '../../../shared/errors'
-import { inferenceHost, writeTinyModels } from '../../../../test/inference'
-import { tempDir } from '../../../../test/fixtures'
+import { describe, expect, it } from 'vitest'
+import { inferenceHosts, writeTinyModels } from '../../../../test/inference'
+import { expectError, tempDir } from '../../../../test/fixtures'
 import { writeTinyLora } from '../models/tinyGguf'
 
-const hosts: Array<ReturnType<typeof inferenceHost>> = []
-afterEach(async () => {
-  for (const h of hosts.splice(0)) await h.host.shutdown()
-})
-
-function host(home?: string) {
-  const h = inferenceHost(home ? { home } : {})
-  hosts.push(h)
-  return h
-}
-
-async function failure(p: Promise<unknown>): Promise<WardenError> {
-  try {
-    await p
-  } catch (error) {
-    return WardenError.from(error)
-  }
-  throw new Error('expected the call to fail')
-}
+const host = inferenceHosts()
 
 const NEXT = 'And what comes after that?'
 
@@ -55,8 +36,7 @@ describe('checkpoints of a persona with adapters', () => {
     const reference = await h.call('persona.chat', { name: 'Ada', prompt: NEXT })
     expect(reference.genome?.adapters.map((a) => a.name)).toEqual(['poet'])
     expect(reference.evaluatedTokens).toBeLessThan(reference.promptTokens / 4)
-    await h.host.shutdown()
-    hosts.splice(hosts.indexOf(h), 1)
+    await host.quit(h)
 
     const h2 = host(h.home)
     const back = await h2.call('persona.resume', { name: 'Ada', checkpoint: frozen.id })
@@ -77,12 +57,12 @@ describe('checkpoints of a persona with adapters', () => {
     const other = await writeTinyLora(path.join(files, 'other.gguf'), { seed: 2 })
     await h2.call('adapter.add', { path: other.path, name: 'poet', base: 'tiny-1' })
     const before = (await h2.call('persona.history', { name: 'Ada' })).messages.length
-    const changed = await failure(h2.call('persona.resume', { name: 'Ada', checkpoint: frozen.id }))
+    const changed = await expectError(h2.call('persona.resume', { name: 'Ada', checkpoint: frozen.id }))
     expect(changed.code).toBe('CONFLICT')
     expect(changed.message).toMatch(/made with the adapter poet \(sha256 [0-9a-f]{12}…\), but its file now has sha256/)
     expect((await h2.call('persona.history', { name: 'Ada' })).messages).toHaveLength(before)
     await h2.call('adapter.remove', { name: 'poet' })
-    const gone = await failure(h2.call('persona.resume', { name: 'Ada', checkpoint: frozen.id }))
+    const gone = await expectError(h2.call('persona.resume', { name: 'Ada', checkpoint: frozen.id }))
     expect(gone.message).toMatch(/adapter poet, which is not there any more/)
   }, 180_000)
 })

@@ -7,35 +7,17 @@
 import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
-import { WardenError } from '../../../shared/errors'
-import { inferenceHost, writeTinyModels } from '../../../../test/inference'
+import { describe, expect, it } from 'vitest'
+import { inferenceHosts, writeTinyModels } from '../../../../test/inference'
+import { expectError } from '../../../../test/fixtures'
 
-const hosts: Array<ReturnType<typeof inferenceHost>> = []
-afterEach(async () => {
-  for (const h of hosts.splice(0)) await h.host.shutdown()
-})
-
-function host(home?: string) {
-  const h = inferenceHost(home ? { home } : {})
-  hosts.push(h)
-  return h
-}
+const host = inferenceHosts()
 
 async function setup() {
   const h = host()
   await writeTinyModels(path.join(h.home, 'models'), 2)
   await h.call('persona.create', { name: 'Ada', model: 'tiny-1', systemPrompt: 'You are terse.', settings: { temperature: 0, seed: 7, maxTokens: 12, contextSize: 1024 } })
   return h
-}
-
-async function failure(p: Promise<unknown>): Promise<WardenError> {
-  try {
-    await p
-  } catch (error) {
-    return WardenError.from(error)
-  }
-  throw new Error('expected the call to fail')
 }
 
 const NEXT = 'And what comes after that?'
@@ -61,8 +43,7 @@ describe('persona checkpoints', () => {
     expect(again.promptTokens).toBe(reference.promptTokens)
     expect(again.evaluatedTokens).toBe(reference.evaluatedTokens)
     const pids = (await h.call('worker.list', {})).workers.map((w) => w.pid)
-    await h.host.shutdown()
-    hosts.splice(hosts.indexOf(h), 1)
+    await host.quit(h)
 
     // (b) A new host on the same home: new worker processes, the state from the file.
     const h2 = host(h.home)
@@ -102,7 +83,7 @@ describe('persona checkpoints', () => {
     // Another model: refused, naming both, and the conversation is left as it was.
     await h.call('persona.update', { name: 'Ada', model: 'tiny-2' })
     await h.call('persona.chat', { name: 'Ada', prompt: 'On the other model.' })
-    const wrong = await failure(h.call('persona.resume', { name: 'Ada' }))
+    const wrong = await expectError(h.call('persona.resume', { name: 'Ada' }))
     expect(wrong.code).toBe('CONFLICT')
     expect(wrong.message).toMatch(/made with tiny-1 .* but Ada's model is now tiny-2/)
     expect((await h.call('persona.history', { name: 'Ada' })).messages).toHaveLength(8)
@@ -112,13 +93,13 @@ describe('persona checkpoints', () => {
     const state = path.join(dir, second.id, 'state.bin')
     const bytes = fs.readFileSync(state)
     fs.writeFileSync(state, bytes.subarray(0, Math.floor(bytes.length / 2)))
-    const torn = await failure(h.call('persona.resume', { name: 'Ada', checkpoint: second.id }))
+    const torn = await expectError(h.call('persona.resume', { name: 'Ada', checkpoint: second.id }))
     expect(torn.code).toBe('CHECKSUM_MISMATCH')
     expect(torn.message).toMatch(/damaged: its state file does not match the sha256/)
     expect((await h.call('persona.history', { name: 'Ada' })).messages).toHaveLength(8)
     // A damaged manifest: that checkpoint is refused, and left out of the list.
     fs.writeFileSync(path.join(dir, second.id, 'manifest.json'), '{"version": 1, "id": ')
-    expect((await failure(h.call('persona.resume', { name: 'Ada', checkpoint: second.id }))).message).toMatch(/manifest is not readable/)
+    expect((await expectError(h.call('persona.resume', { name: 'Ada', checkpoint: second.id }))).message).toMatch(/manifest is not readable/)
     expect((await h.call('persona.checkpoints', { name: 'Ada' })).checkpoints.map((c) => c.id)).toEqual([first.id])
 
     const resumed = await h.call('persona.resume', { name: 'Ada' })
@@ -143,7 +124,7 @@ describe('persona checkpoints', () => {
     byte[0] ^= 0xff
     fs.writeSync(fd, byte, 0, 1, 100)
     fs.closeSync(fd)
-    const refused = await failure(h.call('persona.resume', { name: 'Ada' }))
+    const refused = await expectError(h.call('persona.resume', { name: 'Ada' }))
     expect(refused.code).toBe('CHECKSUM_MISMATCH')
   }, 120_000)
 
@@ -166,10 +147,10 @@ describe('persona checkpoints', () => {
 
     expect(await h.call('persona.checkpointRemove', { name: 'Ada', id: made[2].id })).toMatchObject({ removed: true })
     expect((await h.call('persona.checkpoints', { name: 'Ada' })).checkpoints.map((c) => c.id)).toEqual([made[1].id])
-    expect((await failure(h.call('persona.checkpointRemove', { name: 'Ada', id: made[2].id }))).code).toBe('NOT_FOUND')
-    expect((await failure(h.call('persona.resume', { name: 'Ada', checkpoint: '../../etc' }))).code).toBe('INVALID_INPUT')
+    expect((await expectError(h.call('persona.checkpointRemove', { name: 'Ada', id: made[2].id }))).code).toBe('NOT_FOUND')
+    expect((await expectError(h.call('persona.resume', { name: 'Ada', checkpoint: '../../etc' }))).code).toBe('INVALID_INPUT')
     await h.call('persona.create', { name: 'Bob', model: 'tiny-1' })
-    expect((await failure(h.call('persona.resume', { name: 'Bob' }))).message).toMatch(/Bob has no checkpoint to resume from/)
+    expect((await expectError(h.call('persona.resume', { name: 'Bob' }))).message).toMatch(/Bob has no checkpoint to resume from/)
     // A deleted persona's checkpoints go with it.
     await h.call('persona.delete', { name: 'Ada' })
     expect(fs.existsSync(path.join(h.home, 'checkpoints', persona.id))).toBe(false)
@@ -202,8 +183,7 @@ describe('persona checkpoints', () => {
     await h.call('worker.unload', { model: 'tiny-1' })
     expect(states()).toBe(2) // the worker loaded with it on saved Ada's and Bea's; this one saved none
     console.log(`after a page-out: restored ${back.evaluatedTokens} of ${back.promptTokens} tokens evaluated, ${back.durationMs} ms (load included); re-prefilled ${cold.evaluatedTokens} tokens, ${cold.durationMs} ms (load included)`)
-    await h.host.shutdown()
-    hosts.splice(hosts.indexOf(h), 1)
+    await host.quit(h)
     expect(fs.readdirSync(paged)).toEqual([])
   }, 180_000)
 
@@ -219,7 +199,7 @@ describe('persona checkpoints', () => {
     // An export never replaces a file already there (an earlier export, or anything else).
     const taken = path.join(h.home, 'notes.txt')
     fs.writeFileSync(taken, 'keep me')
-    expect((await failure(h.call('persona.checkpointExport', { name: 'Ada', file: taken }))).code).toBe('CONFLICT')
+    expect((await expectError(h.call('persona.checkpointExport', { name: 'Ada', file: taken }))).code).toBe('CONFLICT')
     expect(fs.readFileSync(taken, 'utf8')).toBe('keep me')
 
     // Another home, the same model file (generated alike), a persona with other settings.
@@ -228,7 +208,7 @@ describe('persona checkpoints', () => {
     await other.call('persona.create', { name: 'Ada2', model: 'tiny-1' })
     const imported = await other.call('persona.checkpointImport', { name: 'Ada2', file })
     expect(imported).toMatchObject({ name: 'Ada2', id: frozen.id, label: 'to move', messages: 6, tokens: frozen.tokens, stateSaved: true })
-    expect((await failure(other.call('persona.checkpointImport', { name: 'Ada2', file }))).code).toBe('CONFLICT')
+    expect((await expectError(other.call('persona.checkpointImport', { name: 'Ada2', file }))).code).toBe('CONFLICT')
     expect(await other.call('persona.resume', { name: 'Ada2' })).toMatchObject({ stateLoaded: true, messages: 6 })
     const after = await other.call('persona.chat', { name: 'Ada2', prompt: NEXT })
     expect(after.text).toBe(reference.text)
@@ -239,14 +219,14 @@ describe('persona checkpoints', () => {
     bytes[bytes.length - 1] ^= 0xff
     const damaged = path.join(other.home, 'damaged.wckpt')
     fs.writeFileSync(damaged, bytes)
-    const refused = await failure(other.call('persona.checkpointImport', { name: 'Cy', file: damaged }))
+    const refused = await expectError(other.call('persona.checkpointImport', { name: 'Cy', file: damaged }))
     expect(refused.code).toBe('CHECKSUM_MISMATCH')
     fs.writeFileSync(damaged, 'not a checkpoint\n{}\n')
-    expect((await failure(other.call('persona.checkpointImport', { name: 'Cy', file: damaged }))).message).toMatch(/is not a Warden checkpoint export: it does not start with the format/)
+    expect((await expectError(other.call('persona.checkpointImport', { name: 'Cy', file: damaged }))).message).toMatch(/is not a Warden checkpoint export: it does not start with the format/)
     // A named pipe is refused, not waited on forever.
     const fifo = path.join(other.home, 'pipe.wckpt')
     execFileSync('mkfifo', [fifo])
-    expect((await failure(other.call('persona.checkpointImport', { name: 'Cy', file: fifo }))).message).toMatch(/named pipe/)
+    expect((await expectError(other.call('persona.checkpointImport', { name: 'Cy', file: fifo }))).message).toMatch(/named pipe/)
     expect((await other.call('persona.checkpoints', { name: 'Cy' })).checkpoints).toEqual([])
   }, 180_000)
 })
