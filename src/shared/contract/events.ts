@@ -25,6 +25,16 @@ export const events = {
   /** Streamed text of a generation started by the call `callId`. */
   'persona.token': z.object({ callId: z.string(), persona: z.string(), text: z.string() }),
   /** Something a person should see now (a quarantined worker); the tray shows it. */
+  /**
+   * Health changed: new snapshots (`sources`), and the overall status with the active alerts (the
+   * tray's state and menu). Clients refetch `health.summary` / their charts.
+   */
+  'health.changed': z.object({
+    at: z.number(),
+    sources: z.array(z.string()),
+    status: z.enum(['normal', 'warning', 'critical', 'unknown']),
+    alerts: z.array(z.object({ source: z.string(), status: z.enum(['warning', 'critical']), message: z.string(), since: z.number() })),
+  }),
   alert: z.object({ level: z.enum(['info', 'warning', 'error']), title: z.string(), message: z.string(), at: z.number() }),
   ...logEvents,
 } as const

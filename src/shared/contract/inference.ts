@@ -294,6 +294,36 @@ export const settingDefs = {
   loraSelectionThreshold: {
     schema: numberOrNumericText(z.number().min(-1).max(1)), default: 0.7, description: 'Least cosine similarity between the prompt and an adapter’s description for the adapter to be chosen automatically',
     label: 'Selection threshold', group: 'Genome', unit: 'cosine', input: 'number' },
+  healthIntervalSeconds: {
+    schema: numberOrNumericText(z.number().int().min(5).max(86_400)), default: 60, description: 'Seconds between health snapshots of each persona and model (one is also taken after generations)',
+    label: 'Snapshot every', group: 'Health', unit: 'seconds', input: 'number' },
+  healthPhiMin: {
+    schema: numberOrNumericText(z.number().min(0).max(1)), default: 0.65, description: 'Φ below this is degraded: uncertain, incoherent output',
+    label: 'Φ lower threshold', group: 'Health', unit: 'Φ', input: 'number' },
+  healthPhiMax: {
+    schema: numberOrNumericText(z.number().min(0).max(1)), default: 0.85, description: 'Φ above this is degraded: degenerate, repetitive output (breakdown)',
+    label: 'Φ upper threshold', group: 'Health', unit: 'Φ', input: 'number' },
+  healthKappaTarget: {
+    schema: numberOrNumericText(z.number().min(1).max(10_000)), default: 64, description: 'The κ_eff a healthy source stays near (drawn on the κ chart)',
+    label: 'κ target', group: 'Health', unit: 'κ', input: 'number' },
+  healthDriftMax: {
+    schema: numberOrNumericText(z.number().min(0).max(Math.PI)), default: 2.0, description: 'Basin drift (Fisher–Rao distance to the baseline, radians) above this is degraded',
+    label: 'Basin drift threshold', group: 'Health', unit: 'rad', input: 'number' },
+  healthErrorRateMax: {
+    schema: numberOrNumericText(z.number().min(0).max(1)), default: 0.05, description: 'Share of failed generations above this is degraded (0.05 = 5 %)',
+    label: 'Error rate threshold', group: 'Health', unit: 'share', input: 'number' },
+  healthLatencyMaxMs: {
+    schema: numberOrNumericText(z.number().int().min(1)), default: 2000, description: 'Generation latency above this is degraded (ms)',
+    label: 'Latency threshold', group: 'Health', unit: 'ms', input: 'number' },
+  healthAlertAfter: {
+    schema: numberOrNumericText(z.number().int().min(1).max(1000)), default: 3, description: 'Consecutive snapshots past a threshold before a source is degraded (a single outlier never alerts), and back inside before it clears',
+    label: 'Alert after', group: 'Health', unit: 'snapshots', input: 'number' },
+  healthBaselineSnapshots: {
+    schema: numberOrNumericText(z.number().int().min(1).max(1000)), default: 20, description: 'A source without a baseline gets one from its first this many snapshots',
+    label: 'Automatic baseline from', group: 'Health', unit: 'snapshots', input: 'number' },
+  healthRetentionDays: {
+    schema: numberOrNumericText(z.number().min(1).max(3650)), default: 30, description: 'Days of health history kept (raw snapshots for the last 2 days, minute and hour roll-ups beyond)',
+    label: 'Keep health history for', group: 'Health', unit: 'days', input: 'number' },
 } as const satisfies Record<string, SettingDefinition>
 export type SettingKey = keyof typeof settingDefs
 export const settingKeys = Object.keys(settingDefs) as SettingKey[]

@@ -5,6 +5,7 @@ import { apiKeyOperations } from './domains/apiKeys'
 import { appOperations } from './domains/app'
 import { callOperations } from './domains/calls'
 import { checkpointOperations } from './domains/checkpoints'
+import { healthOperations } from './domains/health'
 import { configOperations } from './domains/config'
 import { modelOperations } from './domains/models'
 import { moduleOperations } from './domains/modules'
@@ -25,6 +26,7 @@ export const operations = composeDomains(
   personaOperations,
   checkpointOperations,
   adapterOperations,
+  healthOperations,
   configOperations,
   apiKeyOperations,
   logOperations,

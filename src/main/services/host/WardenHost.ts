@@ -6,6 +6,7 @@ import { AppService, type Runtime } from '../app/AppService'
 import { openDemo } from '../demo/openDemo'
 import { Emitter } from '../events/Emitter'
 import type { HibernationService } from '../hibernation/HibernationService'
+import { HealthMonitor } from '../health/HealthMonitor'
 import { InferenceService, type InferenceOptions } from '../inference/InferenceService'
 import { LogService } from '../logging/LogService'
 import { SettingsStore } from '../settings/SettingsStore'
@@ -58,6 +59,7 @@ export class WardenHost {
   readonly logs: LogService
   readonly app: AppService
   readonly workspaces: WorkspaceService
+  readonly health: HealthMonitor
   private inferenceService: InferenceService | null = null
   private readonly events = new Emitter<AnyEvent>()
   private readonly emit: EmitEvent = emitTo(this.events)
@@ -87,12 +89,14 @@ export class WardenHost {
     this.bridges.push(bridgeWorkspaces(this.workspaces, this.emit), bridgeSettings(this.settings, this.emit))
     // The app and the server show changes other processes make (`warden config set --local`); a CLI command ends first.
     if (options.runtime !== 'cli') this.bridges.push(this.settings.watch())
+    this.health = new HealthMonitor()
     const inference = () => this.inference
     const services: HostServices = {
       home: this.paths.home,
       app: this.app,
       workspaces: this.workspaces,
       apiKeys: this.apiKeys,
+      health: this.health,
       logs: this.logs,
       settings: this.settings,
       get inference() {

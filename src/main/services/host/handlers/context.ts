@@ -4,6 +4,7 @@ import type { Operations } from '../../../../shared/contract/operations'
 import type { ApiKeyService } from '../../apikeys/ApiKeyService'
 import type { AppService } from '../../app/AppService'
 import type { ProgressFn } from '../../hibernation/context'
+import type { HealthMonitor } from '../../health/HealthMonitor'
 import type { InferenceService } from '../../inference/InferenceService'
 import type { LogService } from '../../logging/LogService'
 import type { SettingsStore } from '../../settings/SettingsStore'
@@ -31,6 +32,8 @@ export interface HostServices {
   /** Started on first use: a command about modules never starts workers. */
   readonly inference: InferenceService
   readonly apiKeys: ApiKeyService
+  /** Personas', models' and external systems' health. */
+  readonly health: HealthMonitor
   /** The settings (one store per process). */
   readonly settings: SettingsStore
   /** The logs in `<home>/logs`, and each model's worker output. */

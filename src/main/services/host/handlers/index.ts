@@ -4,6 +4,7 @@ import { appHandlers } from './app'
 import { callHandlers } from './calls'
 import { checkpointHandlers } from './checkpoints'
 import { configHandlers } from './config'
+import { healthHandlers } from './health'
 import { logHandlers } from './logs'
 import type { Handlers, HostServices } from './context'
 import { modelHandlers } from './models'
@@ -24,6 +25,7 @@ export function createHandlers(services: HostServices): Handlers {
     ...personaHandlers(services),
     ...checkpointHandlers(services),
     ...adapterHandlers(services),
+    ...healthHandlers(services),
     ...configHandlers(services),
     ...apiKeyHandlers(services),
     ...logHandlers(services),

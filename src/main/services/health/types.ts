@@ -1,0 +1,68 @@
+import type { HealthIssue, HealthSnapshot, HealthStatus } from '../../../shared/contract/domains/health'
+
+/**
+ * What the worker measures of one generation's token distributions (node-llama-cpp's token
+ * metadata), as sums so that windows add up exactly and cheaply: `addTokenStats(a, b)`.
+ * The definitions built on them are in `metrics.ts` and docs/health-metrics.md.
+ */
+export interface TokenStats {
+  /** Tokens measured. */
+  tokens: number
+  /** Σ over tokens of the distribution's entropy normalised to [0, 1]. */
+  normalizedEntropySum: number
+  /** Σ over tokens of the distribution's entropy in nats. */
+  entropyNatsSum: number
+  /** Σ over tokens of the most likely token's probability. */
+  topProbabilitySum: number
+  /** Σ over tokens of the chosen token's surprisal, normalised to [0, 1]. */
+  surpriseSum: number
+  /** Tokens that repeat an n-gram already generated in the same answer (degenerate loops). */
+  repeatedTokens: number
+}
+
+/** One finished (or failed) generation, as the inference service reports it to the monitor. */
+export interface GenerationEvent {
+  /** The persona, or null for a request on a model without one (OpenAI `/v1/completions`, embeddings). */
+  persona: string | null
+  modelId: string
+  ok: boolean
+  /** The error code when it failed (BUSY, TIMEOUT, WORKER_CRASHED…). */
+  error: string | null
+  at: number
+  queueWaitMs: number | null
+  ttftMs: number | null
+  totalMs: number
+  tokens: number
+  /** The answer's text (embedded for basin coordinates), or '' when it failed. */
+  text: string
+  /** Null when the worker could not measure the distributions (a failed generation). */
+  stats: TokenStats | null
+}
+
+/** Thresholds of degradation (the settings' health* values). */
+export interface HealthThresholds {
+  phiMin: number
+  phiMax: number
+  driftMax: number
+  errorRateMax: number
+  latencyMaxMs: number
+  /** Consecutive snapshots past a threshold before an issue is raised, and back inside before it clears. */
+  alertAfter: number
+}
+
+/** What the detector remembers of a source between snapshots (hysteresis). */
+export interface DetectorState {
+  /** Per issue kind: consecutive snapshots past (positive) or back inside (negative) the threshold, and since when. */
+  runs: Record<string, { past: number; inside: number; since: number | null; active: boolean }>
+}
+
+export interface Detection {
+  status: HealthStatus
+  issues: HealthIssue[]
+  state: DetectorState
+}
+
+/** A snapshot with its basin coordinates (64 numbers, unit length), as stored. */
+export interface StoredSnapshot extends HealthSnapshot {
+  basin: number[] | null
+}
