@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import * as path from 'node:path'
 import { Command, CommanderError, Option } from 'commander'
 import { pathFieldsOf, type DomainOperation } from '../../shared/contract/operation'
-import { operations, type OperationName } from '../../shared/contract/operations'
+import { operations, type OperationName, type OperationOutput } from '../../shared/contract/operations'
 import type { SerializedError } from '../../shared/errors'
 import { readOwnVersion } from '../services/app/version'
 import { logFailure } from '../services/logging/callLog'
@@ -213,6 +213,9 @@ async function runOperation(io: CliIo, global: GlobalOptions & { local?: boolean
       if (streamed) process.stdout.write('\n')
       printError(io, result.error, json)
       return result.error.code === 'INVALID_INPUT' ? 2 : 1
+    }
+    if (name === 'health.summary' && input.watch === true) {
+      return await (await import('./watchHealth')).watchHealth(inv, io, json, result.value as OperationOutput<'health.summary'>)
     }
     const footer = streamedFooters[name as OperationName] as ((o: unknown) => string) | undefined
     if (streamed && footer && !json) {

@@ -8,6 +8,7 @@ import { operationNames } from '../../shared/contract/operations'
 import { WardenError } from '../../shared/errors'
 import { atomicWriteFile } from '../services/fs/atomic'
 import type { WardenHost } from '../services/host/WardenHost'
+import { handleSelfHealing } from './selfHealing'
 import { handleOpenAi } from './openai'
 import { answerPreflight, corsHeaders } from './openai/cors'
 import {
@@ -78,6 +79,7 @@ export async function startServer(host: WardenHost, options: ServerOptions): Pro
       return apiError(res, 401, 'INVALID_INPUT', 'Missing or wrong token', 'Send Authorization: Bearer <token>, with the token that `warden serve` printed.')
     }
     if (url.pathname === '/api/ops' && req.method === 'GET') return sendJson(res, 200, { ok: true, value: operationNames })
+    if (url.pathname.startsWith('/api/self-healing/')) return handleSelfHealing(host, req, res, url, limits.jsonBytes)
     const match = /^\/api\/op\/([\w.]+)$/.exec(url.pathname)
     if (!match || req.method !== 'POST') {
       return apiError(res, 404, 'NOT_FOUND', `No route ${req.method} ${url.pathname.slice(0, 200)}`, 'POST /api/op/<operation> with a JSON body.')
