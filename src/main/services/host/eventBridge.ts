@@ -56,11 +56,11 @@ export function bridgeHealth(health: HealthMonitor, emit: EmitEvent): () => void
         if (!worse && from !== 'unknown') return
         const alert = { level: to === 'critical' ? ('error' as const) : ('warning' as const), title: `${source} is ${to}`, message: issues.map((i) => i.message).join(' ') }
         logAlert(alert)
-        emit('alert', { ...alert, at: Date.now() })
+        emit('alert', { ...alert, at: Date.now(), page: 'health' })
       } else if (to === 'normal' && (from === 'warning' || from === 'critical')) {
         const alert = { level: 'info' as const, title: `${source} recovered`, message: `${source} is back to normal.` }
         logAlert(alert)
-        emit('alert', { ...alert, at: Date.now() })
+        emit('alert', { ...alert, at: Date.now(), page: 'health' })
       }
     }),
   ]
