@@ -92,7 +92,10 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void, extra: 
     }
     const positional = (def.cli && def.cli.positional) || []
     const fields = fieldsOf(def.input)
-    const cmd = parent.command(words[words.length - 1]).description(def.summary)
+    // A command may also be a group (`warden health` and `warden health history`): one command for both.
+    const leafKey = `${parent.name()}/${words[words.length - 1]}`
+    const cmd = (groups.get(leafKey) ?? parent.command(words[words.length - 1])).description(def.summary)
+    groups.set(leafKey, cmd)
     for (const p of positional) cmd.argument(fields.find((f) => f.key === p)?.required === false ? `[${p}]` : `<${p}>`)
     for (const f of fields) {
       if (positional.includes(f.key)) continue
