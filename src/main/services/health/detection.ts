@@ -194,34 +194,39 @@ const HOUR = 3_600_000
  * that measure it; null with fewer than 3 such snapshots or when they all share one time.
  */
 export function trends(window: readonly HealthSnapshot[]): Record<TrendMetric, number | null> {
+  const k = TREND_METRICS.length
+  // One pass, sums of (t, v) shifted to each metric's first point: epoch milliseconds squared, or
+  // memory in bytes, would otherwise lose the slope to rounding.
+  const n = new Float64Array(k)
+  const t0 = new Float64Array(k)
+  const v0 = new Float64Array(k)
+  const sx = new Float64Array(k)
+  const sy = new Float64Array(k)
+  const sxx = new Float64Array(k)
+  const sxy = new Float64Array(k)
+  for (const s of window) {
+    const values = [s.phi, s.kappa, s.drift, s.latencyMs, s.errorRate, s.tokensPerSecond, s.memoryBytes]
+    for (let i = 0; i < k; i++) {
+      const v = values[i]
+      if (v === null || !Number.isFinite(v)) continue
+      if (n[i] === 0) {
+        t0[i] = s.at
+        v0[i] = v
+      }
+      const x = (s.at - t0[i]) / HOUR
+      const y = v - v0[i]
+      n[i]++
+      sx[i] += x
+      sy[i] += y
+      sxx[i] += x * x
+      sxy[i] += x * y
+    }
+  }
   const out = {} as Record<TrendMetric, number | null>
-  for (const metric of TREND_METRICS) out[metric] = slopePerHour(window, metric)
+  TREND_METRICS.forEach((metric, i) => {
+    const d = n[i] * sxx[i] - sx[i] * sx[i]
+    // Fewer than 3 points, or all at one time (d is 0 up to rounding).
+    out[metric] = n[i] < 3 || d <= 1e-12 * n[i] * sxx[i] ? null : (n[i] * sxy[i] - sx[i] * sy[i]) / d
+  })
   return out
-}
-
-function slopePerHour(window: readonly HealthSnapshot[], metric: TrendMetric): number | null {
-  let n = 0
-  let sumT = 0
-  let sumV = 0
-  for (const s of window) {
-    const v = s[metric]
-    if (v === null || !Number.isFinite(v)) continue
-    n++
-    sumT += s.at
-    sumV += v
-  }
-  if (n < 3) return null
-  // Centred on the means: epoch milliseconds squared would lose the slope to rounding.
-  const meanT = sumT / n
-  const meanV = sumV / n
-  let sxx = 0
-  let sxy = 0
-  for (const s of window) {
-    const v = s[metric]
-    if (v === null || !Number.isFinite(v)) continue
-    const dt = (s.at - meanT) / HOUR
-    sxx += dt * dt
-    sxy += dt * (v - meanV)
-  }
-  return sxx === 0 ? null : sxy / sxx
 }
