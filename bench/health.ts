@@ -15,6 +15,7 @@ import { performance } from 'node:perf_hooks'
 import { healthMetricNames } from '../src/shared/contract/domains/health'
 import { WardenDatabase } from '../src/main/services/storage/Database'
 import { HealthStore } from '../src/main/services/health/HealthStore'
+import { metricColumn } from '../src/main/services/health/healthRows'
 import { detect, emptyDetectorState, trends } from '../src/main/services/health/detection'
 import type { DetectorState, HealthThresholds, StoredSnapshot } from '../src/main/services/health/types'
 
@@ -141,7 +142,7 @@ function checkBench(): string {
 
 /** The baseline: every raw snapshot in the range, bucketed in JS into mean, min and max. */
 function chartFromRaw(database: WardenDatabase, source: string, since: number, until: number, points: number): number {
-  const columns = healthMetricNames.map((m) => m.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`))
+  const columns = healthMetricNames.map(metricColumn)
   const rows = database.db.prepare(`SELECT at, ${columns.join(', ')} FROM health_snapshots WHERE source = ? AND at >= ? AND at <= ?`).raw().iterate(source, since, until) as Iterable<Array<number | null>>
   const width = Math.ceil((until - since + 1) / points)
   const k = columns.length

@@ -161,8 +161,8 @@ describe('health store', () => {
     expect(() => again.setBaseline('x', [0.1, Number.NaN], T0, 'automatic')).toThrow(/finite numbers/)
   })
 
-  it('says which sources exist when asked for an unknown one, and refuses a backwards range', () => {
-    const { store } = openStore()
+  it('says which sources exist when asked for an unknown one, and refuses a backwards range and non-numbers', () => {
+    const { store, db } = openStore()
     expect(() => store.history('persona:Ada', T0, T0 + 1, 10)).toThrow(/No health history for source "persona:Ada"/)
     store.insert(snap(T0))
     let thrown: unknown = null
@@ -174,5 +174,11 @@ describe('health store', () => {
     expect(thrown).toMatchObject({ code: 'NOT_FOUND', hint: 'Sources with history: persona:Ada' })
     expect(() => store.history('persona:Ada', T0 + 1, T0, 10)).toThrow(/must run forwards/)
     expect(() => store.insert(snap(Number.NaN))).toThrow(/no valid time/)
+    // A figure that is not a number is stored as not measured, in the snapshot and its roll-ups alike.
+    store.insert(snap(T0 + 1000, { latencyMs: Number.POSITIVE_INFINITY, phi: Number.NaN }))
+    expect(store.recent('persona:Ada', 1)[0]).toMatchObject({ latencyMs: null, phi: null, kappa: 64 })
+    const chart = store.history('persona:Ada', T0 + 1000, T0 + 2 * MINUTE_MS + 1000, 2)
+    expect(chart.points).toEqual([expect.objectContaining({ count: 1, values: expect.objectContaining({ latencyMs: null, phi: null, kappa: 64 }) })])
+    expect(db.db.prepare('SELECT count, latency_ms_n, phi_n, kappa_n FROM health_minutes WHERE bucket = ?').get(T0)).toEqual({ count: 2, latency_ms_n: 1, phi_n: 1, kappa_n: 2 })
   })
 })

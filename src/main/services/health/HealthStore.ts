@@ -1,7 +1,8 @@
 import type BetterSqlite3 from 'better-sqlite3'
-import { healthMetricNames, type HealthMetricName, type HealthPoint, type HealthStatus, type SourceKind } from '../../../shared/contract/domains/health'
+import { healthMetricNames, type HealthPoint, type SourceKind } from '../../../shared/contract/domains/health'
 import { WardenError } from '../../../shared/errors'
 import type { WardenDatabase } from '../storage/Database'
+import { addTo, bucketRow, COLUMNS, emptyPoint, encodeBasin, fromBaselineRow, fromRaw, rawRow, type BaselineRow, type Bucket, type RawRow } from './healthRows'
 import type { StoredSnapshot } from './types'
 
 export const MINUTE_MS = 60_000
@@ -44,21 +45,6 @@ export interface PruneResult {
   minutes: number
   hours: number
   sources: number
-}
-
-/** SQL column of a metric (latencyMs → latency_ms). The migration lists the same columns. */
-const column = (m: HealthMetricName) => m.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
-const COLUMNS = healthMetricNames.map(column)
-
-/** A roll-up bucket being built in memory: count, and per metric (in `healthMetricNames` order) n, sum, min, max. */
-interface Bucket {
-  source: string
-  bucket: number
-  count: number
-  n: number[]
-  sum: number[]
-  min: Array<number | null>
-  max: Array<number | null>
 }
 
 /**
@@ -302,68 +288,7 @@ export class HealthStore {
   }
 }
 
-type RawRow = { source: string; kind: SourceKind; at: number; status: HealthStatus; basin: Buffer | null } & Record<string, number | null>
-type BaselineRow = { source: string; basin: Buffer; set_at: number; origin: string }
-
 function checkedTime(s: StoredSnapshot): number {
   if (!Number.isFinite(s.at) || s.at < 0) throw new WardenError('INVALID_INPUT', `A health snapshot of ${s.source} has no valid time (${s.at})`)
   return Math.round(s.at)
-}
-
-function rawRow(s: StoredSnapshot, at: number): unknown[] {
-  return [s.source, s.kind, at, s.status, ...healthMetricNames.map((m) => s[m]), s.basin ? encodeBasin(s.basin) : null]
-}
-
-function fromRaw(row: RawRow): StoredSnapshot {
-  const s = { source: row.source, kind: row.kind, at: row.at, status: row.status } as StoredSnapshot
-  healthMetricNames.forEach((m, i) => (s[m] = row[COLUMNS[i]]))
-  s.basin = row.basin ? decodeBasin(row.basin) : null
-  return s
-}
-
-function fromBaselineRow(row: BaselineRow): StoredBaseline {
-  return { source: row.source, basin: decodeBasin(row.basin), setAt: row.set_at, from: row.origin }
-}
-
-function addTo(buckets: Map<string, Bucket>, s: StoredSnapshot, at: number, unit: number): void {
-  const start = Math.floor(at / unit) * unit
-  const key = `${start}\u0000${s.source}`
-  let b = buckets.get(key)
-  if (!b) {
-    const k = healthMetricNames.length
-    b = { source: s.source, bucket: start, count: 0, n: Array(k).fill(0), sum: Array(k).fill(0), min: Array(k).fill(null), max: Array(k).fill(null) }
-    buckets.set(key, b)
-  }
-  b.count++
-  healthMetricNames.forEach((m, i) => {
-    const v = s[m]
-    if (v === null || !Number.isFinite(v)) return
-    b.n[i]++
-    b.sum[i] += v
-    b.min[i] = b.min[i] === null ? v : Math.min(b.min[i]!, v)
-    b.max[i] = b.max[i] === null ? v : Math.max(b.max[i]!, v)
-  })
-}
-
-function bucketRow(b: Bucket): unknown[] {
-  const row: unknown[] = [b.source, b.bucket, b.count]
-  for (let i = 0; i < b.n.length; i++) row.push(b.n[i], b.sum[i], b.min[i], b.max[i])
-  return row
-}
-
-function emptyPoint(at: number, count: number): HealthPoint & { min: Record<string, number | null>; max: Record<string, number | null> } {
-  return { at, count, values: {}, min: {}, max: {} }
-}
-
-/** A basin as little-endian float64s: exact, and a fifth of its JSON text. */
-export function encodeBasin(basin: readonly number[]): Buffer {
-  const buf = Buffer.allocUnsafe(basin.length * 8)
-  basin.forEach((x, i) => buf.writeDoubleLE(x, i * 8))
-  return buf
-}
-
-export function decodeBasin(buf: Buffer): number[] {
-  const out = new Array<number>(buf.length >> 3)
-  for (let i = 0; i < out.length; i++) out[i] = buf.readDoubleLE(i * 8)
-  return out
 }
