@@ -48,12 +48,32 @@ export interface HealthThresholds {
   latencyMaxMs: number
   /** Consecutive snapshots past a threshold before an issue is raised, and back inside before it clears. */
   alertAfter: number
+  /** A source whose latest snapshot is older than this is `unknown` (it stopped reporting). Defaults to never. */
+  staleAfterMs?: number
 }
 
-/** What the detector remembers of a source between snapshots (hysteresis). */
+/** What the detector remembers of one issue kind of a source (detection.ts). */
+export interface DetectorRun {
+  /** Consecutive snapshots past the threshold. */
+  past: number
+  /** Consecutive snapshots back inside the threshold by the hysteresis margin. */
+  inside: number
+  /** When the run past the threshold that raised (or may raise) the issue began; null when none. */
+  since: number | null
+  /** Snapshots seen since `since` (for the message: "for 4 snapshots"). */
+  snapshots: number
+  /** The latest value measured (a snapshot without it keeps the previous one). */
+  value: number | null
+  /** The issue is raised. */
+  active: boolean
+}
+
+/** What the detector remembers of a source between snapshots (hysteresis). Start from `emptyDetectorState()`. */
 export interface DetectorState {
-  /** Per issue kind: consecutive snapshots past (positive) or back inside (negative) the threshold, and since when. */
-  runs: Record<string, { past: number; inside: number; since: number | null; active: boolean }>
+  /** Per issue kind (`HealthIssue['metric']`). */
+  runs: Record<string, DetectorRun>
+  /** The latest snapshot's time counted: the same snapshot evaluated again does not count twice. */
+  lastAt?: number | null
 }
 
 export interface Detection {
