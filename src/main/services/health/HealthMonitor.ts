@@ -9,7 +9,7 @@ import { detect, trends } from './detection'
 import type { HealthStore } from './HealthStore'
 import { basinCoords, fisherRao, regimeOf } from './metrics'
 import { OwnSources, type OwnReading } from './ownSources'
-import { parseTimeRef } from './timeRef'
+import { parseTimeRange } from './timeRef'
 import type { DetectorState, GenerationEvent, HealthThresholds, StoredSnapshot } from './types'
 
 const log = logger('health')
@@ -243,7 +243,7 @@ export class HealthMonitor {
     const basin = basinCoords(basins.slice(0, count))
     if (!basin) return
     source.baseline = { basin, setAt: this.now(), from: `the first ${count} snapshots` }
-    this.options.store.setBaseline(source.name, source.baseline)
+    this.options.store.setBaseline(source.name, source.baseline.basin, source.baseline.setAt, source.baseline.from)
   }
 
   private thresholds(): HealthThresholds {
@@ -313,9 +313,7 @@ export class HealthMonitor {
   history(input: In<'health.history'>): Out<'health.history'> {
     this.known(input.source)
     const now = this.now()
-    const since = parseTimeRef(input.since, now, 'since')
-    const until = input.until === undefined ? now : parseTimeRef(input.until, now, 'until')
-    if (until <= since) throw new WardenError('INVALID_INPUT', `until (${new Date(until).toISOString()}) must be after since (${new Date(since).toISOString()})`)
+    const { since, until } = parseTimeRange(input.since, input.until, now)
     const { resolution, points } = this.options.store.history(input.source, since, until, input.points)
     return { source: input.source, since, until, resolution, points }
   }
@@ -345,7 +343,7 @@ export class HealthMonitor {
     }
     const setAt = this.now()
     source.baseline = { basin, setAt, from }
-    this.options.store.setBaseline(source.name, source.baseline)
+    this.options.store.setBaseline(source.name, source.baseline.basin, source.baseline.setAt, source.baseline.from)
     this.changedSoon(source.name)
     return { source: source.name, snapshots: count, setAt }
   }

@@ -55,7 +55,7 @@ describe('the health monitor', () => {
 
     for (let i = 0; i < 3; i++) await push(0.75)
     await waitFor(() => alerts().length === 2 || null, 'the recovery')
-    expect(alerts()[1].payload.level).toBe('info')
+    expect(alerts()[1].payload).toMatchObject({ level: 'info' })
     expect((await h.call('health.degradation', { source: 'ocean' })).degraded).toBe(false)
 
     // A new process on the same home: the window and the baseline come back from the database.
