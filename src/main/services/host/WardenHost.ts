@@ -61,6 +61,7 @@ export class WardenHost {
   readonly workspaces: WorkspaceService
   readonly health: HealthMonitor
   private inferenceService: InferenceService | null = null
+  private readonly didStartInference = new Emitter<InferenceService>()
   private readonly events = new Emitter<AnyEvent>()
   private readonly emit: EmitEvent = emitTo(this.events)
   private readonly bridges: Array<() => void> = []
@@ -124,8 +125,21 @@ export class WardenHost {
         scheduler: { spareWorker: this.options.runtime !== 'cli', ...this.options.inference?.scheduler },
       })
       this.bridges.push(bridgeInference(this.inferenceService, this.emit))
+      this.didStartInference.fire(this.inferenceService)
     }
     return this.inferenceService
+  }
+
+  /**
+   * Call `listener` with the inference service once it has started (at once if it has): for what
+   * watches it without starting it (the server's /metrics). Returns what stops waiting.
+   */
+  whenInference(listener: (inference: InferenceService) => void): () => void {
+    if (this.inferenceService) {
+      listener(this.inferenceService)
+      return () => {}
+    }
+    return this.didStartInference.event(listener)
   }
 
   /** Serve one call of the contract: a Result, never a throw. */
@@ -178,6 +192,7 @@ export class WardenHost {
   dispose(): void {
     this.workspaces.dispose()
     for (const stop of this.bridges.splice(0)) stop()
+    this.didStartInference.dispose()
     this.events.dispose()
     this.logs.dispose()
     this.database.dispose()
