@@ -44,7 +44,7 @@ export interface WardenMetricsOptions {
  * Groups of the server's routes: the request histogram is labelled by these, never by the raw
  * path, so a client sending random paths cannot grow the number of series.
  */
-export const routeGroups = ['api', 'hello', 'self_healing', 'v1', 'metrics', 'ws', 'static', 'invalid', 'other'] as const
+export const routeGroups = ['api', 'hello', 'self_healing', 'v1', 'metrics', 'static', 'invalid', 'other'] as const
 export type RouteGroup = (typeof routeGroups)[number]
 
 /** The self-healing engine's timed phases (`healing_patch_<phase>_duration_seconds`). */
@@ -138,7 +138,11 @@ export class WardenMetrics {
     this.queueWait = histogram('warden_queue_wait_seconds', 'Time requests waited in the queue for a worker', SECONDS_BUCKETS)
     this.modules = gauge('warden_modules', 'Modules of the open workspace that are hibernated or archived', ['state'])
     this.requests = histogram('warden_http_request_duration_seconds', 'HTTP requests to the server, per route group and status class', SECONDS_BUCKETS, ['route', 'status_class'])
-    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry })
+    if (options.processMetrics ?? true) {
+      collectDefaultMetrics({ register: this.registry })
+      // Gauges that prom-client names like counters, which `promtool check metrics` rejects.
+      for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name)
+    }
   }
 
   /** The exposition's content type (Prometheus text format 0.0.4). */
