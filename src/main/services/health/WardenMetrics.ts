@@ -99,6 +99,7 @@ export class WardenMetrics {
   /** Issues already counted as degradations (source, metric, since), only those still active. */
   private countedIssues = new Set<string>()
   private scrape: Promise<string> | null = null
+  private readonly processRegistry: Registry | null
 
   constructor(
     private readonly sources: MetricSources = {},
@@ -138,11 +139,7 @@ export class WardenMetrics {
     this.queueWait = histogram('warden_queue_wait_seconds', 'Time requests waited in the queue for a worker', SECONDS_BUCKETS)
     this.modules = gauge('warden_modules', 'Modules of the open workspace that are hibernated or archived', ['state'])
     this.requests = histogram('warden_http_request_duration_seconds', 'HTTP requests to the server, per route group and status class', SECONDS_BUCKETS, ['route', 'status_class'])
-    if (options.processMetrics ?? true) {
-      collectDefaultMetrics({ register: this.registry })
-      // Gauges that prom-client names like counters, which `promtool check metrics` rejects.
-      for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name)
-    }
+    this.processRegistry = (options.processMetrics ?? true) ? processMetrics() : null
   }
 
   /** The exposition's content type (Prometheus text format 0.0.4). */
@@ -156,7 +153,7 @@ export class WardenMetrics {
    */
   exposition(): Promise<string> {
     this.scrape ??= this.readSources()
-      .then(() => this.registry.metrics())
+      .then(async () => (await this.registry.metrics()) + ((await this.processRegistry?.metrics()) ?? ''))
       .finally(() => {
         this.scrape = null
       })
@@ -280,6 +277,23 @@ export class WardenMetrics {
     this.modules.set({ state: 'hibernated' }, counts.hibernated)
     this.modules.set({ state: 'archived' }, counts.archived)
   }
+}
+
+let processRegistry: Registry | null = null
+
+/**
+ * Node's process metrics (`process_*`, `nodejs_*`), one registry per process, made on first use:
+ * prom-client's collectors install observers (GC, event-loop delay) that cannot be removed, so
+ * every WardenMetrics of the process shares them instead of adding its own.
+ */
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry()
+    collectDefaultMetrics({ register: processRegistry })
+    // Gauges that prom-client names like counters, which `promtool check metrics` rejects.
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) processRegistry.removeSingleMetric(name)
+  }
+  return processRegistry
 }
 
 /** A source's reading, or null when it is absent, not ready (UNAVAILABLE) or failed (logged). */
