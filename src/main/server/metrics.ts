@@ -38,12 +38,12 @@ export function serverMetrics(host: WardenHost): { metrics: WardenMetrics; dispo
     }),
     host.onEvent(({ event }) => {
       if (event === 'modules.changed' || event === 'workspace.changed') modules = null
+      // Degradations are counted as they are raised, not only when scraped (one raised and cleared between scrapes).
       if (event === 'health.changed') {
-        try {
-          metrics.noteHealth(host.health.summary())
-        } catch {
-          // Not ready: the next scrape reads it.
-        }
+        Promise.resolve()
+          .then(() => host.health.summary())
+          .then((summary) => metrics.noteHealth(summary))
+          .catch(() => {}) // not ready: the next scrape reads it
       }
     }),
   )

@@ -28,7 +28,7 @@ export interface ModuleCounts {
  */
 export interface MetricSources {
   /** Every source's health (`HealthMonitor.summary()`). */
-  health?: () => HealthSummary
+  health?: () => Promise<HealthSummary> | HealthSummary
   /** The workers and the queue, or null while inference has not started (a scrape never starts it). */
   inference?: () => Promise<InferenceReading | null> | InferenceReading | null
   /** Hibernated and archived modules, or null when no workspace is open. */
