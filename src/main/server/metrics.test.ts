@@ -62,6 +62,9 @@ describe('GET /metrics', () => {
     const key = await call('apiKey.create', { name: 'scripts' })
     const client = new OpenAI({ baseURL: `${server.url}v1`, apiKey: key.key, maxRetries: 0 })
     await client.chat.completions.create({ model: 'Ada', messages: [{ role: 'user', content: 'Hi' }] })
+    await client.completions.create({ model: 'Ada', prompt: 'Once upon a time', max_tokens: 3 })
+    const long = Array.from({ length: 900 }, (_, i) => `w${i}`).join(' ')
+    await expect(client.completions.create({ model: 'Ada', prompt: long })).rejects.toMatchObject({ status: 400, code: 'context_length_exceeded' })
     await call('module.hibernate', { name: 'sleepy', reason: 'metrics test' })
     const api = (op: string, body: unknown, token = server.token) =>
       fetch(`${server.url}api/op/${op}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) })
@@ -79,11 +82,12 @@ describe('GET /metrics', () => {
     // Counters without labels start at 0, so a dashboard's rate works before the first patch.
     expect(value(parsed, 'healing_attempts_total')).toBe(0)
 
-    // The two chats: counted per model, persona and outcome, with their tokens and times.
-    expect(value(parsed, 'warden_generations_total', { model: 'tiny-1', persona: 'Ada', outcome: 'ok' })).toBe(2)
-    expect(value(parsed, 'warden_generated_tokens_total', { model: 'tiny-1', persona: 'Ada' })).toBeGreaterThan(0)
-    expect(value(parsed, 'warden_generation_duration_seconds_count', { model: 'tiny-1' })).toBe(2)
-    expect(value(parsed, 'warden_queue_wait_seconds_count')).toBe(2)
+    // Two chats and a completion, and a completion refused: counted per model, persona and outcome, with their tokens and times.
+    expect(value(parsed, 'warden_generations_total', { model: 'tiny-1', persona: 'Ada', outcome: 'ok' })).toBe(3)
+    expect(value(parsed, 'warden_generations_total', { model: 'tiny-1', persona: 'Ada', outcome: 'invalid_input' })).toBe(1)
+    expect(value(parsed, 'warden_generated_tokens_total', { model: 'tiny-1', persona: 'Ada' })).toBeGreaterThanOrEqual(3)
+    expect(value(parsed, 'warden_generation_duration_seconds_count', { model: 'tiny-1' })).toBe(3)
+    expect(value(parsed, 'warden_queue_wait_seconds_count')).toBe(3)
     // The worker that answered, its memory; the empty queue and its capacity.
     expect(value(parsed, 'warden_workers', { state: 'ready' })).toBe(1)
     expect(value(parsed, 'warden_workers', { state: 'crashed' })).toBe(0)
@@ -96,7 +100,8 @@ describe('GET /metrics', () => {
     // Requests by route group and status class, never by path.
     expect(value(parsed, 'warden_http_request_duration_seconds_count', { route: 'api', status_class: '2xx' })).toBeGreaterThanOrEqual(1)
     expect(value(parsed, 'warden_http_request_duration_seconds_count', { route: 'api', status_class: '4xx' })).toBe(1)
-    expect(value(parsed, 'warden_http_request_duration_seconds_count', { route: 'v1', status_class: '2xx' })).toBe(1)
+    expect(value(parsed, 'warden_http_request_duration_seconds_count', { route: 'v1', status_class: '2xx' })).toBe(2)
+    expect(value(parsed, 'warden_http_request_duration_seconds_count', { route: 'v1', status_class: '4xx' })).toBe(1)
     expect(value(parsed, 'warden_http_request_duration_seconds_count', { route: 'static', status_class: '5xx' })).toBe(1)
     expect(text).not.toContain('random/path')
     const routes = new Set(samplesOf(parsed, 'warden_http_request_duration_seconds_count').map((s) => s.labels.route))
