@@ -62,6 +62,7 @@ export class WardenHost {
   readonly workspaces: WorkspaceService
   readonly health: HealthMonitor
   private inferenceService: InferenceService | null = null
+  private readonly didStartInference = new Emitter<InferenceService>()
   private readonly events = new Emitter<AnyEvent>()
   private readonly emit: EmitEvent = emitTo(this.events)
   private readonly bridges: Array<() => void> = []
@@ -136,8 +137,21 @@ export class WardenHost {
       this.bridges.push(bridgeInference(this.inferenceService, this.emit))
       const service = this.inferenceService
       this.bridges.push(service.onDidGenerate((event) => this.health.recordGeneration(event)))
+      this.didStartInference.fire(this.inferenceService)
     }
     return this.inferenceService
+  }
+
+  /**
+   * Call `listener` with the inference service once it has started (at once if it has): for what
+   * watches it without starting it (the server's /metrics). Returns what stops waiting.
+   */
+  whenInference(listener: (inference: InferenceService) => void): () => void {
+    if (this.inferenceService) {
+      listener(this.inferenceService)
+      return () => {}
+    }
+    return this.didStartInference.event(listener)
   }
 
   /** Serve one call of the contract: a Result, never a throw. */
@@ -191,6 +205,7 @@ export class WardenHost {
     this.health.dispose()
     this.workspaces.dispose()
     for (const stop of this.bridges.splice(0)) stop()
+    this.didStartInference.dispose()
     this.events.dispose()
     this.logs.dispose()
     this.database.dispose()

@@ -28,6 +28,20 @@ export interface InferenceAlert {
   message: string
 }
 
+/** A generation (chat or completion) finished or failed on a model: for metrics and the health monitor. */
+export interface GenerationOutcome {
+  modelId: string
+  /** The persona's name. */
+  persona: string | null
+  ok: boolean
+  /** The error code when it failed. */
+  error: string | null
+  tokens: number
+  /** From the request to its end, including any wait in the queue. */
+  totalMs: number
+  queueWaitMs: number | null
+}
+
 export interface InferenceOptions {
   home: string
   database: WardenDatabase
@@ -151,6 +165,7 @@ export class InferenceService {
   private readonly didChangeModels = new Emitter<void>()
   private readonly didChangePersonas = new Emitter<void>()
   private readonly didAlert = new Emitter<InferenceAlert>()
+  private readonly didGenerate = new Emitter<GenerationOutcome>()
   /** Workers started, loaded, crashed, were paged out, or a setting that drives them changed: the reason, in words. */
   readonly onDidChangeWorkers = this.didChangeWorkers.event
   /** Models installed, removed, added, or an install made progress. */
@@ -158,6 +173,8 @@ export class InferenceService {
   /** Personas created, changed or deleted, or a conversation grew or was cleared. */
   readonly onDidChangePersonas = this.didChangePersonas.event
   readonly onDidAlert = this.didAlert.event
+  /** A generation on a resolved model finished or failed. */
+  readonly onDidGenerate = this.didGenerate.event
 
   constructor(private readonly options: InferenceOptions) {
     this.settings = options.settings
@@ -306,9 +323,22 @@ export class InferenceService {
     const started = Date.now()
     const { model, installed, release } = await this.readyModel(call.persona.model, { ...call, contextSize: call.persona.settings.contextSize })
     try {
-      return await this.generateOn(model, installed, started, call)
+      return await this.reportOutcome(model.id, call.persona, started, this.generateOn(model, installed, started, call))
     } finally {
       release()
+    }
+  }
+
+  /** Fire `onDidGenerate` when `running` settles. */
+  private async reportOutcome(modelId: string, persona: Persona, started: number, running: Promise<GenerationResult>): Promise<GenerationResult> {
+    const outcome = { modelId, persona: persona.name }
+    try {
+      const r = await running
+      this.didGenerate.fire({ ...outcome, ok: true, error: null, tokens: r.tokens, totalMs: Date.now() - started, queueWaitMs: r.waitedMs })
+      return r
+    } catch (error) {
+      this.didGenerate.fire({ ...outcome, ok: false, error: WardenError.from(error).code, tokens: 0, totalMs: Date.now() - started, queueWaitMs: null })
+      throw error
     }
   }
 
@@ -373,16 +403,20 @@ export class InferenceService {
     const started = Date.now()
     const { model, installed, release } = await this.readyModel(call.persona.model, { ...call, contextSize: call.persona.settings.contextSize })
     try {
-      const s = { ...call.persona.settings, ...Object.fromEntries(Object.entries(call.settings ?? {}).filter(([, v]) => v !== undefined && v !== null)) }
-      const scheduled = await this.onWorker(model, call, (worker, id) =>
-        worker.request<'complete'>({ type: 'complete', id, prompt: call.prompt, temperature: s.temperature, topP: s.topP, maxTokens: s.maxTokens, seed: s.seed ?? randomSeed(), ...(call.stop ? { stop: call.stop } : {}) }, (text) => call.onText?.(text)),
-      )
-      const r = scheduled.value
-      const tokensPerSecond = r.tokens > 0 && r.durationMs > 0 ? Math.round((r.tokens / r.durationMs) * 1000 * 10) / 10 : null
-      return { ...r, leftOutMessages: 0, tokensPerSecond, durationMs: Date.now() - started, waitedMs: scheduled.waitedMs, modelId: model.id, installed, loaded: scheduled.loaded, evicted: scheduled.evicted }
+      return await this.reportOutcome(model.id, call.persona, started, this.completeOn(model, installed, started, call))
     } finally {
       release()
     }
+  }
+
+  private async completeOn(model: ModelRef, installed: boolean, started: number, call: CompleteCall): Promise<GenerationResult> {
+    const s = { ...call.persona.settings, ...Object.fromEntries(Object.entries(call.settings ?? {}).filter(([, v]) => v !== undefined && v !== null)) }
+    const scheduled = await this.onWorker(model, call, (worker, id) =>
+      worker.request<'complete'>({ type: 'complete', id, prompt: call.prompt, temperature: s.temperature, topP: s.topP, maxTokens: s.maxTokens, seed: s.seed ?? randomSeed(), ...(call.stop ? { stop: call.stop } : {}) }, (text) => call.onText?.(text)),
+    )
+    const r = scheduled.value
+    const tokensPerSecond = r.tokens > 0 && r.durationMs > 0 ? Math.round((r.tokens / r.durationMs) * 1000 * 10) / 10 : null
+    return { ...r, leftOutMessages: 0, tokensPerSecond, durationMs: Date.now() - started, waitedMs: scheduled.waitedMs, modelId: model.id, installed, loaded: scheduled.loaded, evicted: scheduled.evicted }
   }
 
   /**
