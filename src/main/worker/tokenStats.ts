@@ -1,0 +1,88 @@
+/**
+ * The token statistics of one generation (protocol `TokenStats`, definitions in
+ * docs/health-metrics.md), measured as the tokens are generated: a few additions per token.
+ */
+import type { LlamaModel, Token } from 'node-llama-cpp'
+import { ENTROPY_SCALE_CANDIDATES, REPEAT_NGRAM, type GenerateResult, type TokenStats } from '../services/workers/protocol'
+import type { TokenObserver } from './observeTokens'
+
+/**
+ * Largest vocabulary whose whole distribution is read under greedy decoding. node-llama-cpp hands
+ * the distribution over as a JS Map: ≤ 40 candidates when sampling (its top-k), the whole vocabulary
+ * when greedy — 32k–150k entries a token on real models, which would cost more than the token itself.
+ */
+export const MAX_DISTRIBUTION = 4096
+
+/** The model's vocabulary size from its GGUF metadata; Infinity when it does not say (the distribution is then not read under greedy decoding). */
+export function vocabularySizeOf(model: LlamaModel): number {
+  const metadata = model.fileInfo.metadata as unknown as Record<string, { vocab_size?: unknown; ggml?: { tokens?: unknown } } | undefined>
+  const declared = metadata[String(metadata.general && (metadata.general as { architecture?: unknown }).architecture)]?.vocab_size
+  if (typeof declared === 'number' && declared > 0) return declared
+  const tokens = metadata.tokenizer?.ggml?.tokens
+  return Array.isArray(tokens) && tokens.length > 0 ? tokens.length : Infinity
+}
+
+const LN_SCALE = Math.log(ENTROPY_SCALE_CANDIDATES)
+
+export class TokenStatsMeter implements TokenObserver {
+  readonly stats: TokenStats = { tokens: 0, normalizedEntropySum: 0, entropyNatsSum: 0, topProbabilitySum: 0, surpriseSum: 0, repeatedTokens: 0, estimatedTokens: 0, answers: 0, endedAnswers: 0 }
+  private readonly recent: Token[] = []
+  private readonly seen = new Set<string>()
+  private readonly distribution: boolean
+  private readonly greedy: boolean
+
+  /** `greedy`: temperature 0 (the chosen token is the likeliest). */
+  constructor(options: { vocabularySize: number; greedy: boolean }) {
+    this.greedy = options.greedy
+    this.distribution = !options.greedy || options.vocabularySize <= MAX_DISTRIBUTION
+  }
+
+  wantsDistribution(): boolean {
+    return this.distribution
+  }
+
+  observe(token: Token, probability: number, distribution: ReadonlyMap<Token, number> | undefined): void {
+    const s = this.stats
+    let entropy = 0
+    let top = 0
+    if (distribution?.size) {
+      for (const p of distribution.values()) {
+        if (p > 0) entropy -= p * Math.log(p)
+        if (p > top) top = p
+      }
+    } else {
+      // Only the chosen token's probability: under greedy decoding it is the likeliest one's, and
+      // −ln p_top (the min-entropy) is a lower bound of the entropy.
+      top = this.greedy ? probability : Math.max(probability, 0)
+      entropy = top > 0 ? -Math.log(top) : 0
+      s.estimatedTokens++
+    }
+    s.tokens++
+    s.entropyNatsSum += entropy
+    s.normalizedEntropySum += Math.min(1, entropy / LN_SCALE)
+    s.topProbabilitySum += top
+    s.surpriseSum += probability > 0 ? Math.min(1, -Math.log(probability) / LN_SCALE) : 1
+    if (this.repeats(token)) s.repeatedTokens++
+  }
+
+  /** The stats of the finished generation: an answer cut by a cancel says nothing of the model and is not counted for agency. */
+  finish(finishReason: GenerateResult['finishReason']): TokenStats {
+    if (finishReason !== 'cancelled') {
+      this.stats.answers++
+      if (finishReason !== 'length') this.stats.endedAnswers++
+    }
+    return { ...this.stats }
+  }
+
+  /** Whether `token` ends an n-gram already generated in this answer. */
+  private repeats(token: Token): boolean {
+    const recent = this.recent
+    recent.push(token)
+    if (recent.length > REPEAT_NGRAM) recent.shift()
+    if (recent.length < REPEAT_NGRAM) return false
+    const key = recent.join(',')
+    if (this.seen.has(key)) return true
+    this.seen.add(key)
+    return false
+  }
+}
