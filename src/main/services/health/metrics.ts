@@ -4,13 +4,11 @@
  * the worker measures; basin coordinates from the answers' embeddings; Fisher–Rao drift; regime.
  * Pure functions: no clock, no I/O.
  */
-import type { Regime } from '../../../shared/contract/domains/health'
+import { BASIN_DIMENSIONS, type Regime } from '../../../shared/contract/domains/health'
 import type { TokenStats } from '../workers/protocol'
 
 // Per token, the worker measures with these (see worker/tokenStats.ts).
 export { ENTROPY_SCALE_CANDIDATES, REPEAT_NGRAM } from '../workers/protocol'
-/** Dimensions of the basin coordinates (the seeds' 64D). */
-export const BASIN_DIMENSIONS = 64
 /** The seed of the basin projection: change it and every stored baseline means something else. */
 export const BASIN_SEED = 0x5eed_0064
 
@@ -62,13 +60,26 @@ export function regimeOf(phi: number | null, thresholds: { phiMin: number; phiMa
   return 'stable'
 }
 
-/** The Fisher–Rao distance between two unit vectors, arccos(a · b), in [0, π]. */
+/**
+ * The Fisher–Rao distance between two directions, arccos(a · b) for unit vectors, in [0, π]. Each is
+ * scaled to unit length first (an external source's coordinates may not be), and the angle is
+ * computed as 2·atan2(|a − b|, |a + b|), equal to the arccos but exact near 0 and π, where arccos of
+ * a rounded dot product is off by 1e-8 (a source compared with itself would drift).
+ */
 export function fisherRao(a: readonly number[], b: readonly number[]): number {
   if (a.length !== b.length) throw new RangeError(`Basin coordinates of different lengths (${a.length} and ${b.length}) cannot be compared`)
-  let dot = 0
-  for (let i = 0; i < a.length; i++) dot += a[i] * b[i]
-  // Rounding can put the dot product of a unit vector with itself just past 1.
-  return Math.acos(Math.min(1, Math.max(-1, dot)))
+  const la = lengthOf(a)
+  const lb = lengthOf(b)
+  if (!(la > 0 && lb > 0) || !Number.isFinite(la + lb)) throw new RangeError('Basin coordinates of length 0 (or not finite) have no direction to compare')
+  let difference = 0
+  let sum = 0
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] / la
+    const y = b[i] / lb
+    difference += (x - y) * (x - y)
+    sum += (x + y) * (x + y)
+  }
+  return 2 * Math.atan2(Math.sqrt(difference), Math.sqrt(sum))
 }
 
 /**
@@ -113,7 +124,7 @@ export function basinProjection(d: number): Float64Array {
   if (!Number.isInteger(d) || d <= 0) throw new RangeError(`An embedding dimension must be a positive integer, not ${d}`)
   let matrix = projections.get(d)
   if (!matrix) {
-    const next = splitMix32((BASIN_SEED ^ Math.imul(d, 0x9e3779b9)) >>> 0)
+    const next = weylMix32((BASIN_SEED ^ Math.imul(d, 0x9e3779b9)) >>> 0)
     matrix = new Float64Array(BASIN_DIMENSIONS * d)
     // Scaled by 1/√d so that a unit vector projects to about unit length (it is renormalised anyway).
     const scale = 1 / Math.sqrt(d)
@@ -127,8 +138,8 @@ export function basinProjection(d: number): Float64Array {
   return matrix
 }
 
-/** A 32-bit generator (SplitMix32, Vigna's SplitMix with 32-bit state): unsigned integers in [0, 2³²). */
-export function splitMix32(seed: number): () => number {
+/** A 32-bit generator in the manner of SplitMix (a Weyl sequence mixed by MurmurHash3's finaliser): unsigned integers in [0, 2³²), the same on every platform (integer arithmetic only). */
+export function weylMix32(seed: number): () => number {
   let state = seed >>> 0
   return () => {
     state = (state + 0x9e3779b9) >>> 0
