@@ -151,7 +151,7 @@ export interface TokenStats {
   repeatedTokens: number
   /**
    * Of `tokens`, those whose whole distribution was too large to read cheaply (greedy decoding on a
-   * vocabulary over 4,096 tokens): their entropy is the min-entropy −ln p_top, a lower bound.
+   * vocabulary over 1,024 tokens): their entropy is the min-entropy −ln p_top, a lower bound.
    */
   estimatedTokens: number
   /** Generations measured. */
