@@ -26,8 +26,8 @@ export class TokenProbabilities implements TokenObserver {
 
   // The whole vocabulary's distribution only where alternatives are asked for: the chosen token's
   // probability alone (`confidence`, node-llama-cpp's `probabilities.get(token)`) costs far less.
-  wantsDistribution(): boolean {
-    return this.top > 0
+  get wants() {
+    return { confidence: true, distribution: this.top > 0 }
   }
 
   observe(token: Token, probability: number, distribution: ReadonlyMap<Token, number> | undefined): void {

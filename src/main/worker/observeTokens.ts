@@ -8,25 +8,32 @@
 import type { LlamaContextSequence, Token } from 'node-llama-cpp'
 
 export interface TokenObserver {
-  /** Ask node-llama-cpp for the whole distribution (a Map sorted from the likeliest token) for the next token. */
-  wantsDistribution(): boolean
+  /**
+   * What to ask node-llama-cpp for each token: the chosen token's probability (`confidence`; it sorts
+   * the sampler's candidates for it: the whole vocabulary under greedy decoding), the whole
+   * distribution (`distribution`: a Map sorted from the likeliest token), or neither (free).
+   */
+  readonly wants: { confidence: boolean; distribution: boolean }
+  /** `probability` is NaN when no observer asked for it. */
   observe(token: Token, probability: number, distribution: ReadonlyMap<Token, number> | undefined): void
 }
 
 /** Hand every token `sequence` generates to `observers` until the returned function is called. */
 export function observeTokens(sequence: LlamaContextSequence, observers: TokenObserver[]): () => void {
   if (!observers.length) return () => {}
-  const distribution = observers.some((o) => o.wantsDistribution())
+  const probabilities = observers.some((o) => o.wants.distribution)
+  const confidence = probabilities || observers.some((o) => o.wants.confidence)
   const original = Object.getOwnPropertyDescriptor(sequence, 'evaluate')
   const evaluate: LlamaContextSequence['evaluate'] = async function* (tokens, options) {
-    const iterator = sequence.evaluateWithMetadata(tokens, { probabilities: distribution, confidence: true }, options)
+    const iterator = sequence.evaluateWithMetadata(tokens, { probabilities, confidence }, options)
     let input: Token | Token[] | void = undefined
     try {
       for (;;) {
         const { value, done } = await iterator.next(input)
         if (done) return
-        const probabilities = (value as { probabilities?: Map<Token, number> }).probabilities
-        for (const observer of observers) observer.observe(value.token, value.confidence, probabilities)
+        const distribution = (value as { probabilities?: Map<Token, number> }).probabilities
+        const probability = (value as { confidence?: number }).confidence ?? Number.NaN
+        for (const observer of observers) observer.observe(value.token, probability, distribution)
         input = yield value.token
       }
     } finally {

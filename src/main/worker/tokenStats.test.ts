@@ -12,7 +12,7 @@ const oneHot = (token: number) => new Map([[tok(token), 1]])
 describe('TokenStatsMeter', () => {
   it('measures a uniform distribution over a vocabulary larger than 64 as fully uncertain', () => {
     const meter = new TokenStatsMeter({ vocabularySize: 360, greedy: false })
-    expect(meter.wantsDistribution()).toBe(true)
+    expect(meter.wants).toEqual({ confidence: true, distribution: true })
     for (let i = 0; i < 3; i++) meter.observe(tok(i), 1 / 360, uniform(360))
     const s = meter.finish('stop')
     expect(s.tokens).toBe(3)
@@ -20,7 +20,7 @@ describe('TokenStatsMeter', () => {
     expect(s.normalizedEntropySum).toBe(3) // clamped at 1 a token
     expect(s.topProbabilitySum).toBeCloseTo(3 / 360, 12)
     expect(s.surpriseSum).toBe(3)
-    expect(s).toMatchObject({ repeatedTokens: 0, estimatedTokens: 0, answers: 1, endedAnswers: 1 })
+    expect(s).toMatchObject({ generatedTokens: 3, repeatedTokens: 0, answers: 1, endedAnswers: 1 })
   })
 
   it('measures a spread over 8 tokens as half as uncertain as one over 64 (ln 8 / ln 64)', () => {
@@ -35,17 +35,16 @@ describe('TokenStatsMeter', () => {
     for (const t of loop) meter.observe(tok(t), 1, oneHot(t))
     // 4-grams ending at tokens 4…12: 1234 2341 3412 4123, then the same again (5 repeats).
     const s = meter.finish('length')
-    expect(s).toMatchObject({ tokens: 12, repeatedTokens: 5, entropyNatsSum: 0, topProbabilitySum: 12, surpriseSum: 0, answers: 1, endedAnswers: 0 })
+    expect(s).toMatchObject({ tokens: 12, generatedTokens: 12, repeatedTokens: 5, entropyNatsSum: 0, topProbabilitySum: 12, surpriseSum: 0, answers: 1, endedAnswers: 0 })
   })
 
-  it('under greedy decoding on a large vocabulary reads only the chosen probability, and says the entropy is estimated', () => {
+  it('under greedy decoding on a large vocabulary asks for nothing, and counts repetition and agency only', () => {
     const meter = new TokenStatsMeter({ vocabularySize: 32_000, greedy: true })
-    expect(meter.wantsDistribution()).toBe(false)
-    meter.observe(tok(7), 0.5, undefined)
-    const s = meter.finish('stop')
-    expect(s).toMatchObject({ tokens: 1, estimatedTokens: 1, topProbabilitySum: 0.5 })
-    expect(s.entropyNatsSum).toBeCloseTo(Math.log(2), 12)
-    expect(s.surpriseSum).toBeCloseTo(Math.log(2) / LN64, 12)
+    expect(meter.wants).toEqual({ confidence: false, distribution: false })
+    for (const t of [1, 2, 3, 4, 1, 2, 3, 4]) meter.observe(tok(t), Number.NaN, undefined)
+    // A distribution another observer (logprobs) asked for is not measured either: the figures stay comparable.
+    meter.observe(tok(5), 0.5, uniform(2))
+    expect(meter.finish('stop')).toEqual({ tokens: 0, normalizedEntropySum: 0, entropyNatsSum: 0, topProbabilitySum: 0, surpriseSum: 0, generatedTokens: 9, repeatedTokens: 1, answers: 1, endedAnswers: 1 })
   })
 
   it('leaves a cancelled answer out of agency (the person cut it, not the model)', () => {

@@ -7,10 +7,11 @@ import { ENTROPY_SCALE_CANDIDATES, REPEAT_NGRAM, type GenerateResult, type Token
 import type { TokenObserver } from './observeTokens'
 
 /**
- * Largest vocabulary whose whole distribution is read under greedy decoding. node-llama-cpp hands
- * the distribution over as a JS Map: ≤ 40 candidates when sampling (its top-k), the whole vocabulary
- * when greedy — 32k–150k entries a token on real models: 3.4 ms a token at 32k (bench/healthThroughput.ts), as
- * much as generating it.
+ * Largest vocabulary whose distribution is measured under greedy decoding. node-llama-cpp hands the
+ * distribution over as a JS Map: ≤ 40 candidates when sampling (its top-k), the whole vocabulary
+ * when greedy — 32k–150k entries a token on real models: 3.4 ms a token at 32k. Even the chosen
+ * token's probability alone makes it sort the whole vocabulary each token (14 % of the throughput at
+ * 32k): above this size, greedy generations are measured for repetition and agency only.
  */
 export const MAX_DISTRIBUTION = 1024
 
@@ -26,44 +27,34 @@ export function vocabularySizeOf(model: LlamaModel): number {
 const LN_SCALE = Math.log(ENTROPY_SCALE_CANDIDATES)
 
 export class TokenStatsMeter implements TokenObserver {
-  readonly stats: TokenStats = { tokens: 0, normalizedEntropySum: 0, entropyNatsSum: 0, topProbabilitySum: 0, surpriseSum: 0, repeatedTokens: 0, estimatedTokens: 0, answers: 0, endedAnswers: 0 }
+  readonly stats: TokenStats = { tokens: 0, normalizedEntropySum: 0, entropyNatsSum: 0, topProbabilitySum: 0, surpriseSum: 0, generatedTokens: 0, repeatedTokens: 0, answers: 0, endedAnswers: 0 }
   private readonly recent: Token[] = []
   private readonly seen = new Set<string>()
-  private readonly distribution: boolean
-  private readonly greedy: boolean
+  readonly wants: { confidence: boolean; distribution: boolean }
 
   /** `greedy`: temperature 0 (the chosen token is the likeliest). */
   constructor(options: { vocabularySize: number; greedy: boolean }) {
-    this.greedy = options.greedy
-    this.distribution = !options.greedy || options.vocabularySize <= MAX_DISTRIBUTION
-  }
-
-  wantsDistribution(): boolean {
-    return this.distribution
+    const measured = !options.greedy || options.vocabularySize <= MAX_DISTRIBUTION
+    this.wants = { confidence: measured, distribution: measured }
   }
 
   observe(token: Token, probability: number, distribution: ReadonlyMap<Token, number> | undefined): void {
     const s = this.stats
+    s.generatedTokens++
+    if (this.repeats(token)) s.repeatedTokens++
+    // Another observer may have asked for the distribution: this one measures only what it asked for.
+    if (!this.wants.distribution || !distribution?.size) return
     let entropy = 0
     let top = 0
-    if (distribution?.size) {
-      for (const p of distribution.values()) {
-        if (p > 0) entropy -= p * Math.log(p)
-        if (p > top) top = p
-      }
-    } else {
-      // Only the chosen token's probability: under greedy decoding it is the likeliest one's, and
-      // −ln p_top (the min-entropy) is a lower bound of the entropy.
-      top = this.greedy ? probability : Math.max(probability, 0)
-      entropy = top > 0 ? -Math.log(top) : 0
-      s.estimatedTokens++
+    for (const p of distribution.values()) {
+      if (p > 0) entropy -= p * Math.log(p)
+      if (p > top) top = p
     }
     s.tokens++
     s.entropyNatsSum += entropy
     s.normalizedEntropySum += Math.min(1, entropy / LN_SCALE)
     s.topProbabilitySum += top
     s.surpriseSum += probability > 0 ? Math.min(1, -Math.log(probability) / LN_SCALE) : 1
-    if (this.repeats(token)) s.repeatedTokens++
   }
 
   /** The stats of the finished generation: an answer cut by a cancel says nothing of the model and is not counted for agency. */

@@ -9,6 +9,7 @@ function tokens(n: number, t: { entropy: number; top: number; chosen: number; re
   return {
     ...emptyTokenStats(),
     tokens: n,
+    generatedTokens: n,
     entropyNatsSum: n * t.entropy,
     normalizedEntropySum: n * Math.min(1, t.entropy / LN64),
     topProbabilitySum: n * t.top,
@@ -53,6 +54,14 @@ describe('windowMetrics', () => {
     expect(regimeOf(m.phi, thresholds)).toBe('stable')
   })
 
+  it('counts repetition over every generated token, also those whose distribution was not measured', () => {
+    // 10 tokens measured (normalised entropy 0.5), 40 generated of which 20 repeat: Φ = 1 − 0.5·0.5.
+    const m = windowMetrics({ ...tokens(10, { entropy: LN64 / 2, top: 0.3, chosen: 0.3 }), generatedTokens: 40, repeatedTokens: 20 })
+    expect(m.phi).toBeCloseTo(0.75, 12)
+    // Greedy on a large vocabulary: generated, none measured: no Φ, but agency.
+    expect(windowMetrics({ ...emptyTokenStats(), generatedTokens: 40, repeatedTokens: 20, answers: 1 })).toMatchObject({ phi: null, kappa: null, agency: 0 })
+  })
+
   it('gives agency as the share of answers that ended on their own, and nulls without tokens', () => {
     const m = windowMetrics({ ...emptyTokenStats(), answers: 4, endedAnswers: 3 })
     expect(m).toEqual({ phi: null, kappa: null, confidence: null, surprise: null, agency: 0.75 })
@@ -62,7 +71,7 @@ describe('windowMetrics', () => {
 
 describe('addTokenStats', () => {
   it('adds every field, so a window of two generations equals their sums', () => {
-    const a = { ...tokens(3, { entropy: 1, top: 0.5, chosen: 0.5, repeated: 1 }), estimatedTokens: 1, answers: 1, endedAnswers: 1 }
+    const a = { ...tokens(3, { entropy: 1, top: 0.5, chosen: 0.5, repeated: 1 }), answers: 1, endedAnswers: 1 }
     const b = { ...tokens(5, { entropy: 2, top: 0.25, chosen: 0.25 }), answers: 1, endedAnswers: 0 }
     const sum = addTokenStats(a, b)
     const expected: TokenStats = {
@@ -71,8 +80,8 @@ describe('addTokenStats', () => {
       normalizedEntropySum: 3 / LN64 + 10 / LN64,
       topProbabilitySum: 1.5 + 1.25,
       surpriseSum: (3 * Math.log(2) + 5 * Math.log(4)) / LN64,
+      generatedTokens: 8,
       repeatedTokens: 1,
-      estimatedTokens: 1,
       answers: 2,
       endedAnswers: 1,
     }
@@ -83,8 +92,8 @@ describe('addTokenStats', () => {
   })
 
   it('counts a field an older worker did not send as 0', () => {
-    const { answers: _a, endedAnswers: _e, estimatedTokens: _t, ...old } = tokens(2, { entropy: 1, top: 1, chosen: 1 })
-    expect(addTokenStats(emptyTokenStats(), old)).toMatchObject({ tokens: 2, answers: 0, estimatedTokens: 0 })
+    const { answers: _a, endedAnswers: _e, ...old } = tokens(2, { entropy: 1, top: 1, chosen: 1 })
+    expect(addTokenStats(emptyTokenStats(), old)).toMatchObject({ tokens: 2, answers: 0, endedAnswers: 0 })
   })
 })
 

@@ -13,7 +13,7 @@ export { ENTROPY_SCALE_CANDIDATES, REPEAT_NGRAM } from '../workers/protocol'
 export const BASIN_SEED = 0x5eed_0064
 
 export function emptyTokenStats(): TokenStats {
-  return { tokens: 0, normalizedEntropySum: 0, entropyNatsSum: 0, topProbabilitySum: 0, surpriseSum: 0, repeatedTokens: 0, estimatedTokens: 0, answers: 0, endedAnswers: 0 }
+  return { tokens: 0, normalizedEntropySum: 0, entropyNatsSum: 0, topProbabilitySum: 0, surpriseSum: 0, generatedTokens: 0, repeatedTokens: 0, answers: 0, endedAnswers: 0 }
 }
 
 /** The sums of two windows (a new object); a field missing from `b` (an older worker) counts 0. */
@@ -24,7 +24,7 @@ export function addTokenStats(a: TokenStats, b: Partial<TokenStats>): TokenStats
 }
 
 export interface WindowMetrics {
-  /** Φ in [0, 1]: 1 − (1 − repeated share) · mean normalised entropy. */
+  /** Φ in [0, 1]: 1 − (1 − share of repeated tokens) · mean normalised entropy. */
   phi: number | null
   /** κ_eff ≥ 1: exp(mean entropy in nats), the effective number of competing tokens. */
   kappa: number | null
@@ -42,7 +42,7 @@ export function windowMetrics(stats: TokenStats): WindowMetrics {
   if (stats.tokens <= 0) return { phi: null, kappa: null, confidence: null, surprise: null, agency }
   const n = stats.tokens
   const entropy = clamp01(stats.normalizedEntropySum / n)
-  const repeated = clamp01(stats.repeatedTokens / n)
+  const repeated = stats.generatedTokens > 0 ? clamp01(stats.repeatedTokens / stats.generatedTokens) : 0
   return {
     phi: clamp01(1 - (1 - repeated) * entropy),
     kappa: Math.exp(Math.max(0, stats.entropyNatsSum / n)),

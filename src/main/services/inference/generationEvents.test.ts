@@ -5,6 +5,7 @@
 import * as path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { inferenceHost, writeTinyModels, type InferenceTestHost } from '../../../../test/inference'
+import { writeTinyModel } from '../models/tinyGguf'
 import { addTokenStats, emptyTokenStats, windowMetrics } from '../health/metrics'
 import type { GenerationEvent } from '../health/types'
 import type { TokenLogprob } from '../workers/protocol'
@@ -17,6 +18,9 @@ beforeAll(async () => {
   h = inferenceHost()
   await writeTinyModels(path.join(h.home, 'models'), 1)
   await h.call('persona.create', { name: 'Ada', model: 'tiny-1', systemPrompt: 'You are Ada.', settings: { temperature: 0, maxTokens: 12, contextSize: 512 } })
+  // A vocabulary over 1,024 tokens: under greedy decoding its distributions are not read (their cost).
+  await writeTinyModel(path.join(h.home, 'models', 'wide-1.gguf'), { name: 'wide-1', seed: 1000, vocabSize: 2048 })
+  await h.call('persona.create', { name: 'Wide', model: 'wide-1', systemPrompt: 'You are Wide.', settings: { temperature: 0, maxTokens: 12, contextSize: 512 } })
   h.host.inference.onDidGenerate((e) => events.push(e))
 }, 60_000)
 afterAll(() => h.host.shutdown())
@@ -39,7 +43,7 @@ describe('generation events', () => {
     const s = e.stats!
     // Every generated token measured, from its whole distribution (a small vocabulary).
     expect(s.tokens).toBe(answer.tokens)
-    expect(s).toMatchObject({ estimatedTokens: 0, answers: 1, endedAnswers: answer.finishReason === 'length' ? 0 : 1 })
+    expect(s).toMatchObject({ generatedTokens: answer.tokens, answers: 1, endedAnswers: answer.finishReason === 'length' ? 0 : 1 })
     expect(s.normalizedEntropySum).toBeGreaterThan(0)
     expect(s.normalizedEntropySum).toBeLessThanOrEqual(s.tokens)
     expect(s.topProbabilitySum).toBeLessThanOrEqual(s.tokens)
@@ -78,6 +82,16 @@ describe('generation events', () => {
     const completion = await reported(() => h.host.inference.complete({ persona, prompt: 'Once upon a time', priority: 'default' }))
     expect(completion.events[0]).toMatchObject({ persona: 'Ada', ok: true, text: completion.value.text, tokens: completion.value.tokens })
     expect(completion.events[0].stats!.tokens).toBe(completion.value.tokens)
+  }, 60_000)
+
+  it('on a large vocabulary, measures greedy answers for repetition and agency only, sampled ones fully', async () => {
+    const persona = h.host.inference.personas.get('Wide')
+    const greedy = await reported(() => h.host.inference.generate({ persona, history: [], prompt: 'Hello', priority: 'default' }))
+    expect(greedy.value.tokens).toBeGreaterThan(0)
+    expect(greedy.events[0].stats).toMatchObject({ tokens: 0, entropyNatsSum: 0, generatedTokens: greedy.value.tokens, answers: 1 })
+    expect(windowMetrics(greedy.events[0].stats!)).toMatchObject({ phi: null, kappa: null, agency: greedy.value.finishReason === 'length' ? 0 : 1 })
+    const sampled = await reported(() => h.host.inference.generate({ persona, history: [], prompt: 'Hello', priority: 'default', settings: { temperature: 0.7, seed: 3 } }))
+    expect(sampled.events[0].stats).toMatchObject({ tokens: sampled.value.tokens, generatedTokens: sampled.value.tokens })
   }, 60_000)
 
   it('measures nothing when asked not to, and the answer is the same', async () => {

@@ -137,7 +137,7 @@ export const REPEAT_NGRAM = 4
  * services/health/metrics.ts). Definitions: docs/health-metrics.md.
  */
 export interface TokenStats {
-  /** Tokens measured (every token the model generated for the answer, stop texts included). */
+  /** Tokens whose distribution was measured (see `generatedTokens`). */
   tokens: number
   /** Σ over tokens of the distribution's entropy normalised to [0, 1]: min(1, H / ln 64). */
   normalizedEntropySum: number
@@ -147,13 +147,15 @@ export interface TokenStats {
   topProbabilitySum: number
   /** Σ over tokens of the chosen token's surprisal, normalised to [0, 1]: min(1, −ln p / ln 64). */
   surpriseSum: number
-  /** Tokens that end a 4-token sequence already generated in the same answer (degenerate loops). */
-  repeatedTokens: number
   /**
-   * Of `tokens`, those whose whole distribution was too large to read cheaply (greedy decoding on a
-   * vocabulary over 1,024 tokens): their entropy is the min-entropy −ln p_top, a lower bound.
+   * Tokens the model generated for the answer (stop texts included). All are checked for repetition;
+   * their distributions are measured (`tokens`) except under greedy decoding on a vocabulary over
+   * 1,024 tokens, where node-llama-cpp would sort the whole vocabulary for each token (14 % of the
+   * throughput at 32k, bench/healthThroughput.ts).
    */
-  estimatedTokens: number
+  generatedTokens: number
+  /** Of `generatedTokens`, those that end a 4-token sequence already generated in the same answer (degenerate loops). */
+  repeatedTokens: number
   /** Generations measured. */
   answers: number
   /** Of `answers`, those that ended on their own (an end of text, a stop text, a function call) rather than cut by maxTokens or a cancel. */
