@@ -17,8 +17,10 @@ export const MAX_DISTRIBUTION = 1024
 
 /** The model's vocabulary size from its GGUF metadata; Infinity when it does not say (the distribution is then not read under greedy decoding). */
 export function vocabularySizeOf(model: LlamaModel): number {
-  const metadata = model.fileInfo.metadata as unknown as Record<string, { vocab_size?: unknown; ggml?: { tokens?: unknown } } | undefined>
-  const declared = metadata[String(metadata.general && (metadata.general as { architecture?: unknown }).architecture)]?.vocab_size
+  type Metadata = { general?: { architecture?: string }; tokenizer?: { ggml?: { tokens?: unknown } } } & Record<string, { vocab_size?: unknown } | undefined>
+  const metadata = model.fileInfo.metadata as unknown as Metadata
+  const architecture = metadata.general?.architecture
+  const declared = architecture ? metadata[architecture]?.vocab_size : undefined
   if (typeof declared === 'number' && declared > 0) return declared
   const tokens = metadata.tokenizer?.ggml?.tokens
   return Array.isArray(tokens) && tokens.length > 0 ? tokens.length : Infinity
