@@ -5,9 +5,9 @@ import { WardenError } from '../../../shared/errors'
 import { Emitter } from '../events/Emitter'
 import { logger } from '../logging/processLog'
 import type { SettingsStore } from '../settings/SettingsStore'
-import { detect, trends } from './detection'
+import { detect, trends, worstStatus } from './detection'
 import type { HealthStore } from './HealthStore'
-import { basinCoords, fisherRao, regimeOf } from './metrics'
+import { basinCoords, fisherRao, meanDirection, regimeOf } from './metrics'
 import { OwnSources, type OwnReading } from './ownSources'
 import { parseTimeRange } from './timeRef'
 import type { DetectorState, GenerationEvent, HealthThresholds, StoredSnapshot } from './types'
@@ -23,8 +23,6 @@ export const WINDOW = 1000
 const FUTURE_SLACK_MS = 24 * 3600_000
 /** After a generation, its sources get a snapshot this soon (generations close together share one). */
 const AFTER_GENERATION_MS = 2000
-
-const severityRank: Record<HealthStatus, number> = { unknown: 0, normal: 1, warning: 2, critical: 3 }
 
 /** One source as the monitor holds it. */
 interface Source {
@@ -184,7 +182,8 @@ export class HealthMonitor {
     const now = this.now()
     const at = input.timestamp ?? now
     if (at > now + FUTURE_SLACK_MS) throw new WardenError('INVALID_INPUT', `timestamp: ${new Date(at).toISOString()} is more than a day in the future`, { hint: 'Send milliseconds since 1970 (Date.now()), or leave it out.' })
-    const basin = basinCoords([input.basin_coords])
+    // Already basin coordinates: only scaled to unit length (all zeros, as the seed's example sends: no basin, no drift).
+    const basin = meanDirection([input.basin_coords])
     const snapshot = this.record(
       name,
       'external',
@@ -240,7 +239,7 @@ export class HealthMonitor {
   private autoBaseline(source: Source, count: number): void {
     const basins = source.window.filter((s) => s.basin).map((s) => s.basin!)
     if (basins.length < count) return
-    const basin = basinCoords(basins.slice(0, count))
+    const basin = meanDirection(basins.slice(0, count))
     if (!basin) return
     source.baseline = { basin, setAt: this.now(), from: `the first ${count} snapshots` }
     this.options.store.setBaseline(source.name, source.baseline.basin, source.baseline.setAt, source.baseline.from)
@@ -302,7 +301,7 @@ export class HealthMonitor {
 
   summary(): Out<'health.summary'> {
     const sources = this.allSources().map((s) => this.healthOf(s))
-    return { status: worstOf(sources.map((s) => s.status)), sources, at: this.now() }
+    return { status: worstStatus(sources.map((s) => s.status)), sources, at: this.now() }
   }
 
   /** One source's health (the seeds' GET /health?source=). */
@@ -324,7 +323,7 @@ export class HealthMonitor {
     let from: string
     let count: number
     if (input.basin) {
-      basin = basinCoords([input.basin])
+      basin = meanDirection([input.basin])
       from = 'basin coordinates given'
       count = 0
       if (!basin) throw new WardenError('INVALID_INPUT', 'basin: the coordinates are all zero, so they have no direction to measure drift from')
@@ -336,7 +335,7 @@ export class HealthMonitor {
           hint: source.kind === 'persona' ? 'A persona gets basin coordinates when its answers are embedded, on the health interval after it chats (set embeddingModel, or its model embeds).' : 'Send snapshots with basin_coords first.',
         })
       }
-      basin = basinCoords(last.map((s) => s.basin!))
+      basin = meanDirection(last.map((s) => s.basin!))
       count = last.length
       from = `the last ${count} snapshot${count === 1 ? '' : 's'}`
       if (!basin) throw new WardenError('INVALID_INPUT', `${source.name}'s last ${count} basins cancel out (their mean is zero): choose another --from-last`)
@@ -360,7 +359,7 @@ export class HealthMonitor {
     const alerts = sources
       .filter((s) => s.status === 'warning' || s.status === 'critical')
       .map((s) => ({ source: s.name, status: s.status as 'warning' | 'critical', message: s.issues.map((i) => i.message).join('; ') || `${s.name} is ${s.status}`, since: Math.min(...s.issues.map((i) => i.since), this.now()) }))
-    return { status: worstOf(sources.map((s) => s.status)), alerts }
+    return { status: worstStatus(sources.map((s) => s.status)), alerts }
   }
 
   private changedSoon(name: string): void {
@@ -390,10 +389,6 @@ export class HealthMonitor {
     this.didChange.dispose()
     this.didTransition.dispose()
   }
-}
-
-function worstOf(statuses: HealthStatus[]): HealthStatus {
-  return statuses.reduce<HealthStatus>((worst, s) => (severityRank[s] > severityRank[worst] ? s : worst), 'unknown')
 }
 
 function withoutBasin(s: StoredSnapshot): HealthSnapshot {

@@ -1,4 +1,4 @@
-import type { HealthIssue, HealthSnapshot, HealthStatus, Regime } from '../../../shared/contract/domains/health'
+import type { HealthIssue, HealthSnapshot, HealthStatus } from '../../../shared/contract/domains/health'
 import type { Detection, DetectorRun, DetectorState, HealthThresholds } from './types'
 
 /**
@@ -175,13 +175,8 @@ export function worstStatus(statuses: Iterable<HealthStatus>): HealthStatus {
   return worst
 }
 
-/** The output's regime from Φ: `uncertain` below `phiMin`, `breakdown` above `phiMax`, `stable` between. */
-export function regimeOf(phi: number | null | undefined, thresholds: Pick<HealthThresholds, 'phiMin' | 'phiMax'>): Regime {
-  if (phi === null || phi === undefined || !Number.isFinite(phi)) return 'unknown'
-  if (phi < thresholds.phiMin) return 'uncertain'
-  if (phi > thresholds.phiMax) return 'breakdown'
-  return 'stable'
-}
+/** One definition of the regime (metrics.ts); detection's callers find it here too. */
+export { regimeOf } from './metrics'
 
 /** The metrics `trends` gives a slope for. */
 export const TREND_METRICS = ['phi', 'kappa', 'drift', 'latencyMs', 'errorRate', 'tokensPerSecond', 'memoryBytes'] as const

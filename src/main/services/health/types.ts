@@ -1,24 +1,8 @@
+import type { TokenStats } from '../workers/protocol'
 import type { HealthIssue, HealthSnapshot, HealthStatus } from '../../../shared/contract/domains/health'
 
-/**
- * What the worker measures of one generation's token distributions (node-llama-cpp's token
- * metadata), as sums so that windows add up exactly and cheaply: `addTokenStats(a, b)`.
- * The definitions built on them are in `metrics.ts` and docs/health-metrics.md.
- */
-export interface TokenStats {
-  /** Tokens measured. */
-  tokens: number
-  /** Σ over tokens of the distribution's entropy normalised to [0, 1]. */
-  normalizedEntropySum: number
-  /** Σ over tokens of the distribution's entropy in nats. */
-  entropyNatsSum: number
-  /** Σ over tokens of the most likely token's probability. */
-  topProbabilitySum: number
-  /** Σ over tokens of the chosen token's surprisal, normalised to [0, 1]. */
-  surpriseSum: number
-  /** Tokens that repeat an n-gram already generated in the same answer (degenerate loops). */
-  repeatedTokens: number
-}
+/** Defined in the worker protocol (the worker measures it); the definitions built on it are in `metrics.ts`. */
+export type { TokenStats } from '../workers/protocol'
 
 /** One finished (or failed) generation, as the inference service reports it to the monitor. */
 export interface GenerationEvent {

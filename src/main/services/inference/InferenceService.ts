@@ -13,6 +13,8 @@ import { splitMemory } from '../models/ggufFacts'
 import { ModelService, type ResolvedModel } from '../models/ModelService'
 import { PersonaStore, type PersonaInput } from '../personas/PersonaStore'
 import { PersonaCheckpoints } from './PersonaCheckpoints'
+import { GenerationWatch, type MeasuredResult } from './generationEvents'
+import type { GenerationEvent } from '../health/types'
 import { computeBudget, detectGpus, type GpuReading } from '../scheduler/budget'
 import { ModelScheduler, type ModelRef, type RunContext } from '../scheduler/ModelScheduler'
 import { SettingsStore, type SettingRow } from '../settings/SettingsStore'
@@ -28,19 +30,8 @@ export interface InferenceAlert {
   message: string
 }
 
-/** A generation (chat or completion) finished or failed on a model: for metrics and the health monitor. */
-export interface GenerationOutcome {
-  modelId: string
-  /** The persona's name. */
-  persona: string | null
-  ok: boolean
-  /** The error code when it failed. */
-  error: string | null
-  tokens: number
-  /** From the request to its end, including any wait in the queue. */
-  totalMs: number
-  queueWaitMs: number | null
-}
+/** What metrics need of a generation event. */
+export type GenerationOutcome = Pick<GenerationEvent, 'modelId' | 'persona' | 'ok' | 'error' | 'tokens' | 'totalMs' | 'queueWaitMs'>
 
 export interface InferenceOptions {
   home: string
@@ -86,6 +77,8 @@ export interface GenerateCall {
   features?: GenerationFeatures
   /** LoRA adapters to answer with (the persona's genome), hot-swapped in the model's worker. */
   adapters?: AdapterRef[]
+  /** Measure the token distributions for the health monitor (GenerationEvent.stats). Defaults to true; the benchmark turns it off. */
+  measure?: boolean
 }
 
 /** A raw completion of a prompt on a persona's model (`/v1/completions`): no chat template, no system prompt. */
@@ -98,6 +91,8 @@ export interface CompleteCall {
   priority: Priority
   signal?: AbortSignal
   onText?: (text: string) => void
+  /** Measure the token distributions for the health monitor (GenerationEvent.stats). Defaults to true. */
+  measure?: boolean
 }
 
 /**
@@ -165,7 +160,7 @@ export class InferenceService {
   private readonly didChangeModels = new Emitter<void>()
   private readonly didChangePersonas = new Emitter<void>()
   private readonly didAlert = new Emitter<InferenceAlert>()
-  private readonly didGenerate = new Emitter<GenerationOutcome>()
+  private readonly didGenerate = new Emitter<GenerationEvent>()
   /** Workers started, loaded, crashed, were paged out, or a setting that drives them changed: the reason, in words. */
   readonly onDidChangeWorkers = this.didChangeWorkers.event
   /** Models installed, removed, added, or an install made progress. */
@@ -173,7 +168,7 @@ export class InferenceService {
   /** Personas created, changed or deleted, or a conversation grew or was cleared. */
   readonly onDidChangePersonas = this.didChangePersonas.event
   readonly onDidAlert = this.didAlert.event
-  /** A generation on a resolved model finished or failed. */
+  /** A generation (persona chat, OpenAI chat or completion) finished or failed: its timings, tokens, text and token statistics. */
   readonly onDidGenerate = this.didGenerate.event
 
   constructor(private readonly options: InferenceOptions) {
@@ -320,29 +315,33 @@ export class InferenceService {
 
   /** Generate an answer from a persona: install and load its model as needed, stream the text. */
   async generate(call: GenerateCall): Promise<GenerationResult> {
+    return this.watched(call, (onText) => this.generateMeasured({ ...call, onText }))
+  }
+
+  /** Runs a generation and reports it through onDidGenerate, finished or failed. */
+  private async watched<A extends unknown[]>(call: { persona: Persona; onText?: (text: string, ...rest: A) => void }, run: (onText: (text: string, ...rest: A) => void) => Promise<MeasuredResult>): Promise<GenerationResult> {
+    const watch = new GenerationWatch(call.persona.name)
+    try {
+      const { stats, ...result } = await run(watch.onText(call.onText))
+      this.didGenerate.fire(watch.finished({ ...result, stats }))
+      return result
+    } catch (error) {
+      this.didGenerate.fire(watch.failed(error, call.persona.model))
+      throw error
+    }
+  }
+
+  private async generateMeasured(call: GenerateCall): Promise<MeasuredResult> {
     const started = Date.now()
     const { model, installed, release } = await this.readyModel(call.persona.model, { ...call, contextSize: call.persona.settings.contextSize })
     try {
-      return await this.reportOutcome(model.id, call.persona, started, this.generateOn(model, installed, started, call))
+      return await this.generateOn(model, installed, started, call)
     } finally {
       release()
     }
   }
 
-  /** Fire `onDidGenerate` when `running` settles. */
-  private async reportOutcome(modelId: string, persona: Persona, started: number, running: Promise<GenerationResult>): Promise<GenerationResult> {
-    const outcome = { modelId, persona: persona.name }
-    try {
-      const r = await running
-      this.didGenerate.fire({ ...outcome, ok: true, error: null, tokens: r.tokens, totalMs: Date.now() - started, queueWaitMs: r.waitedMs })
-      return r
-    } catch (error) {
-      this.didGenerate.fire({ ...outcome, ok: false, error: WardenError.from(error).code, tokens: 0, totalMs: Date.now() - started, queueWaitMs: null })
-      throw error
-    }
-  }
-
-  private async generateOn(model: ModelRef, installed: boolean, started: number, call: GenerateCall): Promise<GenerationResult> {
+  private async generateOn(model: ModelRef, installed: boolean, started: number, call: GenerateCall): Promise<MeasuredResult> {
     const overrides = Object.fromEntries(Object.entries(call.settings ?? {}).filter(([, v]) => v !== undefined && v !== null))
     const s = { ...call.persona.settings, ...overrides }
     const scheduled = await this.scheduler.submit(model, { priority: priorities[call.priority], signal: call.signal, timeoutMs: call.timeoutMs }, async ({ worker, slot, signal }) => {
@@ -366,6 +365,7 @@ export class InferenceService {
             overflow: call.overflow ?? 'dropOldest',
             ...call.features,
             ...(call.adapters?.length ? { adapters: call.adapters } : {}),
+            ...(call.measure === false ? { measure: false } : {}),
           },
           (text, logprobs) => call.onText?.(text, logprobs),
         )
@@ -392,6 +392,7 @@ export class InferenceService {
       finishReason: r.finishReason,
       ...(r.toolCalls ? { toolCalls: r.toolCalls } : {}),
       ...(r.logprobs ? { logprobs: r.logprobs } : {}),
+      ...(r.stats ? { stats: r.stats } : {}),
       installed,
       loaded: scheduled.loaded,
       evicted: scheduled.evicted,
@@ -400,23 +401,23 @@ export class InferenceService {
 
   /** A raw completion of `call.prompt` on the persona's model (loaded as for a chat). */
   async complete(call: CompleteCall): Promise<GenerationResult> {
+    return this.watched(call, (onText) => this.completeMeasured({ ...call, onText }))
+  }
+
+  private async completeMeasured(call: CompleteCall): Promise<MeasuredResult> {
     const started = Date.now()
     const { model, installed, release } = await this.readyModel(call.persona.model, { ...call, contextSize: call.persona.settings.contextSize })
     try {
-      return await this.reportOutcome(model.id, call.persona, started, this.completeOn(model, installed, started, call))
+      const s = { ...call.persona.settings, ...Object.fromEntries(Object.entries(call.settings ?? {}).filter(([, v]) => v !== undefined && v !== null)) }
+      const scheduled = await this.onWorker(model, call, (worker, id) =>
+        worker.request<'complete'>({ type: 'complete', id, prompt: call.prompt, temperature: s.temperature, topP: s.topP, maxTokens: s.maxTokens, seed: s.seed ?? randomSeed(), ...(call.stop ? { stop: call.stop } : {}), ...(call.measure === false ? { measure: false } : {}) }, (text) => call.onText?.(text)),
+      )
+      const r = scheduled.value
+      const tokensPerSecond = r.tokens > 0 && r.durationMs > 0 ? Math.round((r.tokens / r.durationMs) * 1000 * 10) / 10 : null
+      return { ...r, leftOutMessages: 0, tokensPerSecond, durationMs: Date.now() - started, waitedMs: scheduled.waitedMs, modelId: model.id, installed, loaded: scheduled.loaded, evicted: scheduled.evicted }
     } finally {
       release()
     }
-  }
-
-  private async completeOn(model: ModelRef, installed: boolean, started: number, call: CompleteCall): Promise<GenerationResult> {
-    const s = { ...call.persona.settings, ...Object.fromEntries(Object.entries(call.settings ?? {}).filter(([, v]) => v !== undefined && v !== null)) }
-    const scheduled = await this.onWorker(model, call, (worker, id) =>
-      worker.request<'complete'>({ type: 'complete', id, prompt: call.prompt, temperature: s.temperature, topP: s.topP, maxTokens: s.maxTokens, seed: s.seed ?? randomSeed(), ...(call.stop ? { stop: call.stop } : {}) }, (text) => call.onText?.(text)),
-    )
-    const r = scheduled.value
-    const tokensPerSecond = r.tokens > 0 && r.durationMs > 0 ? Math.round((r.tokens / r.durationMs) * 1000 * 10) / 10 : null
-    return { ...r, leftOutMessages: 0, tokensPerSecond, durationMs: Date.now() - started, waitedMs: scheduled.waitedMs, modelId: model.id, installed, loaded: scheduled.loaded, evicted: scheduled.evicted }
   }
 
   /**
