@@ -180,7 +180,10 @@ export class HealthMonitor {
       })
     }
     const now = this.now()
-    const at = input.timestamp ?? now
+    // Without a timestamp, snapshots of a source are ordered as they arrive (two in one millisecond are
+    // two snapshots); one that repeats an earlier timestamp is a resend, which detection counts once.
+    const lastAt = this.sources.get(name)?.window.at(-1)?.at ?? -Infinity
+    const at = input.timestamp ?? Math.max(now, lastAt + 1)
     if (at > now + FUTURE_SLACK_MS) throw new WardenError('INVALID_INPUT', `timestamp: ${new Date(at).toISOString()} is more than a day in the future`, { hint: 'Send milliseconds since 1970 (Date.now()), or leave it out.' })
     // Already basin coordinates: only scaled to unit length (all zeros, as the seed's example sends: no basin, no drift).
     const basin = meanDirection([input.basin_coords])

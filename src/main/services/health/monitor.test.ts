@@ -42,14 +42,14 @@ describe('the health monitor', () => {
     const h = hosts(home)
     const push = (phi: number) => h.call('health.snapshot', { source: 'ocean', phi, kappa_eff: 64, basin_coords: basin(0) })
     for (let i = 0; i < 5; i++) await push(0.75)
-    await push(0.3) // one outlier: no alert
+    await push(0.55) // one outlier: no alert
     await push(0.75)
-    for (let i = 0; i < 3; i++) await push(0.3)
+    for (let i = 0; i < 3; i++) await push(0.55)
     await waitFor(() => h.events.find((e) => e.event === 'alert' && e.payload.title.includes('ocean')), 'the alert')
     const alerts = () => h.events.filter((e) => e.event === 'alert' && e.payload.title.includes('ocean'))
     expect(alerts()).toHaveLength(1)
     expect(alerts()[0].payload).toMatchObject({ level: 'warning' })
-    expect(JSON.stringify(alerts()[0].payload)).toMatch(/Φ 0\.30/)
+    expect(JSON.stringify(alerts()[0].payload)).toMatch(/Φ 0\.55/)
     const changed = await waitFor(() => h.events.filter((e) => e.event === 'health.changed').at(-1), 'health.changed')
     expect(changed.payload).toMatchObject({ status: 'warning', alerts: [expect.objectContaining({ source: 'ocean', status: 'warning' })] })
 
@@ -62,9 +62,9 @@ describe('the health monitor', () => {
     await hosts.quit(h)
     const again = hosts(home)
     const summary = await again.call('health.summary', { watch: false })
-    expect(summary.sources).toEqual([expect.objectContaining({ source: 'ocean', windowSize: 15, status: 'normal' })])
+    expect(summary.sources).toEqual([expect.objectContaining({ source: 'ocean', windowSize: 13, status: 'normal' })])
     const history = await again.call('health.history', { source: 'ocean', since: '1h', points: 500 })
-    expect(history.points.reduce((n, p) => n + p.count, 0)).toBe(15)
+    expect(history.points.reduce((n, p) => n + p.count, 0)).toBe(13)
   })
 
   it('sets a baseline from the last N snapshots and measures drift from it', async () => {
