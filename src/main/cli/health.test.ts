@@ -49,7 +49,7 @@ describe('warden health', () => {
     const watch = startCli(['health', '--watch'], { home })
     runs.push(watch)
     await watch.waitForOutput(/ocean\s+normal/, 20_000)
-    for (let i = 0; i < 3; i++) await push(0.95)
+    for (let i = 0; i < 3; i++) await push(0.9)
     await watch.waitForOutput(/ocean\s+warning/, 20_000)
     expect(watch.output()).toMatch(/🟡 ocean: Φ/)
     watch.child.kill('SIGINT')

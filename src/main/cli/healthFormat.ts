@@ -15,7 +15,7 @@ export function formatHealthSummary(o: OperationOutput<'health.summary'>, now = 
   for (const s of o.sources) {
     const l = s.latest
     lines.push(
-      `${icon[s.status]} ${s.source.slice(0, 28).padEnd(28)} ${s.status.padEnd(9)} ${num(l?.phi).padStart(5)} ${num(l?.kappa, 1).padStart(7)} ${num(l?.drift).padStart(6)} ${pct(l?.errorRate).padStart(7)} ${ms(l?.latencyMs).padStart(9)}  ${l ? formatAge(now - l.at) + ' ago' : '—'}${l?.memoryBytes ? ` · ${formatBytes(l.memoryBytes)}` : ''}`,
+      `${icon[s.status]} ${s.source.slice(0, 28).padEnd(28)} ${s.status.padEnd(9)} ${num(l?.phi).padStart(5)} ${num(l?.kappa, 1).padStart(7)} ${num(l?.drift).padStart(6)} ${pct(l?.errorRate).padStart(7)} ${ms(l?.latencyMs).padStart(9)}  ${l ? formatAge(now - l.at) : '—'}${l?.memoryBytes ? ` · ${formatBytes(l.memoryBytes)}` : ''}`,
     )
   }
   const issues = o.sources.flatMap((s) => s.issues.map((i) => `${i.severity === 'critical' ? '🔴' : '🟡'} ${s.source}: ${i.message}`))
