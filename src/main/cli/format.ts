@@ -3,7 +3,7 @@ import type { OperationName, OperationOutput } from '../../shared/contract/opera
 import type { CacheOverLimit } from '../../shared/contract/modelCache'
 import { describeOverLimit } from '../../shared/modelCacheText'
 import type { HibernatedVersion } from '../../shared/contract/schemas'
-import { formatAge, formatBytes, leftOutNote } from '../../shared/format'
+import { crashRecoveryNote, formatAge, formatBytes, leftOutNote } from '../../shared/format'
 
 type Formatter<K extends OperationName> = (out: OperationOutput<K>) => string
 type Formatters = { [K in OperationName]?: Formatter<K> }
@@ -303,6 +303,7 @@ export function chatFooter(r: OperationOutput<'persona.chat'>): string {
     r.evicted.length ? `paged out ${r.evicted.join(', ')}` : null,
     r.finishReason === 'length' ? 'stopped at maxTokens' : r.finishReason === 'cancelled' ? 'cancelled' : null,
     leftOutNote(r.leftOutMessages),
+    r.crashRecovery ? crashRecoveryNote(r.crashRecovery) : null,
     genomeNote(r.genome),
   ]
   return `— ${notes.filter(Boolean).join(' · ')}`
