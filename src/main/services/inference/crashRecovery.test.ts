@@ -8,7 +8,6 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { inferenceHosts, processAlive, waitFor, writeTinyModels, type InferenceTestHost } from '../../../../test/inference'
-import { chatFooter } from '../../cli/format'
 import { startProcessLog, stopProcessLog } from '../logging/processLog'
 import { continuesFrom, sameAdapterSet } from './crashRecovery'
 
@@ -54,7 +53,6 @@ describe('crash recovery', () => {
     expect(recovered.text).toBe(reference.text)
     expect(recovered.crashRecovery).toEqual({ checkpoint: frozen.id, label: 'mid-story', createdAt: frozen.createdAt, tokens: frozen.tokens })
     expect(recovered.promptTokens).toBe(reference.promptTokens)
-    expect(chatFooter(recovered)).toMatch(/crash-recovery: its worker crashed; resumed from checkpoint “mid-story”/)
 
     // Cy lost its context too and has no checkpoint: the whole conversation is evaluated again.
     const prefilled = await h.call('persona.chat', { name: 'Cy', prompt: NEXT })
