@@ -192,6 +192,7 @@ export class InferenceService {
     this.cache.onDidEnforce((e) => this.didAlert.fire(describeEnforcement(e)))
     this.checkpoints = new PersonaCheckpoints({ home: options.home, inference: this, onChange: () => this.didChangePersonas.fire() })
     this.checkpoints.startAuto()
+    void this.checkpoints.sweepTemp()
     this.crashRecovery = new CrashRecovery({
       crashes: (modelId) => this.scheduler.slot(modelId)?.history.crashes ?? null,
       checkpoints: this.checkpoints,

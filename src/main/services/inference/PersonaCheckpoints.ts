@@ -24,6 +24,8 @@ const MAX_EXPORT_HEADER = 256 * 1024 * 1024
 const MANIFEST_FILE = 'manifest.json'
 /** The label of the checkpoint made before a genome swap replaces a persona's adapters. */
 export const GENOME_SWAP_LABEL = 'before genome swap'
+/** A checkpoint's temporary folder this old was left by a process killed while writing it (see `sweepTemp`). */
+export const STALE_TEMP_MS = 5 * 60_000
 
 /** What identifies a model file's weights layout: its size and the sha256 of its GGUF header and tensor infos. */
 const Fingerprint = z.object({ size: z.number(), headerBytes: z.number(), headerSha256: z.string() })
@@ -180,6 +182,33 @@ export class PersonaCheckpoints {
   /** A persona's conversation grew (a stored turn). */
   noteChat(personaId: string): void {
     this.chatted.add(personaId)
+  }
+
+  /**
+   * Remove the temporary folders of checkpoints whose writing never finished (the process was
+   * killed mid-write: a `kill -9`, a power cut), once older than `STALE_TEMP_MS`: a younger one may
+   * be another process's (the app and the CLI share a home) still being written. Their names.
+   */
+  async sweepTemp(now = Date.now()): Promise<string[]> {
+    const removed: string[] = []
+    for (const persona of await fsp.readdir(this.root, { withFileTypes: true }).catch(() => [])) {
+      if (!persona.isDirectory() || persona.name.startsWith('.')) continue
+      const dir = path.join(this.root, persona.name)
+      for (const e of await fsp.readdir(dir, { withFileTypes: true }).catch(() => [])) {
+        if (!e.isDirectory() || !e.name.startsWith(TEMP_MARKER)) continue
+        const tmp = path.join(dir, e.name)
+        // The newest write in it counts (a large state is written for a while).
+        const times = await Promise.all([tmp, ...(await fsp.readdir(tmp).catch(() => [])).map((f) => path.join(tmp, f))].map((f) => fsp.stat(f).then((st) => st.mtimeMs, () => 0)))
+        if (now - Math.max(...times) < STALE_TEMP_MS) continue
+        try {
+          await forceRemove(tmp)
+          removed.push(tmp)
+        } catch (error) {
+          logFailure(`Removing the unfinished checkpoint ${tmp}`, error)
+        }
+      }
+    }
+    return removed
   }
 
   /** With `autoCheckpoint`: a checkpoint of the personas that chatted, every `checkpointInterval` minutes (looked at twice a minute). */
