@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { genomeDeps, resolvePersonaGenome } from '../services/adapters/personaGenome'
+import { genomeDeps, recordGenomeUse, resolvePersonaGenome } from '../services/adapters/personaGenome'
 import type * as http from 'node:http'
 import { z } from 'zod'
 import type { Persona } from '../../shared/contract/inference'
@@ -113,8 +113,12 @@ async function chatCompletions(ctx: V1Context): Promise<void> {
   const genome = await resolvePersonaGenome(genomeDeps(ctx.host, ctx.signal), persona, call.prompt)
   if (genome) call.adapters = genome.adapters
   const head = answerHead(ctx.host, persona.name, 'chatcmpl')
-  if (r.stream) return streamChat(ctx, call, head, Boolean(r.stream_options?.include_usage), sampling.notices)
+  if (r.stream) {
+    await streamChat(ctx, call, head, Boolean(r.stream_options?.include_usage), sampling.notices)
+    return recordGenomeUse(ctx.host, genome)
+  }
   const result = await ctx.host.inference.generate(call)
+  recordGenomeUse(ctx.host, genome)
   const choice = choiceOf(result)
   sendJson(
     ctx.res,
