@@ -254,7 +254,7 @@ export const formatters: Formatters = {
     [
       o.workspace ? `🩺 Indexed ${o.indexed} archives; removed ${o.removedStale} stale index rows` : '🩺 No workspace open: its archives were not indexed',
       ...o.problems.map((p) => `${p.severity === 'error' ? '❌' : '⚠️ '} ${p.subject}: ${p.message}`),
-      `🧬 Indexed ${o.adapters.indexed} adapters${o.adapters.added.length ? `; newly indexed: ${o.adapters.added.join(', ')}` : ''}${o.adapters.removed.length ? `; gone from the folder: ${o.adapters.removed.join(', ')}` : ''}`,
+      `🧬 Indexed ${o.adapters.indexed} adapter${o.adapters.indexed === 1 ? '' : 's'}${o.adapters.added.length ? `; newly indexed: ${o.adapters.added.join(', ')}` : ''}${o.adapters.removed.length ? `; gone from the folder: ${o.adapters.removed.join(', ')}` : ''}`,
       ...o.adapters.problems.map((p) => `⚠️  ${p}`),
     ].join('\n'),
 }
