@@ -192,7 +192,8 @@ export class InferenceService {
     this.cache.onDidEnforce((e) => this.didAlert.fire(describeEnforcement(e)))
     this.checkpoints = new PersonaCheckpoints({ home: options.home, inference: this, onChange: () => this.didChangePersonas.fire() })
     this.checkpoints.startAuto()
-    void this.checkpoints.sweepTemp()
+    // In the background; the host may close meanwhile (a short CLI command): then it just stops.
+    void this.checkpoints.sweepTemp().catch(() => undefined)
     this.crashRecovery = new CrashRecovery({
       crashes: (modelId) => this.scheduler.slot(modelId)?.history.crashes ?? null,
       checkpoints: this.checkpoints,
