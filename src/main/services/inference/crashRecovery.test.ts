@@ -34,9 +34,10 @@ describe('crash recovery', () => {
     await writeTinyModels(path.join(h.home, 'models'), 1)
     // Three personas alike: Ada has a checkpoint, Bea never crashes (the reference), Cy has no checkpoint.
     for (const name of ['Ada', 'Bea', 'Cy']) await h.call('persona.create', { name, model: 'tiny-1', systemPrompt: 'You are terse.', settings })
+    // A sequence each: the never-crashed persona keeps its context between turns.
+    await h.call('config.set', { key: 'parallelRequestsPerModel', value: 3 })
     const chatAll = async (prompt: string) => {
       const texts = []
-      // Ada last: its conversation holds a sequence when it is checkpointed.
       for (const name of ['Bea', 'Cy', 'Ada']) texts.push((await h.call('persona.chat', { name, prompt })).text)
       expect(new Set(texts).size).toBe(1)
     }
@@ -46,6 +47,7 @@ describe('crash recovery', () => {
     // A turn after the checkpoint: the checkpoint's conversation is where the current one started.
     await chatAll('A turn after the checkpoint.')
     const reference = await h.call('persona.chat', { name: 'Bea', prompt: NEXT })
+    expect(reference.evaluatedTokens).toBeLessThan(reference.promptTokens / 4)
 
     const killed = await killWorker(h, 'tiny-1')
     const recovered = await h.call('persona.chat', { name: 'Ada', prompt: NEXT })
@@ -60,7 +62,7 @@ describe('crash recovery', () => {
     expect(prefilled.crashRecovery).toBeUndefined()
     expect(prefilled.evaluatedTokens).toBe(prefilled.promptTokens)
     expect(recovered.evaluatedTokens).toBeLessThan(prefilled.evaluatedTokens / 2)
-    console.log(`crash-recovery: ${recovered.evaluatedTokens} of ${recovered.promptTokens} tokens evaluated (checkpoint ${frozen.tokens} tokens); without a checkpoint ${prefilled.evaluatedTokens}`)
+    console.log(`crash-recovery: ${recovered.evaluatedTokens} of ${recovered.promptTokens} tokens evaluated (checkpoint ${frozen.tokens} tokens); without a checkpoint ${prefilled.evaluatedTokens}; the never-crashed persona ${reference.evaluatedTokens}`)
 
     // The next turn goes on from the recovered state as usual (no second recovery).
     const after = await h.call('persona.chat', { name: 'Ada', prompt: 'One more.' })
