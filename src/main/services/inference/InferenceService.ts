@@ -494,7 +494,7 @@ export class InferenceService {
     // Not stored when the conversation was cleared, or the persona deleted, while it answered.
     if (!input.stateless && this.personas.epoch(persona.id) === epoch) {
       this.conversationAdapters.set(persona.id, input.adapters ?? [])
-      this.checkpoints.noteChat(persona.id)
+      this.checkpoints.noteChat(persona.id, persona.settings.genome)
       this.crashRecovery.noteServed(persona.id, personaSessionKey(persona, epoch), result.modelId)
       this.personas.append(persona.id, [
         { role: 'user', text: input.prompt, at },

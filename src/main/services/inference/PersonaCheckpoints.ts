@@ -4,7 +4,7 @@ import * as fsp from 'node:fs/promises'
 import * as path from 'node:path'
 import { z } from 'zod'
 import type { CheckpointInfo } from '../../../shared/contract/domains/checkpoints'
-import { ChatMessage, GenerationSettings, priorities, type Persona } from '../../../shared/contract/inference'
+import { ChatMessage, GenerationSettings, priorities, type GenomeConfig, type Persona } from '../../../shared/contract/inference'
 import { WardenError } from '../../../shared/errors'
 import { exists, forceRemove, fsyncDir, fsyncPath, sha256File, TEMP_MARKER, tempNameFor } from '../fs/atomic'
 import type { ResolvedModel } from '../models/ModelService'
@@ -180,9 +180,13 @@ export class PersonaCheckpoints {
   private lastAuto = Date.now()
 
   /** A persona's conversation grew (a stored turn). */
-  noteChat(personaId: string): void {
+  noteChat(personaId: string, genome: GenomeConfig): void {
     this.chatted.add(personaId)
+    this.answeredWith.set(personaId, genome)
   }
+
+  /** The genome setting each persona's last stored turn was answered with (a checkpoint before a swap keeps it). */
+  private readonly answeredWith = new Map<string, GenomeConfig>()
 
   /**
    * Remove the temporary folders of checkpoints whose writing never finished (the process was
@@ -265,7 +269,7 @@ export class PersonaCheckpoints {
     const last = this.inference.conversationAdapters.get(persona.id)
     if (!last || sameAdapterSet(last, next) || !this.chatted.has(persona.id) || !this.inference.settings.get().autoCheckpoint) return
     try {
-      await this.create(persona.name, GENOME_SWAP_LABEL, { waitForTurns: false })
+      await this.create(persona.name, GENOME_SWAP_LABEL, { waitForTurns: false, genome: this.answeredWith.get(persona.id) })
     } catch (error) {
       logFailure(`Checkpoint of ${persona.name} before a genome swap`, error)
     }
@@ -299,7 +303,7 @@ export class PersonaCheckpoints {
   }
 
   /** Freeze a persona now (after a turn that is running, if its model holds one). */
-  async create(name: string, label?: string, options: { waitForTurns?: boolean } = {}): Promise<CheckpointInfo & { name: string; note: string | null }> {
+  async create(name: string, label?: string, options: { waitForTurns?: boolean; genome?: GenomeConfig } = {}): Promise<CheckpointInfo & { name: string; note: string | null }> {
     let persona = this.inference.personas.get(name)
     this.chatted.delete(persona.id)
     // A turn running now ends (stored) first: the state and the conversation then agree. (Not for
@@ -351,7 +355,8 @@ export class PersonaCheckpoints {
         // Named as the adapter store names its files (<name>.gguf).
         adapters: stateInfo ? adapters.map((a) => ({ name: path.basename(a.path, '.gguf'), path: a.path, sha256: a.sha256, scale: a.scale })) : [],
         systemPrompt: persona.systemPrompt,
-        settings: persona.settings,
+        // Before a genome swap: the genome setting the state was made with (the persona's is the new one already).
+        settings: options.genome ? { ...persona.settings, genome: options.genome } : persona.settings,
         messages,
       }
       const manifestPath = path.join(tmp, MANIFEST_FILE)

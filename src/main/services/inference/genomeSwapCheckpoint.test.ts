@@ -42,14 +42,14 @@ describe('checkpoint before a genome swap', () => {
     const [made] = (await h.call('persona.checkpoints', { name: 'Ada' })).checkpoints
     expect(made).toMatchObject({ label: 'before genome swap', stateSaved: true, messages: 6 })
 
-    // Back to the poet from that checkpoint: the answer Bea (who never swapped) gave, its state reused.
-    // (The checkpoint keeps the persona's settings as they were then: its genome already the coder.)
+    // Back from that checkpoint: it keeps the genome the state was made with (the persona's had
+    // become the coder), and the answer is the one Bea (who never swapped) gave, its state reused.
     expect(await h.call('persona.resume', { name: 'Ada', checkpoint: made.id })).toMatchObject({ stateLoaded: true, messages: 6 })
-    await h.call('persona.update', { name: 'Ada', adapters: 'poet' })
+    expect((await h.call('persona.list', {})).personas.find((p) => p.name === 'Ada')?.settings.genome).toEqual({ mode: 'fixed', adapters: [{ name: 'poet', scale: 1 }] })
     const back = await h.call('persona.chat', { name: 'Ada', prompt: NEXT })
     expect(back.text).toBe(reference.text)
     expect(back.evaluatedTokens).toBeLessThan(back.promptTokens / 4)
-    // Resumed, nothing new since: swapping again makes no second checkpoint of the same state.
+    // The turn after the resume used the state's own adapters: no swap, no checkpoint.
     expect((await h.call('persona.checkpoints', { name: 'Ada' })).checkpoints).toHaveLength(1)
 
     // Off: a swap makes no checkpoint.
