@@ -32,9 +32,11 @@ export function recordGenomeUse(s: { adapterIndex?: AdapterIndex }, chosen: { ge
 }
 
 /** What choosing a persona's adapters needs, from a host's home and inference: the store, the settings, the persona's model, embeddings. */
-export function genomeDeps(s: { home: string; inference: InferenceService; adapterIndex?: AdapterIndex }, signal?: AbortSignal): GenomeDeps {
+export function genomeDeps(s: { home: string; inference: InferenceService }, signal?: AbortSignal): GenomeDeps {
   return {
-    store: adapterStoreOf(s),
+    // The folder alone: a chat's selection reads it each time, and keeping the index in step costs a
+    // listing 1.5x at 1,000 adapters (bench: selection); `adapter list` and `warden doctor` keep it.
+    store: adapterStoreOf({ home: s.home }),
     settings: () => s.inference.settings.get(),
     resolveBase: async (ref) => {
       const r = await s.inference.models.resolve(ref)
