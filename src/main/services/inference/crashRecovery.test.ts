@@ -9,7 +9,9 @@ import * as path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { inferenceHosts, processAlive, waitFor, writeTinyModels, type InferenceTestHost } from '../../../../test/inference'
 import { startProcessLog, stopProcessLog } from '../logging/processLog'
-import { continuesFrom, sameAdapterSet } from './crashRecovery'
+import type { Persona } from '../../../shared/contract/inference'
+import { continuesFrom, CrashRecovery, sameAdapterSet, unusableBecause } from './crashRecovery'
+import type { CheckpointManifest } from './PersonaCheckpoints'
 
 const host = inferenceHosts()
 afterEach(() => stopProcessLog())
@@ -102,5 +104,41 @@ describe('crash recovery', () => {
     expect(sameAdapterSet([a, b], [b, a])).toBe(false)
     expect(sameAdapterSet([a], [{ ...a, scale: 0.5 }])).toBe(false)
     expect(sameAdapterSet([], [])).toBe(true)
+  })
+
+  it('says why a checkpoint cannot stand for a lost context, and tries once per crash of the worker that held the conversation', async () => {
+    const messages = [{ seq: 1, role: 'user' as const, text: 'a', at: 0 }]
+    const poet = { path: '/poet.gguf', scale: 1, sha256: 'aa' }
+    const persona = { id: 'p1', name: 'Ada', systemPrompt: 'terse' } as Persona
+    const state = { file: 'state.bin' as const, sha256: 'ss', bytes: 1, tokens: 10, windowStart: 0 }
+    const manifest = { id: 'c1', label: null, createdAt: 5, systemPrompt: 'terse', messages, state, adapters: [{ name: 'poet', ...poet }] } as unknown as CheckpointManifest
+    expect(unusableBecause(manifest, persona, messages, [poet])).toBeNull()
+    expect(unusableBecause({ ...manifest, state: null }, persona, messages, [poet])).toMatch(/conversation only/)
+    expect(unusableBecause(manifest, { ...persona, systemPrompt: 'chatty' }, messages, [poet])).toMatch(/system prompt changed/)
+    expect(unusableBecause(manifest, persona, [], [poet])).toMatch(/conversation changed/)
+    expect(unusableBecause(manifest, persona, messages, [])).toMatch(/other adapters/)
+
+    let crashes = 0
+    const loads: string[] = []
+    const recovery = new CrashRecovery({
+      crashes: () => crashes,
+      conversation: () => messages,
+      checkpoints: {
+        newest: async () => manifest,
+        verifiedState: async () => ({ resolved: { id: 'm', name: 'm', path: '/m.gguf', install: null }, adapters: [poet], statePath: '/s', windowStart: 0 }),
+        loadVerified: async (_p, _v, key) => {
+          loads.push(key)
+          return { tokens: 10, windowStart: 0, fileBytes: 1 }
+        },
+      },
+    })
+    expect(await recovery.beforeTurn(persona, 'k1', [poet])).toBeNull() // never served here
+    recovery.noteServed('p1', 'k1', 'm')
+    expect(await recovery.beforeTurn(persona, 'k1', [poet])).toBeNull() // no crash since
+    crashes = 1
+    expect(await recovery.beforeTurn(persona, 'k2', [poet])).toBeNull() // another conversation (cleared since)
+    expect(await recovery.beforeTurn(persona, 'k1', [poet])).toEqual({ checkpoint: 'c1', label: null, createdAt: 5, tokens: 10 })
+    expect(await recovery.beforeTurn(persona, 'k1', [poet])).toBeNull() // once per crash
+    expect(loads).toEqual(['k1'])
   })
 })
