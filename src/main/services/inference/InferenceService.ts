@@ -535,6 +535,7 @@ export class InferenceService {
   async deletePersona(name: string): Promise<Persona> {
     const persona = this.personas.delete(name)
     await this.checkpoints.forget(persona)
+    this.crashRecovery.forget(persona.id)
     this.didChangePersonas.fire()
     return persona
   }
