@@ -1,4 +1,5 @@
 import type { WardenClient } from '../../../shared/contract/client'
+import { useGenomeStore } from '../pages/genome/genomeStore'
 import { useChatStore } from './chatStore'
 import { useDetailStore } from './detailStore'
 import { useModelsStore } from './modelsStore'
@@ -71,6 +72,10 @@ export function startLiveUpdates(client: WardenClient): () => void {
         break
       case 'models.changed':
         models()
+        break
+      case 'adapters.changed':
+        // Added or removed here or by the CLI, or used: the Genome page, if it was opened.
+        if (useGenomeStore.getState().loaded) void useGenomeStore.getState().refresh()
         break
       case 'personas.changed':
         personas()
