@@ -1,4 +1,5 @@
 import type { WardenClient } from '../../../shared/contract/client'
+import { healthUpdates } from '../pages/health/healthLive'
 import { useChatStore } from './chatStore'
 import { useDetailStore } from './detailStore'
 import { useModelsStore } from './modelsStore'
@@ -50,6 +51,7 @@ export function startLiveUpdates(client: WardenClient): () => void {
     void usePersonasStore.getState().refresh()
     void useChatStore.getState().syncAll()
   })
+  const health = healthUpdates()
   const refetch = () => {
     timer = null
     void useModulesStore.getState().refresh()
@@ -82,6 +84,9 @@ export function startLiveUpdates(client: WardenClient): () => void {
       case 'persona.token':
         useChatStore.getState().token(e.payload)
         break
+      case 'health.changed':
+        health.changed(e.payload)
+        break
       case 'alert':
         // A quarantine is an error; a crash Warden recovers from, a warning.
         useToastStore.getState().push({ kind: e.payload.level, title: e.payload.title, message: e.payload.message })
@@ -98,6 +103,7 @@ export function startLiveUpdates(client: WardenClient): () => void {
     workers.cancel()
     models.cancel()
     personas.cancel()
+    health.stop()
     unsubscribe()
   }
 }
