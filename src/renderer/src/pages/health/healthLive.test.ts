@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { HealthSummary, SourceHealth } from '../../../../shared/contract/domains/health'
-import type { EventPayload } from '../../../../shared/contract/events'
+import type { AnyEvent, EventPayload } from '../../../../shared/contract/events'
 import { provideClient } from '../../client/clientInstance'
 import { startLiveUpdates } from '../../stores/liveUpdates'
 import { useToastStore } from '../../stores/toastStore'
@@ -12,8 +12,10 @@ const source = (name: string, status: SourceHealth['status'] = 'normal'): Source
   source: name, kind: 'external', status, regime: 'stable', latest: null, windowSize: 3, baseline: null, issues: [], trends: {},
 })
 const summary = (...sources: SourceHealth[]): HealthSummary => ({ status: 'normal', sources, at: 1 })
-const changed = (payload: Partial<EventPayload<'health.changed'>>) =>
-  ({ event: 'health.changed', payload: { at: 1, sources: [], status: 'normal', alerts: [], ...payload } }) as const
+const changed = (payload: Partial<EventPayload<'health.changed'>>): AnyEvent => ({
+  event: 'health.changed',
+  payload: { at: 1, sources: [], status: 'normal', alerts: [], ...payload },
+})
 const alert = (src: string, status: 'warning' | 'critical') => ({ source: src, status, message: `Φ of ${src} is below 0.65 for 3 snapshots`, since: 1 })
 
 describe('throttle', () => {
