@@ -62,7 +62,7 @@ export const MetricChart = memo(function MetricChart({ spec, rows, thresholds, f
               }}
               onMouseLeave={() => setDrag(null)}
             >
-              <XAxis dataKey="at" type="number" scale="time" domain={[from, to]} allowDataOverflow tickFormatter={(at: number) => formatTick(at, span)} minTickGap={40} fontSize={11} />
+              <XAxis dataKey="at" type="number" domain={[from, to]} allowDataOverflow tickCount={6} tickFormatter={(at: number) => formatTick(at, span)} minTickGap={24} fontSize={11} />
               <YAxis domain={spec.domain ?? ['auto', 'auto']} tickFormatter={spec.format} width={64} fontSize={11} />
               <Tooltip
                 isAnimationActive={false}
