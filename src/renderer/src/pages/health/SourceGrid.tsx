@@ -11,7 +11,7 @@ const fixed = (v: number | null | undefined, digits: number) => (v == null ? 'â€
 const SourceRow = memo(function SourceRow({ source: s, selected, now, onSelect }: { source: SourceHealth; selected: boolean; now: number; onSelect(source: string): void }) {
   const l = s.latest
   return (
-    <tr className={`health-row status-${s.status}${selected ? ' selected' : ''}`} data-testid={`health-source-${s.source}`} data-status={s.status} aria-selected={selected}>
+    <tr className={`health-row status-${s.status}${selected ? ' selected' : ''}`} data-testid={`health-source-${s.source}`} data-status={s.status}>
       <th scope="row">
         <button type="button" className="link-button health-source-name" aria-pressed={selected} aria-label={`Show ${s.source}`} onClick={() => onSelect(s.source)}>
           {s.source}
