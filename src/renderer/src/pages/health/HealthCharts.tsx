@@ -3,7 +3,7 @@ import { useShallow } from 'zustand/react/shallow'
 import { ErrorCallout } from '../../components/ErrorCallout'
 import { useSettingsStore } from '../../stores/settingsStore'
 import { useHealthStore } from './healthStore'
-import { chartRows, chartSpecs, formatBucket, healthRanges, pointsFor, rangeMs, thresholdsFrom } from './healthView'
+import { chartRows, chartSpecs, formatBucket, healthRanges, plotWidth, pointsFor, rangeMs, thresholdsFrom } from './healthView'
 import { MetricChart } from './MetricChart'
 
 /** The time range buttons, and "zoom out" while a dragged part of the range shows. */
@@ -55,14 +55,11 @@ export function HealthCharts({ source }: { source: string }) {
     if (!settingsLoaded) void refreshSettings()
   }, [settingsLoaded, refreshSettings])
 
-  // One chart's width (two columns on a wide window): about one point per pixel.
+  // About one point per pixel of a chart's plot, from the grid's width (the same while loading).
   useEffect(() => {
     const el = ref.current
     if (!el) return
-    const measure = () => {
-      const first = el.querySelector('.health-chart')
-      setPoints(pointsFor(first ? first.clientWidth : el.clientWidth))
-    }
+    const measure = () => setPoints(pointsFor(plotWidth(el.clientWidth)))
     measure()
     const observer = new ResizeObserver(measure)
     observer.observe(el)

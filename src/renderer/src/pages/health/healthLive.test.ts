@@ -81,6 +81,9 @@ describe('health live updates', () => {
     await useHealthStore.getState().refresh()
     await vi.advanceTimersByTimeAsync(0)
     expect(useHealthStore.getState().selected).toBe('ext-1')
+    // Until the charts are laid out (and say how many points fit), no history is asked for.
+    expect(calls('health.history')).toHaveLength(0)
+    useHealthStore.getState().setPoints(400)
     useHealthStore.getState().zoom(10_000, 70_000)
     await vi.advanceTimersByTimeAsync(0)
     const before = { summary: calls('health.summary').length, history: calls('health.history').length }
@@ -91,7 +94,7 @@ describe('health live updates', () => {
     await vi.advanceTimersByTimeAsync(1000)
     expect(calls('health.summary').length - before.summary).toBe(2)
     expect(calls('health.history').length - before.history).toBe(2)
-    expect(calls('health.history').at(-1)!.input).toMatchObject({ source: 'ext-1', since: 10_000, until: 70_000 })
+    expect(calls('health.history').at(-1)!.input).toMatchObject({ source: 'ext-1', points: 400, since: 10_000, until: 70_000 })
     expect(useHealthStore.getState().window).toEqual({ from: 10_000, to: 70_000 })
 
     // Snapshots of another source: the summary, not the charts.

@@ -18,8 +18,8 @@ interface HealthState {
   window: HistoryWindow
   /** The range a zoom came from: "back" returns to it. */
   range: HealthRange
-  /** Points to ask for: about the charts' width in pixels. */
-  points: number
+  /** Points to ask for: about the charts' width in pixels; null until the charts are laid out (no history is fetched before). */
+  points: number | null
   history: HealthHistory | null
   historyError: WardenError | null
   refresh(): Promise<void>
@@ -39,7 +39,7 @@ const initial = {
   selected: null,
   window: { range: '1h' } as HistoryWindow,
   range: '1h' as HealthRange,
-  points: 500,
+  points: null as number | null,
   history: null,
   historyError: null,
 }
@@ -53,7 +53,7 @@ export const useHealthStore = create<HealthState>()((set, get) => {
   const history = refetchGuard(
     () => {
       const { selected, window, points } = get()
-      if (!selected) return Promise.resolve(null)
+      if (!selected || points === null) return Promise.resolve(null)
       return wardenClient().call('health.history', { source: selected, points, ...windowQuery(window) })
     },
     {

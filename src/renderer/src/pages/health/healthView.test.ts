@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { HealthPoint } from '../../../../shared/contract/domains/health'
 import { settingDefs } from '../../../../shared/contract/inference'
-import { bySeverity, chartRows, chartSpecs, defaultThresholds, formatAge, formatBucket, formatTick, pointsFor, rangeMs, thresholdsFrom, windowQuery, zoomWindow } from './healthView'
+import { bySeverity, chartRows, chartSpecs, defaultThresholds, formatAge, formatBucket, formatTick, plotWidth, pointsFor, rangeMs, thresholdsFrom, windowQuery, zoomWindow } from './healthView'
 
 const row = (key: string, value: unknown) => ({ key, value, default: value, description: '', isDefault: false })
 
@@ -26,6 +26,10 @@ describe('health view helpers', () => {
     expect(pointsFor(1)).toBe(2)
     expect(pointsFor(12_000)).toBe(5000)
     expect(pointsFor(0)).toBe(500) // not laid out yet
+    // One column below two minimum widths, two side by side above.
+    expect(plotWidth(600)).toBe(500)
+    expect(plotWidth(1000)).toBe(394)
+    expect(plotWidth(852)).toBe(320)
   })
 
   it('reads the threshold lines from the Health settings; defaults match the contract’s', () => {

@@ -34,6 +34,17 @@ export function zoomWindow(a: number, b: number): { from: number; to: number } |
   return { from, to }
 }
 
+/** The chart grid's layout (health.css): columns at least 420 px wide, 12 px apart; each chart has 24 px of padding and a 64 px y-axis. */
+const CHART_MIN = 420
+const CHART_GAP = 12
+const CHART_CHROME = 24 + 64 + 12
+
+/** The width of one chart's plot area in a chart grid `gridWidth` pixels wide: what `points` is sized to. */
+export function plotWidth(gridWidth: number): number {
+  const columns = Math.max(1, Math.floor((gridWidth + CHART_GAP) / (CHART_MIN + CHART_GAP)))
+  return Math.max(0, (gridWidth - (columns - 1) * CHART_GAP) / columns - CHART_CHROME)
+}
+
 /** Points to ask for: about one per pixel of the chart, within what the operation accepts (2–5000). */
 export function pointsFor(widthPx: number): number {
   if (!Number.isFinite(widthPx) || widthPx <= 0) return 500
