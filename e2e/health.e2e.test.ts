@@ -27,10 +27,21 @@ function basin(axis: number, spread = 0.05): number[] {
   return v.map((x) => x / norm)
 }
 
-/** `count` snapshots of `source`, a few seconds apart, ending about now. */
-async function push(source: string, count: number, snapshot: Omit<SnapshotInput, 'source' | 'timestamp'>): Promise<void> {
-  const end = Date.now()
-  for (let i = 0; i < count; i++) await call(app.server, 'health.snapshot', { source, ...snapshot, timestamp: end - (count - 1 - i) * 3000 })
+type Figures = Omit<SnapshotInput, 'source' | 'timestamp'>
+
+/** `count` snapshots of `source`, taken now (each a moment after the one before). */
+async function push(source: string, count: number, snapshot: Figures): Promise<void> {
+  for (let i = 0; i < count; i++) await call(app.server, 'health.snapshot', { source, ...snapshot })
+}
+
+/** A history: `count` snapshots from `fromAgoMs` to `toAgoMs` ago, Φ swinging between 0.7 and 0.8. */
+async function pushHistory(source: string, count: number, fromAgoMs: number, toAgoMs: number, snapshot: Figures): Promise<void> {
+  const start = Date.now() - fromAgoMs
+  const step = (fromAgoMs - toAgoMs) / (count - 1)
+  for (let i = 0; i < count; i++) {
+    const phi = 0.75 + 0.05 * Math.sin(i / 3)
+    await call(app.server, 'health.snapshot', { source, ...snapshot, phi, timestamp: Math.round(start + i * step) })
+  }
 }
 
 const healthy = { phi: 0.75, kappa_eff: 63, basin_coords: basin(0), confidence: 0.8, latency_ms: 420, error_rate: 0.01, tokens_per_second: 24, memory_bytes: 1.5e9 }
@@ -48,11 +59,12 @@ describe('the Health page', () => {
     const empty = section.getByTestId('health-empty')
     await empty.getByText('POST /api/self-healing/snapshot').waitFor()
 
-    // Healthy snapshots arrive while the page shows: the grid follows without a reload.
+    // Six hours of history, then healthy snapshots now, sent while the page shows: the grid follows without a reload.
+    await pushHistory('ext-sensor', 900, 6 * 3_600_000, 20 * 60_000, healthy)
     await push('ext-sensor', 6, healthy)
     const row = section.getByTestId('health-source-ext-sensor')
-    await expect.poll(() => row.getAttribute('data-status'), { timeout: 20_000 }).toBe('normal')
-    expect(await row.getByTestId('health-phi').textContent()).toBe('0.75')
+    await expect.poll(() => row.getByTestId('health-phi').textContent(), { timeout: 20_000 }).toBe('0.75')
+    expect(await row.getAttribute('data-status')).toBe('normal')
     await row.getByText('external system').waitFor()
     await section.getByTestId('health-no-issues').waitFor()
 
@@ -61,38 +73,56 @@ describe('the Health page', () => {
     // A flat line has no height, so it counts as hidden: wait for it in the document, and count its points.
     const curve = phi.locator('.recharts-line-curve')
     await curve.waitFor({ state: 'attached' })
-    expect((await curve.getAttribute('d'))?.match(/[ML]/g)).toHaveLength(6)
     await phi.locator('.recharts-reference-line').first().waitFor({ state: 'attached' })
     expect(await phi.locator('.recharts-reference-line').count()).toBe(2)
     await phi.getByText('Φ min 0.65').first().waitFor()
     await phi.getByText('Φ max 0.85').first().waitFor()
     await section.getByTestId('health-chart-kappa').getByText('κ target 64').first().waitFor()
     await section.getByTestId('health-chart-latencyMs').getByText('latency max 2000 ms').first().waitFor()
-    expect(await section.getByTestId('health-resolution').textContent()).toMatch(/^\d+ points · one per snapshot/)
+
+    // 15 minutes: the six snapshots of now, one point each.
+    const ranges = section.getByRole('group', { name: 'Time range' })
+    await ranges.getByRole('button', { name: '15m' }).click()
+    expect(await ranges.getByRole('button', { name: '15m' }).getAttribute('aria-pressed')).toBe('true')
+    await expect.poll(() => section.getByTestId('health-resolution').textContent()).toBe('6 points · one per snapshot')
+    expect((await curve.getAttribute('d'))?.match(/[ML]/g)).toHaveLength(6)
+    await screenshot(page, 'health-normal')
+
+    // 6 hours: 906 snapshots drawn from a downsampled query, about one point per pixel, with a min–max band.
+    await ranges.getByRole('button', { name: '6h' }).click()
+    await expect.poll(() => section.getByTestId('health-resolution').textContent()).toMatch(/min – max/)
+    const shown = Number((await section.getByTestId('health-resolution').textContent())!.split(' ')[0])
+    expect(shown).toBeGreaterThan(50)
+    expect(shown).toBeLessThan(906)
+    await phi.locator('.recharts-area-area').waitFor({ state: 'attached' })
+    await screenshot(page, 'health-6h')
+    // A drag across a third of the Φ chart zooms into it: fewer snapshots than pixels there, so one point each.
+    const box = (await phi.locator('.recharts-surface').first().boundingBox())!
+    await page.mouse.move(box.x + box.width * 0.35, box.y + box.height / 2)
+    await page.mouse.down()
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2, { steps: 5 })
+    await page.mouse.move(box.x + box.width * 0.65, box.y + box.height / 2, { steps: 5 })
+    await page.mouse.up()
+    const zoom = section.getByTestId('health-zoom')
+    await zoom.waitFor()
+    expect(await ranges.getByRole('button', { name: '6h' }).getAttribute('aria-pressed')).toBe('false')
+    await expect.poll(() => section.getByTestId('health-resolution').textContent()).toMatch(/one per snapshot$/)
+    await phi.getByText('Φ min 0.65').first().waitFor()
+    // A new snapshot refreshes the page, and the zoom stays.
+    await push('ext-sensor', 1, { ...healthy, kappa_eff: 62 })
+    await expect.poll(() => row.textContent()).toContain('62.0')
+    expect(await zoom.isVisible()).toBe(true)
+    await zoom.getByRole('button', { name: 'Zoom out to 6h' }).click()
+    await zoom.waitFor({ state: 'detached' })
+    await expect.poll(() => section.getByTestId('health-resolution').textContent()).toMatch(/min – max/)
+    await ranges.getByRole('button', { name: '15m' }).click()
+    await expect.poll(() => section.getByTestId('health-resolution').textContent()).toBe('7 points · one per snapshot')
 
     // The definition of a figure is a click away.
     await section.getByRole('button', { name: 'What is Φ?' }).click()
     await section.getByRole('note', { name: 'Φ' }).getByText(/token probability distributions/).waitFor()
     await page.keyboard.press('Escape')
     await section.getByRole('note').waitFor({ state: 'detached' })
-
-    // A range, then a drag across the Φ chart zooms into part of it; "zoom out" goes back.
-    const ranges = section.getByRole('group', { name: 'Time range' })
-    await ranges.getByRole('button', { name: '15m' }).click()
-    expect(await ranges.getByRole('button', { name: '15m' }).getAttribute('aria-pressed')).toBe('true')
-    await curve.waitFor({ state: 'attached' })
-    await screenshot(page, 'health-normal')
-    const box = (await phi.locator('.recharts-cartesian-grid, .recharts-surface').first().boundingBox())!
-    await page.mouse.move(box.x + box.width * 0.92, box.y + box.height / 2)
-    await page.mouse.down()
-    await page.mouse.move(box.x + box.width * 0.97, box.y + box.height / 2, { steps: 6 })
-    await page.mouse.move(box.x + box.width * 0.995, box.y + box.height / 2, { steps: 4 })
-    await page.mouse.up()
-    const zoom = section.getByTestId('health-zoom')
-    await zoom.waitFor()
-    await phi.getByText('Φ min 0.65').first().waitFor()
-    await zoom.getByRole('button', { name: 'Zoom out to 15m' }).click()
-    await zoom.waitFor({ state: 'detached' })
 
     // Φ falls below its lower threshold for several snapshots: the source degrades, its issue
     // shows, and a toast says so with a way to the Health page.

@@ -84,8 +84,7 @@ export function HealthCharts({ source }: { source: string }) {
       {historyError && <ErrorCallout error={historyError} className="page-callout" />}
       {points && (
         <p className="muted health-resolution" data-testid="health-resolution">
-          {points.length} points · {resolution === 'raw' ? 'one per snapshot' : `rolled up per ${resolution}`}
-          {rolledUp && ' · the band is each point’s min – max'}
+          {points.length} points · {rolledUp ? `${resolution === 'raw' ? 'each the mean of its snapshots' : `rolled up per ${resolution}`}; the band is their min – max` : 'one per snapshot'}
         </p>
       )}
       <div className="health-chart-grid" ref={ref}>
