@@ -8,8 +8,8 @@ import { MetricChart } from './MetricChart'
 
 /** The time range buttons, and "zoom out" while a dragged part of the range shows. */
 function RangeBar() {
-  const { window, range, setRange, unzoom } = useHealthStore(useShallow((s) => ({ window: s.window, range: s.range, setRange: s.setRange, unzoom: s.unzoom })))
-  const zoomed = !('range' in window)
+  const { timeWindow, range, setRange, unzoom } = useHealthStore(useShallow((s) => ({ timeWindow: s.timeWindow, range: s.range, setRange: s.setRange, unzoom: s.unzoom })))
+  const zoomed = !('range' in timeWindow)
   return (
     <div className="health-range-bar">
       <div className="segmented" role="group" aria-label="Time range">
@@ -22,7 +22,7 @@ function RangeBar() {
       {zoomed ? (
         <span className="health-zoom" data-testid="health-zoom">
           <span className="muted">
-            {new Date(window.from).toLocaleString()} – {new Date(window.to).toLocaleString()}
+            {new Date(timeWindow.from).toLocaleString()} – {new Date(timeWindow.to).toLocaleString()}
           </span>
           <button type="button" className="button small" onClick={unzoom}>
             Zoom out to {range}
@@ -42,7 +42,7 @@ function RangeBar() {
 export function HealthCharts({ source }: { source: string }) {
   const history = useHealthStore((s) => s.history)
   const historyError = useHealthStore((s) => s.historyError)
-  const window = useHealthStore((s) => s.window)
+  const timeWindow = useHealthStore((s) => s.timeWindow)
   const zoom = useHealthStore((s) => s.zoom)
   const setPoints = useHealthStore((s) => s.setPoints)
   const settingsLoaded = useSettingsStore((s) => s.loaded)
@@ -76,7 +76,7 @@ export function HealthCharts({ source }: { source: string }) {
   const rows = useMemo(() => (points ? new Map(chartSpecs.map((spec) => [spec.metric, chartRows(points, spec.metric)])) : null), [points])
   const rolledUp = resolution !== 'raw' || (points?.some((p) => p.count > 1) ?? false)
   const to = history?.until ?? Date.now()
-  const from = history?.since ?? to - ('range' in window ? rangeMs(window.range) : window.to - window.from)
+  const from = history?.since ?? to - ('range' in timeWindow ? rangeMs(timeWindow.range) : timeWindow.to - timeWindow.from)
 
   return (
     <section className="health-charts" aria-label={`Charts of ${source}`} data-testid="health-charts">

@@ -95,7 +95,7 @@ describe('health live updates', () => {
     expect(calls('health.summary').length - before.summary).toBe(2)
     expect(calls('health.history').length - before.history).toBe(2)
     expect(calls('health.history').at(-1)!.input).toMatchObject({ source: 'ext-1', points: 400, since: 10_000, until: 70_000 })
-    expect(useHealthStore.getState().window).toEqual({ from: 10_000, to: 70_000 })
+    expect(useHealthStore.getState().timeWindow).toEqual({ from: 10_000, to: 70_000 })
 
     // Snapshots of another source: the summary, not the charts.
     const h = calls('health.history').length

@@ -15,7 +15,7 @@ interface HealthState {
   /** The source whose charts show; the first (worst) one until the person picks one. */
   selected: string | null
   /** The charts' time window: a range back from now, or a zoomed part of one. */
-  window: HistoryWindow
+  timeWindow: HistoryWindow
   /** The range a zoom came from: "back" returns to it. */
   range: HealthRange
   /** Points to ask for: about the charts' width in pixels; null until the charts are laid out (no history is fetched before). */
@@ -37,7 +37,7 @@ const initial = {
   summary: null,
   error: null,
   selected: null,
-  window: { range: '1h' } as HistoryWindow,
+  timeWindow: { range: '1h' } as HistoryWindow,
   range: '1h' as HealthRange,
   points: null as number | null,
   history: null,
@@ -52,9 +52,9 @@ const initial = {
 export const useHealthStore = create<HealthState>()((set, get) => {
   const history = refetchGuard(
     () => {
-      const { selected, window, points } = get()
+      const { selected, timeWindow, points } = get()
       if (!selected || points === null) return Promise.resolve(null)
-      return wardenClient().call('health.history', { source: selected, points, ...windowQuery(window) })
+      return wardenClient().call('health.history', { source: selected, points, ...windowQuery(timeWindow) })
     },
     {
       value: (h) => set({ history: h, historyError: null }),
@@ -86,15 +86,15 @@ export const useHealthStore = create<HealthState>()((set, get) => {
       restartHistory()
     },
     setRange: (range) => {
-      set({ range, window: { range } })
+      set({ range, timeWindow: { range } })
       restartHistory()
     },
     zoom: (from, to) => {
-      set({ window: { from, to } })
+      set({ timeWindow: { from, to } })
       restartHistory()
     },
     unzoom: () => {
-      set({ window: { range: get().range } })
+      set({ timeWindow: { range: get().range } })
       restartHistory()
     },
     setPoints: (points) => {
