@@ -2,7 +2,7 @@
  * `npm run bench`: Warden's hibernate and wake against the seeds' own workflow (`npm pack` + move;
  * `tar -xzf` + move) on the same generated modules, in the same run. Prints times and ratios.
  * Then the CLI as whole processes (bench/cli.ts) and the inference benchmarks (bench/inference.ts).
- * Only one of them: `npm run bench -- cli` (or `hibernation`, `inference`, `conversation`, `checkpoints`), or BENCH=cli.
+ * Only one of them: `npm run bench -- cli` (or `hibernation`, `inference`, `conversation`, `checkpoints`, `health`, `health-throughput`), or BENCH=cli.
  */
 import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
@@ -15,6 +15,8 @@ import { runCliBench } from './cli'
 import { runInferenceBench } from './inference'
 import { runConversationBench } from './conversation'
 import { runCheckpointBench } from './checkpoints'
+import { runHealthBench } from './health'
+import { runHealthThroughputBench } from './healthThroughput'
 
 interface Case {
   label: string
@@ -126,7 +128,7 @@ async function main(): Promise<void> {
 }
 
 const only = process.argv[2] ?? process.env.BENCH
-const benches = ['hibernation', 'cli', 'inference', 'conversation', 'checkpoints']
+const benches = ['hibernation', 'cli', 'inference', 'conversation', 'checkpoints', 'health', 'health-throughput']
 if (only && !benches.includes(only)) {
   console.error(`Unknown benchmark ${JSON.stringify(only)}: use ${benches.join(', ')} (or nothing, for all)`)
   process.exit(2)
@@ -136,3 +138,5 @@ if (!only || only === 'cli') await runCliBench()
 if (!only || only === 'inference') await runInferenceBench()
 if (only === 'conversation') await runConversationBench()
 if (only === 'checkpoints') await runCheckpointBench()
+if (!only || only === 'health') await runHealthBench()
+if (only === 'health-throughput') await runHealthThroughputBench()

@@ -41,7 +41,7 @@ const layers = [
     name: 'services',
     dirs: ['src/main/services'],
     may: ['shared', 'services'],
-    packages: ['zod', 'better-sqlite3', 'node-llama-cpp', 'tar', 'diff', 'npm-packlist', '@npmcli/*', 'proper-lockfile', 'systeminformation', 'pino'],
+    packages: ['zod', 'better-sqlite3', 'node-llama-cpp', 'tar', 'diff', 'npm-packlist', '@npmcli/*', 'proper-lockfile', 'systeminformation', 'pino', 'prom-client'],
     node: true,
     electron: false,
     testsMay: ['test-helpers'],

@@ -4,6 +4,7 @@ import type { CacheOverLimit } from '../../shared/contract/modelCache'
 import { describeOverLimit } from '../../shared/modelCacheText'
 import type { HibernatedVersion } from '../../shared/contract/schemas'
 import { formatAge, formatBytes, leftOutNote } from '../../shared/format'
+import { healthFormatters } from './healthFormat'
 
 type Formatter<K extends OperationName> = (out: OperationOutput<K>) => string
 type Formatters = { [K in OperationName]?: Formatter<K> }
@@ -39,6 +40,7 @@ function overLimitLine(o: CacheOverLimit): string {
 
 /** Human output per operation (the seed's reports); operations without one print JSON. */
 export const formatters: Formatters = {
+  ...healthFormatters,
   'app.info': (o) => Object.entries(o.versions).map(([k, v]) => `${k} ${v}`).concat(`home ${o.home}`).join('\n'),
   'workspace.get': (o) => (o ? `${o.path}\nkinds: ${o.kinds.join(', ')}` : 'No workspace open'),
   'workspace.createDemo': (o) => `✅ Demo workspace with ${o.modules} modules created at ${o.path}\n   Try: warden --workspace ${JSON.stringify(o.path)} module list`,

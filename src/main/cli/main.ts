@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import * as path from 'node:path'
 import { Command, CommanderError, Option } from 'commander'
 import { pathFieldsOf, type DomainOperation } from '../../shared/contract/operation'
-import { operations, type OperationName } from '../../shared/contract/operations'
+import { operations, type OperationName, type OperationOutput } from '../../shared/contract/operations'
 import type { SerializedError } from '../../shared/errors'
 import { readOwnVersion } from '../services/app/version'
 import { logFailure } from '../services/logging/callLog'
@@ -92,7 +92,10 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void, extra: 
     }
     const positional = (def.cli && def.cli.positional) || []
     const fields = fieldsOf(def.input)
-    const cmd = parent.command(words[words.length - 1]).description(def.summary)
+    // A command may also be a group (`warden health` and `warden health history`): one command for both.
+    const leafKey = `${parent.name()}/${words[words.length - 1]}`
+    const cmd = (groups.get(leafKey) ?? parent.command(words[words.length - 1])).description(def.summary)
+    groups.set(leafKey, cmd)
     for (const p of positional) cmd.argument(fields.find((f) => f.key === p)?.required === false ? `[${p}]` : `<${p}>`)
     for (const f of fields) {
       if (positional.includes(f.key)) continue
@@ -213,6 +216,9 @@ async function runOperation(io: CliIo, global: GlobalOptions & { local?: boolean
       if (streamed) process.stdout.write('\n')
       printError(io, result.error, json)
       return result.error.code === 'INVALID_INPUT' ? 2 : 1
+    }
+    if (name === 'health.summary' && input.watch === true) {
+      return await (await import('./watchHealth')).watchHealth(inv, io, json, result.value as OperationOutput<'health.summary'>)
     }
     const footer = streamedFooters[name as OperationName] as ((o: unknown) => string) | undefined
     if (streamed && footer && !json) {

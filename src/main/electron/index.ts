@@ -5,6 +5,9 @@ import { startServer, type RunningServer } from '../server/startServer'
 import { WardenHost } from '../services/host/WardenHost'
 import { logger, startProcessLog } from '../services/logging/processLog'
 import { resolveWardenHome } from '../services/storage/paths'
+import type { HealthStatus } from '../../shared/contract/domains/health'
+import type { HealthAlert } from '../services/health/HealthMonitor'
+import { healthDot, trayHealth } from '../services/health/trayState'
 import { resolveWorkerEntry } from '../services/workers/launcher'
 import { UtilityProcessLauncher } from './utilityLauncher'
 import { registerIpc } from './ipcAdapter'
@@ -68,17 +71,36 @@ async function main(): Promise<void> {
   Menu.setApplicationMenu(null)
   let win = createWindow()
   tray = new Tray(nativeImage.createFromPath(path.join(here, '../../resources/icon.png')))
-  tray.setToolTip('Warden')
-  tray.setContextMenu(Menu.buildFromTemplate([
-    { label: 'Show Warden', click: () => (win.isDestroyed() ? (win = createWindow()) : win.show()) },
-    { type: 'separator' },
-    { label: 'Quit', click: () => app.quit() },
-  ]))
-  // Health alerts (a quarantined worker) from the tray.
+  const show = (page?: string) => {
+    if (win.isDestroyed()) win = createWindow()
+    win.show()
+    if (page) void win.webContents.executeJavaScript(`location.hash = ${JSON.stringify(`#/${page}`)}`)
+  }
+  // The tray shows health: a green, yellow or red dot, and the active alerts in its menu.
+  const showHealth = (status: HealthStatus, alerts: HealthAlert[]) => {
+    const t = trayHealth(status, alerts)
+    const dot = healthDot(t.state)
+    tray?.setImage(t.state === 'healthy' ? nativeImage.createFromPath(path.join(here, '../../resources/icon.png')) : nativeImage.createFromBitmap(dot.bgra, { width: dot.width, height: dot.height, scaleFactor: 2 }))
+    tray?.setToolTip(t.tooltip)
+    tray?.setContextMenu(
+      Menu.buildFromTemplate([
+        { label: 'Show Warden', click: () => show() },
+        ...(t.items.length ? [{ type: 'separator' as const }, ...t.items.map((label) => ({ label, click: () => show('health') }))] : []),
+        { type: 'separator' },
+        { label: 'Quit', click: () => app.quit() },
+      ]),
+    )
+  }
+  const initial = host.health.alerts()
+  showHealth(initial.status, initial.alerts)
   host.onEvent((e) => {
-    if (e.event !== 'alert') return
-    tray?.setToolTip(`Warden — ${e.payload.title}`)
-    if (Notification.isSupported()) new Notification({ title: e.payload.title, body: e.payload.message }).show()
+    if (e.event === 'health.changed') showHealth(e.payload.status, e.payload.alerts)
+    // Alerts (a quarantined worker, a degraded or recovered source) as native notifications.
+    if (e.event === 'alert' && Notification.isSupported()) {
+      const n = new Notification({ title: e.payload.title, body: e.payload.message })
+      n.on('click', () => show(e.payload.page))
+      n.show()
+    }
   })
   app.on('second-instance', () => {
     if (win.isDestroyed()) win = createWindow()

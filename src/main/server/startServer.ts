@@ -7,7 +7,10 @@ import { WebSocketServer } from 'ws'
 import { operationNames } from '../../shared/contract/operations'
 import { WardenError } from '../../shared/errors'
 import { atomicWriteFile } from '../services/fs/atomic'
+import type { WardenMetrics } from '../services/health/WardenMetrics'
 import type { WardenHost } from '../services/host/WardenHost'
+import { handleSelfHealing } from './selfHealing'
+import { routeGroupOf, serveMetrics, serverMetrics } from './metrics'
 import { handleOpenAi } from './openai'
 import { answerPreflight, corsHeaders } from './openai/cors'
 import {
@@ -40,6 +43,8 @@ export interface ServerOptions {
   rendererDir?: string | null
   /** Request size limits. Defaults to `defaultLimits` (1 MiB of JSON, 160 MiB uploads, 32 MiB unread per socket). */
   limits?: Partial<RequestLimits>
+  /** What `GET /metrics` exposes and where request latencies go. Defaults to metrics reading `host` (`serverMetrics`). */
+  metrics?: WardenMetrics
 }
 
 export interface RunningServer {
@@ -47,6 +52,7 @@ export interface RunningServer {
   urlWithToken: string
   port: number
   token: string
+  metrics: WardenMetrics
   close(): Promise<void>
 }
 
@@ -67,6 +73,8 @@ export async function startServer(host: WardenHost, options: ServerOptions): Pro
   const rendererDir = options.rendererDir === undefined ? findRendererDir() : options.rendererDir
   const limits: RequestLimits = { ...defaultLimits, ...options.limits }
   let port = 0
+  const ownMetrics = options.metrics ? null : serverMetrics(host)
+  const metrics = options.metrics ?? ownMetrics!.metrics
 
   /** Same-origin (or no Origin), and the admin token in the Authorization header or, for the UI's socket, the query. */
   const authorized = (req: http.IncomingMessage, url: URL, allowQueryToken: boolean) =>
@@ -78,6 +86,7 @@ export async function startServer(host: WardenHost, options: ServerOptions): Pro
       return apiError(res, 401, 'INVALID_INPUT', 'Missing or wrong token', 'Send Authorization: Bearer <token>, with the token that `warden serve` printed.')
     }
     if (url.pathname === '/api/ops' && req.method === 'GET') return sendJson(res, 200, { ok: true, value: operationNames })
+    if (url.pathname.startsWith('/api/self-healing/')) return handleSelfHealing(host, req, res, url, limits.jsonBytes)
     const match = /^\/api\/op\/([\w.]+)$/.exec(url.pathname)
     if (!match || req.method !== 'POST') {
       return apiError(res, 404, 'NOT_FOUND', `No route ${req.method} ${url.pathname.slice(0, 200)}`, 'POST /api/op/<operation> with a JSON body.')
@@ -124,7 +133,7 @@ export async function startServer(host: WardenHost, options: ServerOptions): Pro
         const crossOrigin = !originAllowed(req, port)
         if (crossOrigin) for (const [name, value] of Object.entries(corsHeaders())) res.setHeader(name, value)
         if (req.method === 'OPTIONS') return answerPreflight(req, res)
-        // An API key (`warden api-key create`) reaches /v1 and nothing else; the token reaches everything.
+        // An API key (`warden api-key create`) reaches /v1 and /metrics, nothing else; the token reaches everything.
         const key = bearerOf(req)
         const admin = sameSecret(key, token)
         if (admin && crossOrigin) {
@@ -141,6 +150,11 @@ export async function startServer(host: WardenHost, options: ServerOptions): Pro
         }
         return handleOpenAi(host, req, res, url)
       },
+    ],
+    [
+      (p) => p === '/metrics',
+      // For Prometheus: the token or an API key, never from another web page (docs/threat-model.md).
+      (req, res) => serveMetrics(req, res, metrics, { sameOrigin: originAllowed(req, port), accepts: (key) => sameSecret(key, token) || host.apiKeys.verify(key) }),
     ],
     [(p) => p === '/api' || p.startsWith('/api/'), api],
   ]
@@ -176,6 +190,8 @@ export async function startServer(host: WardenHost, options: ServerOptions): Pro
   }
 
   const server = http.createServer({ maxHeaderSize: 32 * 1024, requestTimeout: 10 * 60_000 }, (req, res) => {
+    const started = process.hrtime.bigint()
+    res.once('close', () => metrics.observeRequest(routeGroupOf(req.url), res.statusCode, Number(process.hrtime.bigint() - started) / 1e9))
     handle(req, res).catch((error: unknown) => {
       // The last line of defence: a bug answers 500 for that request; the server stays up.
       log.error(`${req.method} ${req.url?.slice(0, 200)} failed`, { err: error })
@@ -229,8 +245,10 @@ export async function startServer(host: WardenHost, options: ServerOptions): Pro
     urlWithToken: `${url}?token=${token}`,
     port,
     token,
+    metrics,
     close: async () => {
       unsubscribe()
+      ownMetrics?.dispose()
       try {
         const current = JSON.parse(fs.readFileSync(discovery, 'utf8')) as { pid: number }
         if (current.pid === process.pid) fs.rmSync(discovery, { force: true })

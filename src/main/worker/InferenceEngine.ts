@@ -5,6 +5,8 @@ import { WardenError } from '../../shared/errors'
 import { cancelled, evaluatePromptWindow, fitPromptWindow, turnOverhead } from './promptWindow'
 import type { AdapterRef, CompleteRequest, ContextLengthExceeded, EmbedResult, GenerateRequest, GenerateResult, LoadRequest, LoadResult, SequenceState, StatsResult, TokenLogprob, UnloadResult } from '../services/workers/protocol'
 import { generateAnswer } from './answer'
+import { observeTokens } from './observeTokens'
+import { TokenStatsMeter, vocabularySizeOf } from './tokenStats'
 import { chatFunctions } from './functions'
 import { GrammarCache } from './grammars'
 import { AdapterContexts, ContextEntry, type Slot } from './contexts'
@@ -201,6 +203,8 @@ export class InferenceEngine {
       await slot.sequence.clearHistory()
       const { LlamaCompletion } = await import('node-llama-cpp')
       const completion = new LlamaCompletion({ contextSequence: slot.sequence, autoDisposeSequence: false })
+      const meter = req.measure === false ? null : new TokenStatsMeter({ vocabularySize: vocabularySizeOf(this.model), greedy: req.temperature === 0 })
+      const unobserve = observeTokens(slot.sequence, meter ? [meter] : [])
       try {
         let tokens = 0
         const out = await completion.generateCompletionWithMeta(req.prompt, {
@@ -219,8 +223,10 @@ export class InferenceEngine {
         })
         const stop = out.metadata.stopReason
         const finishReason = stop === 'abort' ? 'cancelled' : stop === 'maxTokens' ? 'length' : 'stop'
-        return { text: out.response, tokens, promptTokens, evaluatedTokens: promptTokens, reusedTokens: 0, droppedTurns: 0, durationMs: performance.now() - started, finishReason }
+        const stats = meter ? { stats: meter.finish(finishReason) } : {}
+        return { text: out.response, tokens, promptTokens, evaluatedTokens: promptTokens, reusedTokens: 0, droppedTurns: 0, durationMs: performance.now() - started, finishReason, ...stats }
       } finally {
+        unobserve()
         completion.dispose({ disposeSequence: false })
       }
     } catch (error) {

@@ -10,6 +10,8 @@ import type { GenerateRequest, GenerateResult, TokenLogprob } from '../services/
 import { chatFunctions, forcingFunctionCall, toolCallsOf } from './functions'
 import type { GrammarCache } from './grammars'
 import { TokenProbabilities } from './logprobs'
+import { observeTokens } from './observeTokens'
+import { TokenStatsMeter, vocabularySizeOf } from './tokenStats'
 
 export interface AnswerInput {
   llama: Llama
@@ -24,7 +26,7 @@ export interface AnswerInput {
   onText: (text: string, logprobs?: TokenLogprob[]) => void
 }
 
-export type Answer = Pick<GenerateResult, 'text' | 'tokens' | 'finishReason' | 'toolCalls' | 'logprobs'>
+export type Answer = Pick<GenerateResult, 'text' | 'tokens' | 'finishReason' | 'toolCalls' | 'logprobs' | 'stats'>
 
 export async function generateAnswer(input: AnswerInput): Promise<Answer> {
   const { request: req, sequence } = input
@@ -34,7 +36,8 @@ export async function generateAnswer(input: AnswerInput): Promise<Answer> {
   const grammar = req.grammar ? await input.grammars.get(input.llama, req.grammar) : undefined
   const chatWrapper = functions && req.functionCall === 'required' ? forcingFunctionCall(input.chatWrapper, LlamaText) : input.chatWrapper
   const probabilities = req.logprobs ? new TokenProbabilities(input.model, req.logprobs.top) : null
-  const restore = probabilities?.attach(sequence)
+  const meter = req.measure === false ? null : new TokenStatsMeter({ vocabularySize: vocabularySizeOf(input.model), greedy: req.temperature === 0 })
+  const restore = observeTokens(sequence, [probabilities, meter].filter((o) => o !== null))
   const chat = new LlamaChat({ contextSequence: sequence, chatWrapper, autoDisposeSequence: false })
   try {
     const logprobs: TokenLogprob[] = []
@@ -64,9 +67,10 @@ export async function generateAnswer(input: AnswerInput): Promise<Answer> {
       finishReason,
       ...(toolCalls.length ? { toolCalls } : {}),
       ...(probabilities ? { logprobs } : {}),
+      ...(meter ? { stats: meter.finish(finishReason) } : {}),
     }
   } finally {
     chat.dispose({ disposeSequence: false })
-    restore?.()
+    restore()
   }
 }

@@ -1,11 +1,10 @@
 /**
- * Token log probabilities (OpenAI's `logprobs` / `top_logprobs`). LlamaChat does not expose them, but
- * it generates through its sequence's `evaluate`, which is node-llama-cpp's `evaluateWithMetadata`
- * without metadata: for one generation the sequence's `evaluate` is replaced by one that asks for the
- * probabilities (the distribution after the request's sampling options and grammar), and each token
- * LlamaChat then returns as part of the answer is matched with what was recorded for it.
+ * Token log probabilities (OpenAI's `logprobs` / `top_logprobs`). LlamaChat does not expose them: they
+ * are recorded as the tokens are generated (observeTokens.ts), and each token LlamaChat then returns
+ * as part of the answer is matched with what was recorded for it.
  */
-import type { LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp'
+import type { LlamaModel, Token } from 'node-llama-cpp'
+import type { TokenObserver } from './observeTokens'
 import type { TokenLogprob } from '../services/workers/protocol'
 
 interface Recorded {
@@ -17,7 +16,7 @@ interface Recorded {
 /** log(0) is -Infinity, which JSON cannot carry: OpenAI's clients take -9999 as "never". */
 const logOf = (p: number) => (p > 0 ? Math.log(p) : -9999)
 
-export class TokenProbabilities {
+export class TokenProbabilities implements TokenObserver {
   private readonly recorded: Recorded[] = []
 
   constructor(
@@ -25,37 +24,19 @@ export class TokenProbabilities {
     private readonly top: number,
   ) {}
 
-  /** Record every token `sequence` generates until `restore()` is called. */
-  attach(sequence: LlamaContextSequence): () => void {
-    const recorded = this.recorded
-    const top = this.top
-    const original = Object.getOwnPropertyDescriptor(sequence, 'evaluate')
-    const evaluate: LlamaContextSequence['evaluate'] = async function* (tokens, options) {
-      // The whole vocabulary's distribution only where alternatives are asked for: the chosen token's
-      // probability alone (`confidence`, node-llama-cpp's `probabilities.get(token)`) costs far less.
-      const iterator = sequence.evaluateWithMetadata(tokens, { probabilities: top > 0, confidence: true }, options)
-      let input: Token | Token[] | void = undefined
-      try {
-        for (;;) {
-          const { value, done } = await iterator.next(input)
-          if (done) return
-          const topTokens: Array<[Token, number]> = []
-          for (const entry of (value as { probabilities?: Map<Token, number> }).probabilities ?? []) {
-            if (topTokens.length >= top) break
-            topTokens.push(entry)
-          }
-          recorded.push({ token: value.token, probability: value.confidence, top: topTokens })
-          input = yield value.token
-        }
-      } finally {
-        await iterator.return()
-      }
+  // The whole vocabulary's distribution only where alternatives are asked for: the chosen token's
+  // probability alone (`confidence`, node-llama-cpp's `probabilities.get(token)`) costs far less.
+  get wants() {
+    return { confidence: true, distribution: this.top > 0 }
+  }
+
+  observe(token: Token, probability: number, distribution: ReadonlyMap<Token, number> | undefined): void {
+    const top: Array<[Token, number]> = []
+    for (const entry of distribution ?? []) {
+      if (top.length >= this.top) break
+      top.push(entry)
     }
-    Object.defineProperty(sequence, 'evaluate', { value: evaluate, configurable: true, writable: true })
-    return () => {
-      if (original) Object.defineProperty(sequence, 'evaluate', original)
-      else delete (sequence as unknown as Record<string, unknown>).evaluate
-    }
+    this.recorded.push({ token, probability, top })
   }
 
   /**

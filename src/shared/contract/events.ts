@@ -35,7 +35,7 @@ export const events = {
     status: z.enum(['normal', 'warning', 'critical', 'unknown']),
     alerts: z.array(z.object({ source: z.string(), status: z.enum(['warning', 'critical']), message: z.string(), since: z.number() })),
   }),
-  alert: z.object({ level: z.enum(['info', 'warning', 'error']), title: z.string(), message: z.string(), at: z.number() }),
+  alert: z.object({ level: z.enum(['info', 'warning', 'error']), title: z.string(), message: z.string(), at: z.number(), /** The page that shows more (a health alert: `health`). */ page: z.string().optional() }),
   ...logEvents,
 } as const
 

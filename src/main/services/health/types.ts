@@ -1,24 +1,8 @@
+import type { TokenStats } from '../workers/protocol'
 import type { HealthIssue, HealthSnapshot, HealthStatus } from '../../../shared/contract/domains/health'
 
-/**
- * What the worker measures of one generation's token distributions (node-llama-cpp's token
- * metadata), as sums so that windows add up exactly and cheaply: `addTokenStats(a, b)`.
- * The definitions built on them are in `metrics.ts` and docs/health-metrics.md.
- */
-export interface TokenStats {
-  /** Tokens measured. */
-  tokens: number
-  /** Σ over tokens of the distribution's entropy normalised to [0, 1]. */
-  normalizedEntropySum: number
-  /** Σ over tokens of the distribution's entropy in nats. */
-  entropyNatsSum: number
-  /** Σ over tokens of the most likely token's probability. */
-  topProbabilitySum: number
-  /** Σ over tokens of the chosen token's surprisal, normalised to [0, 1]. */
-  surpriseSum: number
-  /** Tokens that repeat an n-gram already generated in the same answer (degenerate loops). */
-  repeatedTokens: number
-}
+/** Defined in the worker protocol (the worker measures it); the definitions built on it are in `metrics.ts`. */
+export type { TokenStats } from '../workers/protocol'
 
 /** One finished (or failed) generation, as the inference service reports it to the monitor. */
 export interface GenerationEvent {
@@ -48,12 +32,32 @@ export interface HealthThresholds {
   latencyMaxMs: number
   /** Consecutive snapshots past a threshold before an issue is raised, and back inside before it clears. */
   alertAfter: number
+  /** A source whose latest snapshot is older than this is `unknown` (it stopped reporting). Defaults to never. */
+  staleAfterMs?: number
 }
 
-/** What the detector remembers of a source between snapshots (hysteresis). */
+/** What the detector remembers of one issue kind of a source (detection.ts). */
+export interface DetectorRun {
+  /** Consecutive snapshots past the threshold. */
+  past: number
+  /** Consecutive snapshots back inside the threshold by the hysteresis margin. */
+  inside: number
+  /** When the run past the threshold that raised (or may raise) the issue began; null when none. */
+  since: number | null
+  /** Snapshots seen since `since` (for the message: "for 4 snapshots"). */
+  snapshots: number
+  /** The latest value measured (a snapshot without it keeps the previous one). */
+  value: number | null
+  /** The issue is raised. */
+  active: boolean
+}
+
+/** What the detector remembers of a source between snapshots (hysteresis). Start from `emptyDetectorState()`. */
 export interface DetectorState {
-  /** Per issue kind: consecutive snapshots past (positive) or back inside (negative) the threshold, and since when. */
-  runs: Record<string, { past: number; inside: number; since: number | null; active: boolean }>
+  /** Per issue kind (`HealthIssue['metric']`). */
+  runs: Record<string, DetectorRun>
+  /** The latest snapshot's time counted: the same snapshot evaluated again does not count twice. */
+  lastAt?: number | null
 }
 
 export interface Detection {

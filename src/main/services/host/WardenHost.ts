@@ -7,6 +7,7 @@ import { openDemo } from '../demo/openDemo'
 import { Emitter } from '../events/Emitter'
 import type { HibernationService } from '../hibernation/HibernationService'
 import { HealthMonitor } from '../health/HealthMonitor'
+import { HealthStore } from '../health/HealthStore'
 import { InferenceService, type InferenceOptions } from '../inference/InferenceService'
 import { LogService } from '../logging/LogService'
 import { SettingsStore } from '../settings/SettingsStore'
@@ -17,7 +18,7 @@ import { UsageStore } from '../storage/UsageStore'
 import { ForkLauncher, type WorkerLauncher } from '../workers/launcher'
 import { WorkspaceService } from '../workspace/WorkspaceService'
 import { Dispatcher } from './Dispatcher'
-import { bridgeInference, bridgeSettings, bridgeWorkspaces, emitTo, type EmitEvent } from './eventBridge'
+import { bridgeHealth, bridgeInference, bridgeSettings, bridgeWorkspaces, emitTo, type EmitEvent } from './eventBridge'
 import { createHandlers, type HostServices } from './handlers'
 
 export { readOwnVersion } from '../app/version'
@@ -61,6 +62,7 @@ export class WardenHost {
   readonly workspaces: WorkspaceService
   readonly health: HealthMonitor
   private inferenceService: InferenceService | null = null
+  private readonly didStartInference = new Emitter<InferenceService>()
   private readonly events = new Emitter<AnyEvent>()
   private readonly emit: EmitEvent = emitTo(this.events)
   private readonly bridges: Array<() => void> = []
@@ -89,7 +91,16 @@ export class WardenHost {
     this.bridges.push(bridgeWorkspaces(this.workspaces, this.emit), bridgeSettings(this.settings, this.emit))
     // The app and the server show changes other processes make (`warden config set --local`); a CLI command ends first.
     if (options.runtime !== 'cli') this.bridges.push(this.settings.watch())
-    this.health = new HealthMonitor()
+    this.health = new HealthMonitor({
+      store: new HealthStore(this.database),
+      settings: this.settings,
+      now: options.now,
+      // Never starts inference: a server that has not run a model has no model sources to measure.
+      inference: () => this.inferenceService,
+    })
+    this.bridges.push(bridgeHealth(this.health, this.emit))
+    // The app and the server measure their personas and models; a CLI command reads the stored history.
+    if (options.runtime !== 'cli') this.health.start()
     const inference = () => this.inference
     const services: HostServices = {
       home: this.paths.home,
@@ -124,8 +135,23 @@ export class WardenHost {
         scheduler: { spareWorker: this.options.runtime !== 'cli', ...this.options.inference?.scheduler },
       })
       this.bridges.push(bridgeInference(this.inferenceService, this.emit))
+      const service = this.inferenceService
+      this.bridges.push(service.onDidGenerate((event) => this.health.recordGeneration(event)))
+      this.didStartInference.fire(this.inferenceService)
     }
     return this.inferenceService
+  }
+
+  /**
+   * Call `listener` with the inference service once it has started (at once if it has): for what
+   * watches it without starting it (the server's /metrics). Returns what stops waiting.
+   */
+  whenInference(listener: (inference: InferenceService) => void): () => void {
+    if (this.inferenceService) {
+      listener(this.inferenceService)
+      return () => {}
+    }
+    return this.didStartInference.event(listener)
   }
 
   /** Serve one call of the contract: a Result, never a throw. */
@@ -176,8 +202,10 @@ export class WardenHost {
   }
 
   dispose(): void {
+    this.health.dispose()
     this.workspaces.dispose()
     for (const stop of this.bridges.splice(0)) stop()
+    this.didStartInference.dispose()
     this.events.dispose()
     this.logs.dispose()
     this.database.dispose()

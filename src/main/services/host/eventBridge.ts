@@ -1,5 +1,6 @@
 import type { AnyEvent, EventName, EventPayload } from '../../../shared/contract/events'
 import type { Emitter } from '../events/Emitter'
+import type { HealthMonitor } from '../health/HealthMonitor'
 import type { InferenceService } from '../inference/InferenceService'
 import { logAlert } from '../logging/callLog'
 import type { SettingsStore } from '../settings/SettingsStore'
@@ -43,4 +44,29 @@ export function bridgeInference(inference: InferenceService, emit: EmitEvent): (
     }),
   ]
   return () => stops.forEach((stop) => stop())
+}
+
+/** Health: live updates for every window, and an alert (toast, tray, notification) when a source degrades or recovers. */
+export function bridgeHealth(health: HealthMonitor, emit: EmitEvent): () => void {
+  const stops = [
+    health.onDidChange((change) => emit('health.changed', change)),
+    health.onDidTransition(({ source, from, to, issues }) => {
+      const worse = severityOf(to) > severityOf(from)
+      if (to === 'warning' || to === 'critical') {
+        if (!worse && from !== 'unknown') return
+        const alert = { level: to === 'critical' ? ('error' as const) : ('warning' as const), title: `${source} is ${to}`, message: issues.map((i) => i.message).join(' ') }
+        logAlert(alert)
+        emit('alert', { ...alert, at: Date.now(), page: 'health' })
+      } else if (to === 'normal' && (from === 'warning' || from === 'critical')) {
+        const alert = { level: 'info' as const, title: `${source} recovered`, message: `${source} is back to normal.` }
+        logAlert(alert)
+        emit('alert', { ...alert, at: Date.now(), page: 'health' })
+      }
+    }),
+  ]
+  return () => stops.forEach((stop) => stop())
+}
+
+function severityOf(status: string): number {
+  return status === 'critical' ? 3 : status === 'warning' ? 2 : status === 'normal' ? 1 : 0
 }

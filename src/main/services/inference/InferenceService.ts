@@ -13,6 +13,8 @@ import { splitMemory } from '../models/ggufFacts'
 import { ModelService, type ResolvedModel } from '../models/ModelService'
 import { PersonaStore, type PersonaInput } from '../personas/PersonaStore'
 import { PersonaCheckpoints } from './PersonaCheckpoints'
+import { GenerationWatch, type MeasuredResult } from './generationEvents'
+import type { GenerationEvent } from '../health/types'
 import { computeBudget, detectGpus, type GpuReading } from '../scheduler/budget'
 import { ModelScheduler, type ModelRef, type RunContext } from '../scheduler/ModelScheduler'
 import { SettingsStore, type SettingRow } from '../settings/SettingsStore'
@@ -27,6 +29,9 @@ export interface InferenceAlert {
   title: string
   message: string
 }
+
+/** What metrics need of a generation event. */
+export type GenerationOutcome = Pick<GenerationEvent, 'modelId' | 'persona' | 'ok' | 'error' | 'tokens' | 'totalMs' | 'queueWaitMs'>
 
 export interface InferenceOptions {
   home: string
@@ -72,6 +77,8 @@ export interface GenerateCall {
   features?: GenerationFeatures
   /** LoRA adapters to answer with (the persona's genome), hot-swapped in the model's worker. */
   adapters?: AdapterRef[]
+  /** Measure the token distributions for the health monitor (GenerationEvent.stats). Defaults to true; the benchmark turns it off. */
+  measure?: boolean
 }
 
 /** A raw completion of a prompt on a persona's model (`/v1/completions`): no chat template, no system prompt. */
@@ -84,6 +91,8 @@ export interface CompleteCall {
   priority: Priority
   signal?: AbortSignal
   onText?: (text: string) => void
+  /** Measure the token distributions for the health monitor (GenerationEvent.stats). Defaults to true. */
+  measure?: boolean
 }
 
 /**
@@ -151,6 +160,7 @@ export class InferenceService {
   private readonly didChangeModels = new Emitter<void>()
   private readonly didChangePersonas = new Emitter<void>()
   private readonly didAlert = new Emitter<InferenceAlert>()
+  private readonly didGenerate = new Emitter<GenerationEvent>()
   /** Workers started, loaded, crashed, were paged out, or a setting that drives them changed: the reason, in words. */
   readonly onDidChangeWorkers = this.didChangeWorkers.event
   /** Models installed, removed, added, or an install made progress. */
@@ -158,6 +168,8 @@ export class InferenceService {
   /** Personas created, changed or deleted, or a conversation grew or was cleared. */
   readonly onDidChangePersonas = this.didChangePersonas.event
   readonly onDidAlert = this.didAlert.event
+  /** A generation (persona chat, OpenAI chat or completion) finished or failed: its timings, tokens, text and token statistics. */
+  readonly onDidGenerate = this.didGenerate.event
 
   constructor(private readonly options: InferenceOptions) {
     this.settings = options.settings
@@ -303,6 +315,23 @@ export class InferenceService {
 
   /** Generate an answer from a persona: install and load its model as needed, stream the text. */
   async generate(call: GenerateCall): Promise<GenerationResult> {
+    return this.watched(call, (onText) => this.generateMeasured({ ...call, onText }))
+  }
+
+  /** Runs a generation and reports it through onDidGenerate, finished or failed. */
+  private async watched<A extends unknown[]>(call: { persona: Persona; onText?: (text: string, ...rest: A) => void }, run: (onText: (text: string, ...rest: A) => void) => Promise<MeasuredResult>): Promise<GenerationResult> {
+    const watch = new GenerationWatch(call.persona.name)
+    try {
+      const { stats, ...result } = await run(watch.onText(call.onText))
+      this.didGenerate.fire(watch.finished({ ...result, stats }))
+      return result
+    } catch (error) {
+      this.didGenerate.fire(watch.failed(error, call.persona.model))
+      throw error
+    }
+  }
+
+  private async generateMeasured(call: GenerateCall): Promise<MeasuredResult> {
     const started = Date.now()
     const { model, installed, release } = await this.readyModel(call.persona.model, { ...call, contextSize: call.persona.settings.contextSize })
     try {
@@ -312,7 +341,7 @@ export class InferenceService {
     }
   }
 
-  private async generateOn(model: ModelRef, installed: boolean, started: number, call: GenerateCall): Promise<GenerationResult> {
+  private async generateOn(model: ModelRef, installed: boolean, started: number, call: GenerateCall): Promise<MeasuredResult> {
     const overrides = Object.fromEntries(Object.entries(call.settings ?? {}).filter(([, v]) => v !== undefined && v !== null))
     const s = { ...call.persona.settings, ...overrides }
     const scheduled = await this.scheduler.submit(model, { priority: priorities[call.priority], signal: call.signal, timeoutMs: call.timeoutMs }, async ({ worker, slot, signal }) => {
@@ -336,6 +365,7 @@ export class InferenceService {
             overflow: call.overflow ?? 'dropOldest',
             ...call.features,
             ...(call.adapters?.length ? { adapters: call.adapters } : {}),
+            ...(call.measure === false ? { measure: false } : {}),
           },
           (text, logprobs) => call.onText?.(text, logprobs),
         )
@@ -362,6 +392,7 @@ export class InferenceService {
       finishReason: r.finishReason,
       ...(r.toolCalls ? { toolCalls: r.toolCalls } : {}),
       ...(r.logprobs ? { logprobs: r.logprobs } : {}),
+      ...(r.stats ? { stats: r.stats } : {}),
       installed,
       loaded: scheduled.loaded,
       evicted: scheduled.evicted,
@@ -370,12 +401,16 @@ export class InferenceService {
 
   /** A raw completion of `call.prompt` on the persona's model (loaded as for a chat). */
   async complete(call: CompleteCall): Promise<GenerationResult> {
+    return this.watched(call, (onText) => this.completeMeasured({ ...call, onText }))
+  }
+
+  private async completeMeasured(call: CompleteCall): Promise<MeasuredResult> {
     const started = Date.now()
     const { model, installed, release } = await this.readyModel(call.persona.model, { ...call, contextSize: call.persona.settings.contextSize })
     try {
       const s = { ...call.persona.settings, ...Object.fromEntries(Object.entries(call.settings ?? {}).filter(([, v]) => v !== undefined && v !== null)) }
       const scheduled = await this.onWorker(model, call, (worker, id) =>
-        worker.request<'complete'>({ type: 'complete', id, prompt: call.prompt, temperature: s.temperature, topP: s.topP, maxTokens: s.maxTokens, seed: s.seed ?? randomSeed(), ...(call.stop ? { stop: call.stop } : {}) }, (text) => call.onText?.(text)),
+        worker.request<'complete'>({ type: 'complete', id, prompt: call.prompt, temperature: s.temperature, topP: s.topP, maxTokens: s.maxTokens, seed: s.seed ?? randomSeed(), ...(call.stop ? { stop: call.stop } : {}), ...(call.measure === false ? { measure: false } : {}) }, (text) => call.onText?.(text)),
       )
       const r = scheduled.value
       const tokensPerSecond = r.tokens > 0 && r.durationMs > 0 ? Math.round((r.tokens / r.durationMs) * 1000 * 10) / 10 : null

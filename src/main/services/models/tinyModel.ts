@@ -10,6 +10,7 @@ enum TokenType {
   Normal = 1,
   Unknown = 2,
   Control = 3,
+  Unused = 5,
   Byte = 6,
 }
 
@@ -29,7 +30,7 @@ interface Vocab {
  * `<unk>`, `<s>`, `</s>`, the 256 byte tokens, "▁" (the SPM space), printable ASCII, a few merges,
  * then the ChatML control tokens. ~370 tokens.
  */
-function buildVocab(): Vocab {
+function buildVocab(size?: number): Vocab {
   const tokens: string[] = []
   const scores: number[] = []
   const types: number[] = []
@@ -48,6 +49,8 @@ function buildVocab(): Vocab {
   MERGES.forEach((m, i) => add(m, TokenType.Normal, -0.5 - i / 1000))
   add('<|im_start|>', TokenType.Control)
   add('<|im_end|>', TokenType.Control)
+  if (size !== undefined && size < tokens.length) throw new Error(`tiny model: vocabSize must be at least ${tokens.length}, got ${size}`)
+  while (tokens.length < (size ?? 0)) add(`<unused_${tokens.length}>`, TokenType.Unused)
   return { tokens, scores, types, bos: 1, eos: 2, unk: 0 }
 }
 
@@ -83,6 +86,12 @@ export interface TinyModelOptions {
    * total width to a multiple of 32. Default 0.
    */
   padBytes?: number
+  /**
+   * Pad the vocabulary to this many tokens with unused ones, whose output logit is 0 (never chosen):
+   * the output is the same, over a distribution of a real model's size (32k–150k), for benchmarks.
+   * Default: the plain vocabulary (about 360 tokens).
+   */
+  vocabSize?: number
 }
 
 export interface ModelShape {
@@ -135,7 +144,7 @@ export function resolveShape(opts: TinyModelOptions = {}): ModelShape {
     ffTotal,
     contextLength,
     fileType,
-    vocab: buildVocab(),
+    vocab: buildVocab(opts.vocabSize === undefined ? undefined : positiveInt('vocabSize', opts.vocabSize)),
   }
 }
 

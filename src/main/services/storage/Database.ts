@@ -59,6 +59,28 @@ const migrations: Array<(db: Db) => void> = [
     `),
   // When each downloaded model file was last used (loaded, or generated with), for maxModelCacheSize.
   (db) => db.exec(`CREATE TABLE model_usage (path TEXT PRIMARY KEY, last_used_at INTEGER NOT NULL);`),
+  // Health history (services/health/HealthStore.ts): raw snapshots for two days, minute and hour
+  // roll-ups (count, and per metric: values, sum, min, max) for the retention, baselines per source.
+  (db) => {
+    const metrics = ['phi', 'kappa', 'drift', 'confidence', 'surprise', 'agency', 'latency_ms', 'ttft_ms', 'tokens_per_second', 'error_rate', 'queue_wait_ms', 'memory_bytes', 'restarts']
+    const rollup = (table: string) => `CREATE TABLE ${table} (
+        source TEXT NOT NULL, bucket INTEGER NOT NULL, count INTEGER NOT NULL,
+        ${metrics.map((m) => `${m}_n INTEGER NOT NULL, ${m}_sum REAL NOT NULL, ${m}_min REAL, ${m}_max REAL`).join(',\n        ')},
+        PRIMARY KEY (source, bucket)
+      ) WITHOUT ROWID;`
+    db.exec(`
+      CREATE TABLE health_sources (source TEXT PRIMARY KEY, kind TEXT NOT NULL, last_at INTEGER NOT NULL, raw_from INTEGER NOT NULL DEFAULT 0);
+      CREATE TABLE health_snapshots (
+        source TEXT NOT NULL, kind TEXT NOT NULL, at INTEGER NOT NULL, status TEXT NOT NULL,
+        ${metrics.map((m) => `${m} REAL`).join(', ')},
+        basin BLOB
+      );
+      CREATE INDEX health_snapshots_by_source ON health_snapshots (source, at);
+      ${rollup('health_minutes')}
+      ${rollup('health_hours')}
+      CREATE TABLE health_baselines (source TEXT PRIMARY KEY, basin BLOB NOT NULL, set_at INTEGER NOT NULL, origin TEXT NOT NULL);
+    `)
+  },
 ]
 
 function retryWhileBusy(fn: () => void, timeoutMs = 10_000): void {

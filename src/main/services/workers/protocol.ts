@@ -111,6 +111,8 @@ export interface GenerateRequest extends GenerationFeatures {
   overflow: Overflow
   /** LoRA adapters to answer with (the persona's genome); none: the base model. See worker/contexts.ts. */
   adapters?: AdapterRef[]
+  /** Measure the token distributions (`GenerateResult.stats`). Defaults to true. */
+  measure?: boolean
 }
 
 /** A LoRA adapter file for a generation: its absolute path, its scale and the sha256 of its bytes. */
@@ -118,6 +120,46 @@ export interface AdapterRef {
   path: string
   scale: number
   sha256: string
+}
+
+/**
+ * The effective number of competing tokens at which a token counts as fully uncertain: entropy and
+ * surprisal are normalised by ln 64 (the seeds' κ*), whatever the vocabulary or the sampler's
+ * truncation, so that Φ means the same on a 360-token test model and a 150k-token one.
+ */
+export const ENTROPY_SCALE_CANDIDATES = 64
+/** Tokens in the n-grams whose repetition within one answer marks a degenerate loop. */
+export const REPEAT_NGRAM = 4
+
+/**
+ * What the worker measures of one generation's token distributions (node-llama-cpp's token
+ * metadata), as sums so that windows add up exactly and cheaply (`addTokenStats` in
+ * services/health/metrics.ts). Definitions: docs/health-metrics.md.
+ */
+export interface TokenStats {
+  /** Tokens whose distribution was measured (see `generatedTokens`). */
+  tokens: number
+  /** Σ over tokens of the distribution's entropy normalised to [0, 1]: min(1, H / ln 64). */
+  normalizedEntropySum: number
+  /** Σ over tokens of the distribution's entropy in nats. */
+  entropyNatsSum: number
+  /** Σ over tokens of the most likely token's probability. */
+  topProbabilitySum: number
+  /** Σ over tokens of the chosen token's surprisal, normalised to [0, 1]: min(1, −ln p / ln 64). */
+  surpriseSum: number
+  /**
+   * Tokens the model generated for the answer (stop texts included). All are checked for repetition;
+   * their distributions are measured (`tokens`) except under greedy decoding on a vocabulary over
+   * 1,024 tokens, where node-llama-cpp would sort the whole vocabulary for each token (14 % of the
+   * throughput at 32k, bench/healthThroughput.ts).
+   */
+  generatedTokens: number
+  /** Of `generatedTokens`, those that end a 4-token sequence already generated in the same answer (degenerate loops). */
+  repeatedTokens: number
+  /** Generations measured. */
+  answers: number
+  /** Of `answers`, those that ended on their own (an end of text, a stop text, a function call) rather than cut by maxTokens or a cancel. */
+  endedAnswers: number
 }
 
 /** A raw text completion (`/v1/completions`): the prompt as it is, without the chat template. */
@@ -132,6 +174,8 @@ export interface CompleteRequest {
   seed: number | null
   /** Texts that end the completion before they are written (up to 4). */
   stop?: string[]
+  /** Measure the token distributions (`GenerateResult.stats`). Defaults to true. */
+  measure?: boolean
 }
 
 export interface EmbedRequest {
@@ -238,6 +282,8 @@ export interface GenerateResult {
   toolCalls?: Array<{ name: string; arguments: string }>
   /** Per token of `text` (when `logprobs` was asked). */
   logprobs?: TokenLogprob[]
+  /** The token distributions' measures, unless `measure: false` was asked. */
+  stats?: TokenStats
 }
 
 export interface EmbedResult {

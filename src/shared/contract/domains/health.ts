@@ -157,8 +157,13 @@ export const healthOperations = defineDomain(
       cli: { command: ['health', 'history'] },
     }),
     'health.baseline': defineOperation({
-      summary: 'Set a source’s baseline basin (drift is measured from it): from its last N snapshots (default: all in the window)',
-      input: z.object({ source: HealthSourceName, fromLast: z.number().int().min(1).max(1000).optional() }),
+      summary: 'Set a source’s baseline basin (drift is measured from it): from its last N snapshots (default: all in the window), or coordinates given',
+      input: z.object({
+        source: HealthSourceName,
+        fromLast: z.number().int().min(1).max(1000).optional(),
+        /** Basin coordinates to use as they are (the seeds' POST /baseline with basin_coords). */
+        basin: z.array(finite('every basin coordinate')).length(BASIN_DIMENSIONS, `basin must hold exactly ${BASIN_DIMENSIONS} numbers`).optional(),
+      }),
       output: z.object({ source: z.string(), snapshots: z.number(), setAt: z.number() }),
       mutates: true,
       cli: { command: ['health', 'baseline'] },
