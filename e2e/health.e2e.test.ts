@@ -131,7 +131,8 @@ describe('the Health page', () => {
     const issue = section.getByTestId('health-issue-ext-sensor')
     await issue.waitFor()
     expect(await issue.textContent()).toMatch(/Φ low/)
-    const toast = page.getByRole('alert').filter({ hasText: /ext-sensor is (warning|critical)/ })
+    // One toast per step worse (warning, then critical): the latest links to the Health page.
+    const toast = page.getByRole('alert').filter({ hasText: /ext-sensor is (warning|critical)/ }).last()
     await toast.waitFor()
     await toast.getByRole('link', { name: 'Open Health' }).waitFor()
     await screenshot(page, 'health-degraded')

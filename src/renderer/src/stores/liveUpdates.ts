@@ -1,5 +1,6 @@
 import type { WardenClient } from '../../../shared/contract/client'
 import { healthUpdates } from '../pages/health/healthLive'
+import { alertToast } from './alertToast'
 import { useChatStore } from './chatStore'
 import { useDetailStore } from './detailStore'
 import { useModelsStore } from './modelsStore'
@@ -88,8 +89,8 @@ export function startLiveUpdates(client: WardenClient): () => void {
         health.changed(e.payload)
         break
       case 'alert':
-        // A quarantine is an error; a crash Warden recovers from, a warning.
-        useToastStore.getState().push({ kind: e.payload.level, title: e.payload.title, message: e.payload.message })
+        // A quarantine is an error; a crash Warden recovers from, a warning; a degraded source links to Health.
+        useToastStore.getState().push(alertToast(e.payload))
         break
       case 'workspace.changed':
         useDetailStore.getState().select(null)

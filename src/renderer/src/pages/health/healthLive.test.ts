@@ -3,9 +3,8 @@ import type { HealthSummary, SourceHealth } from '../../../../shared/contract/do
 import type { AnyEvent, EventPayload } from '../../../../shared/contract/events'
 import { provideClient } from '../../client/clientInstance'
 import { startLiveUpdates } from '../../stores/liveUpdates'
-import { useToastStore } from '../../stores/toastStore'
 import { fakeClient } from '../../testing/fakeClient'
-import { newAlerts, throttle } from './healthLive'
+import { throttle } from './healthLive'
 import { useHealthStore } from './healthStore'
 
 const source = (name: string, status: SourceHealth['status'] = 'normal'): SourceHealth => ({
@@ -16,7 +15,6 @@ const changed = (payload: Partial<EventPayload<'health.changed'>>): AnyEvent => 
   event: 'health.changed',
   payload: { at: 1, sources: [], status: 'normal', alerts: [], ...payload },
 })
-const alert = (src: string, status: 'warning' | 'critical') => ({ source: src, status, message: `Φ of ${src} is below 0.65 for 3 snapshots`, since: 1 })
 
 describe('throttle', () => {
   beforeEach(() => vi.useFakeTimers())
@@ -41,26 +39,10 @@ describe('throttle', () => {
   })
 })
 
-describe('new alerts', () => {
-  it('are those not seen in the last event: a new source, an escalation, a return after clearing', () => {
-    let r = newAlerts(new Set(), [alert('a', 'warning')])
-    expect(r.fresh.map((a) => a.source)).toEqual(['a'])
-    r = newAlerts(r.seen, [alert('a', 'warning'), alert('b', 'critical')])
-    expect(r.fresh.map((a) => `${a.source}:${a.status}`)).toEqual(['b:critical'])
-    r = newAlerts(r.seen, [alert('a', 'critical'), alert('b', 'critical')])
-    expect(r.fresh.map((a) => `${a.source}:${a.status}`)).toEqual(['a:critical'])
-    r = newAlerts(r.seen, [])
-    expect(r.fresh).toEqual([])
-    r = newAlerts(r.seen, [alert('b', 'critical')])
-    expect(r.fresh.map((a) => a.source)).toEqual(['b'])
-  })
-})
-
 describe('health live updates', () => {
   beforeEach(() => {
     vi.useFakeTimers()
     useHealthStore.getState().reset()
-    useToastStore.getState().reset()
   })
   afterEach(() => vi.useRealTimers())
 
@@ -103,20 +85,6 @@ describe('health live updates', () => {
     fake.emit(changed({ sources: ['ext-2'] }))
     await vi.advanceTimersByTimeAsync(1000)
     expect(calls('health.history').length).toBe(h)
-    stop()
-  })
-
-  it('toasts a new alert once, with what degraded and a link to the Health page', async () => {
-    const fake = fakeClient({})
-    provideClient(fake.client)
-    const stop = startLiveUpdates(fake.client)
-    fake.emit(changed({ status: 'warning', alerts: [alert('ext-1', 'warning')] }))
-    fake.emit(changed({ status: 'warning', alerts: [alert('ext-1', 'warning')] }))
-    expect(useToastStore.getState().toasts).toEqual([
-      expect.objectContaining({ kind: 'warning', title: 'ext-1 is warning', message: 'Φ of ext-1 is below 0.65 for 3 snapshots', link: { href: '#health', label: 'Open Health' } }),
-    ])
-    fake.emit(changed({ status: 'critical', alerts: [alert('ext-1', 'critical')] }))
-    expect(useToastStore.getState().toasts.map((t) => `${t.kind}:${t.title}`)).toEqual(['warning:ext-1 is warning', 'error:ext-1 is critical'])
     stop()
   })
 })

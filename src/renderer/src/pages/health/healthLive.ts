@@ -1,5 +1,4 @@
 import type { EventPayload } from '../../../../shared/contract/events'
-import { useToastStore } from '../../stores/toastStore'
 import { useHealthStore } from './healthStore'
 
 /** At most one refetch of the Health page this often, however many snapshots arrive. */
@@ -34,34 +33,12 @@ export function throttle(fn: () => void, ms: number): { (): void; cancel(): void
   return call
 }
 
-export type HealthAlert = EventPayload<'health.changed'>['alerts'][number]
-
-/**
- * The alerts that are new since `seen` (a source that turned warning, or went on to critical), and
- * the keys to remember for the next event. An alert that clears and comes back is new again.
- */
-export function newAlerts(seen: ReadonlySet<string>, alerts: readonly HealthAlert[]): { fresh: HealthAlert[]; seen: Set<string> } {
-  const key = (a: HealthAlert) => `${a.source}\u0000${a.status}`
-  return { fresh: alerts.filter((a) => !seen.has(key(a))), seen: new Set(alerts.map(key)) }
-}
-
-/** The toast of a new alert: what degraded, the issue's message, where to look. */
-export function alertToast(a: HealthAlert) {
-  return {
-    kind: a.status === 'critical' ? ('error' as const) : ('warning' as const),
-    title: `${a.source} is ${a.status}`,
-    message: a.message,
-    hint: 'Its charts and issues are on the Health page.',
-    link: { href: '#health', label: 'Open Health' },
-  }
-}
-
 /**
  * What `health.changed` does in this window: a throttled refetch of the Health page's summary and,
- * when its source got snapshots, its charts (the zoom is kept); and a toast for each new alert.
+ * when its source got snapshots, its charts (the zoom is kept). A source that degrades also raises
+ * an `alert` (page `health`): its toast, with a link here, comes from the alert toasts.
  */
 export function healthUpdates(): { changed(payload: EventPayload<'health.changed'>): void; stop(): void } {
-  let seen = new Set<string>()
   let sources = new Set<string>()
   const refetch = throttle(() => {
     const store = useHealthStore.getState()
@@ -75,9 +52,6 @@ export function healthUpdates(): { changed(payload: EventPayload<'health.changed
     changed: (payload) => {
       for (const s of payload.sources) sources.add(s)
       refetch()
-      const next = newAlerts(seen, payload.alerts)
-      seen = next.seen
-      for (const a of next.fresh) useToastStore.getState().push(alertToast(a))
     },
     stop: () => refetch.cancel(),
   }
