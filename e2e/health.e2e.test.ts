@@ -121,6 +121,7 @@ describe('the Health page', () => {
     // The definition of a figure is a click away.
     await section.getByRole('button', { name: 'What is Φ?' }).click()
     await section.getByRole('note', { name: 'Φ' }).getByText(/token probability distributions/).waitFor()
+    await screenshot(page, 'health-definition')
     await page.keyboard.press('Escape')
     await section.getByRole('note').waitFor({ state: 'detached' })
 
