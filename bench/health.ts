@@ -6,12 +6,16 @@
  *    1,000-snapshot window (goal ≤ 1 ms; the seeds aimed at < 100 ms).
  * 3. A chart query over 1,000,000 stored snapshots of one source (goal ≤ 50 ms), against the
  *    baseline of reading the same range from the raw table and bucketing it in JS.
+ * 4. Snapshot ingest through the whole monitor: the contract call in process (validation, drift,
+ *    detection, store, events) against the seeds' HTTP API (POST /api/self-healing/snapshot, 8 at a time).
  * HEALTH_POINTS=n stores another number of snapshots for 3.
  */
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { performance } from 'node:perf_hooks'
+import { WardenHost } from '../src/main/services/host/WardenHost'
+import { startServer } from '../src/main/server/startServer'
 import { healthMetricNames } from '../src/shared/contract/domains/health'
 import { WardenDatabase } from '../src/main/services/storage/Database'
 import { HealthStore } from '../src/main/services/health/HealthStore'
@@ -224,6 +228,44 @@ function chartBench(dir: string): string {
   ].join('\n')
 }
 
+// ------------------------------------------------------------------------------- 4. through the API
+
+async function apiIngestBench(dir: string): Promise<string> {
+  const N = 3000
+  const host = new WardenHost({ home: path.join(dir, 'api-home'), runtime: 'server', watch: false })
+  const server = await startServer(host, { port: 0, rendererDir: null, token: 'b'.repeat(64) })
+  try {
+    const body = (i: number) => ({ source: `ocean-${i % 10}`, phi: 0.7 + (i % 10) / 100, kappa_eff: 64, basin_coords: basin(i % 50), confidence: 0.8, surprise: 0.2, agency: 0.6 })
+    let t = performance.now()
+    for (let i = 0; i < N; i++) {
+      const r = await host.invoke('health.snapshot', body(i))
+      if (!r.ok) throw new Error(r.error.message)
+    }
+    const inProcess = N / ((performance.now() - t) / 1000)
+    const post = async (i: number) => {
+      const res = await fetch(`${server.url}api/self-healing/snapshot`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${'b'.repeat(64)}` }, body: JSON.stringify(body(i)) })
+      if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${await res.text()}`)
+      await res.arrayBuffer()
+    }
+    t = performance.now()
+    let next = 0
+    await Promise.all(Array.from({ length: 8 }, async () => {
+      while (next < N) await post(next++)
+    }))
+    const overHttp = N / ((performance.now() - t) / 1000)
+    return [
+      `4. Snapshot ingest through the monitor (validation, drift, detection, store, events), ${f(N)} snapshots of 10 sources each way.`,
+      table(['path', 'snapshots/s', 'vs in process'], [
+        ['contract call in process', f(inProcess), '1.0x'],
+        ['POST /api/self-healing/snapshot (8 at a time)', f(overHttp), ratio(overHttp / inProcess)],
+      ]),
+    ].join('\n')
+  } finally {
+    await server.close()
+    await host.shutdown()
+  }
+}
+
 export async function runHealthBench(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'warden-bench-health-'))
   try {
@@ -231,6 +273,7 @@ export async function runHealthBench(): Promise<void> {
     console.log(ingestBench(dir) + '\n')
     console.log(checkBench() + '\n')
     console.log(chartBench(dir) + '\n')
+    console.log((await apiIngestBench(dir)) + '\n')
   } finally {
     fs.rmSync(dir, { recursive: true, force: true })
   }

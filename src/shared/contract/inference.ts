@@ -324,6 +324,30 @@ export const settingDefs = {
   healthRetentionDays: {
     schema: numberOrNumericText(z.number().min(1).max(3650)), default: 30, description: 'Days of health history kept (raw snapshots for the last 2 days, minute and hour roll-ups beyond)',
     label: 'Keep health history for', group: 'Health', unit: 'days', input: 'number' },
+  healingIntervalMinutes: {
+    schema: numberOrNumericText(z.number().int().min(1).max(1440)), default: 5, description: 'Minutes between runs of the healing loop while it is started',
+    label: 'Healing loop every', group: 'Healing', unit: 'minutes', input: 'number' },
+  healingApplyThreshold: {
+    schema: numberOrNumericText(z.number().min(0).max(1)), default: 0.7, description: 'Least fitness for a patch to be recommended (and auto-applied, when allowed); seed 004 says 0.7, seed 003 0.6',
+    label: 'Fitness to apply', group: 'Healing', unit: 'fitness', input: 'number' },
+  healingSandboxTimeoutSeconds: {
+    schema: numberOrNumericText(z.number().int().min(1).max(3600)), default: 30, description: 'Longest a sandbox run (a module’s tests on a copy) may take',
+    label: 'Sandbox time limit', group: 'Healing', unit: 'seconds', input: 'number' },
+  healingSandboxMemoryMB: {
+    schema: numberOrNumericText(z.number().int().min(64).max(65536)), default: 512, description: 'Heap limit of a sandbox run’s process',
+    label: 'Sandbox memory limit', group: 'Healing', unit: 'MB', input: 'number' },
+  aresAutoHibernate: {
+    schema: z.enum(['true', 'false']).transform((v) => v === 'true').or(z.boolean()), default: true, description: 'Let the supervisor hibernate a failing module that nothing active depends on at once (reversible; logged); off = a proposal instead',
+    label: 'Supervisor hibernates isolated failures', group: 'Healing', input: 'toggle' },
+  aresReviewAfterHours: {
+    schema: numberOrNumericText(z.number().min(1).max(8760)), default: 24, description: 'Hibernated modules older than this are tested from their archive against today’s workspace; passing ones get a "wake and test" proposal',
+    label: 'Review hibernated modules after', group: 'Healing', unit: 'hours', input: 'number' },
+  moduleCheckIntervalMinutes: {
+    schema: numberOrNumericText(z.number().int().min(0).max(10080)), default: 0, description: 'Minutes between checks of every active module in the sandbox (module check); 0 = only on demand',
+    label: 'Check modules every', group: 'Healing', unit: 'minutes', zero: 'on demand', input: 'number' },
+  supervisorPersona: {
+    schema: z.string().trim().max(64), default: '', description: 'A persona that writes the supervisor’s assessments in words (advisory: the rules decide); empty = none',
+    label: 'Supervisor’s persona', group: 'Healing', empty: 'none', input: 'text' },
 } as const satisfies Record<string, SettingDefinition>
 export type SettingKey = keyof typeof settingDefs
 export const settingKeys = Object.keys(settingDefs) as SettingKey[]

@@ -5,6 +5,7 @@ import { apiKeyOperations } from './domains/apiKeys'
 import { appOperations } from './domains/app'
 import { callOperations } from './domains/calls'
 import { checkpointOperations } from './domains/checkpoints'
+import { healingOperations, supervisorOperations } from './domains/healing'
 import { healthOperations } from './domains/health'
 import { configOperations } from './domains/config'
 import { modelOperations } from './domains/models'
@@ -27,6 +28,8 @@ export const operations = composeDomains(
   checkpointOperations,
   adapterOperations,
   healthOperations,
+  healingOperations,
+  supervisorOperations,
   configOperations,
   apiKeyOperations,
   logOperations,

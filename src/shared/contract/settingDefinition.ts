@@ -13,6 +13,7 @@ export const settingGroups = {
   Checkpoints: 'Frozen persona states (conversation and context) that a persona resumes from exactly.',
   Modules: 'Hibernated modules and their archive.',
   Genome: 'LoRA adapters: the model that embeds their descriptions, and how personas choose them.',
+  Healing: 'The self-healing loop, its sandbox, when a patch is good enough, and what the supervisor may do on its own.',
   Health: 'How often personas and models are measured, the thresholds that make a source degraded, and how long history is kept.',
 } as const
 export type SettingGroup = keyof typeof settingGroups

@@ -6,6 +6,7 @@ import { AppService, type Runtime } from '../app/AppService'
 import { openDemo } from '../demo/openDemo'
 import { Emitter } from '../events/Emitter'
 import type { HibernationService } from '../hibernation/HibernationService'
+import { HealingEngine } from '../healing/HealingEngine'
 import { HealthMonitor } from '../health/HealthMonitor'
 import { HealthStore } from '../health/HealthStore'
 import { InferenceService, type InferenceOptions } from '../inference/InferenceService'
@@ -61,6 +62,7 @@ export class WardenHost {
   readonly app: AppService
   readonly workspaces: WorkspaceService
   readonly health: HealthMonitor
+  readonly healing: HealingEngine
   private inferenceService: InferenceService | null = null
   private readonly didStartInference = new Emitter<InferenceService>()
   private readonly events = new Emitter<AnyEvent>()
@@ -101,6 +103,7 @@ export class WardenHost {
     this.bridges.push(bridgeHealth(this.health, this.emit))
     // The app and the server measure their personas and models; a CLI command reads the stored history.
     if (options.runtime !== 'cli') this.health.start()
+    this.healing = new HealingEngine()
     const inference = () => this.inference
     const services: HostServices = {
       home: this.paths.home,
@@ -108,6 +111,7 @@ export class WardenHost {
       workspaces: this.workspaces,
       apiKeys: this.apiKeys,
       health: this.health,
+      healing: this.healing,
       logs: this.logs,
       settings: this.settings,
       get inference() {
@@ -202,6 +206,7 @@ export class WardenHost {
   }
 
   dispose(): void {
+    this.healing.dispose()
     this.health.dispose()
     this.workspaces.dispose()
     for (const stop of this.bridges.splice(0)) stop()

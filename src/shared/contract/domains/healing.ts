@@ -109,7 +109,38 @@ const PatchFilter = z.object({
   limit: z.number().int().min(1).max(1000).default(100),
 })
 
-/** The self-healing engine: proposals, review, apply and rollback; and the supervisor of modules. */
+/** A module failure reported by the running system (or found by `module check`). */
+export const ModuleFailure = z.object({
+  name: ModuleName,
+  message: z.string().trim().min(1, 'a message is required').max(10_000),
+  type: z.string().trim().max(200).default('Error'),
+  stack: z.string().max(100_000).optional(),
+})
+
+/** The supervisor (the seeds' Ares): module failures in, decisions out. Runs where the workspace is open. */
+export const supervisorOperations = defineDomain(
+  { runsIn: 'workspace' },
+  {
+    'module.reportError': defineOperation({
+      summary: 'Report a module failure: an isolated module is hibernated at once (ares), one with dependents becomes a proposal',
+      input: ModuleFailure,
+      output: SupervisorDecision,
+      mutates: true,
+      cli: { command: ['module', 'report-error'] },
+    }),
+    'module.check': defineOperation({
+      summary: 'Run a module’s tests (or load its entry point) in the sandbox: one module, or every active one',
+      input: z.object({ name: ModuleName.optional() }),
+      output: z.object({
+        results: z.array(z.object({ name: z.string(), ok: z.boolean(), durationMs: z.number(), ran: z.enum(['tests', 'entry', 'nothing']), output: z.string(), decision: SupervisorDecision.nullable() })),
+      }),
+      mutates: true,
+      cli: { command: ['module', 'check'] },
+    }),
+  },
+)
+
+/** The self-healing engine: proposals, review, apply and rollback. */
 export const healingOperations = defineDomain(
   { runsIn: 'app' },
   {

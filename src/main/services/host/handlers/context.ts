@@ -4,6 +4,7 @@ import type { Operations } from '../../../../shared/contract/operations'
 import type { ApiKeyService } from '../../apikeys/ApiKeyService'
 import type { AppService } from '../../app/AppService'
 import type { ProgressFn } from '../../hibernation/context'
+import type { HealingEngine } from '../../healing/HealingEngine'
 import type { HealthMonitor } from '../../health/HealthMonitor'
 import type { InferenceService } from '../../inference/InferenceService'
 import type { LogService } from '../../logging/LogService'
@@ -34,6 +35,8 @@ export interface HostServices {
   readonly apiKeys: ApiKeyService
   /** Personas', models' and external systems' health. */
   readonly health: HealthMonitor
+  /** The self-healing engine: proposals, review, apply, rollback. */
+  readonly healing: HealingEngine
   /** The settings (one store per process). */
   readonly settings: SettingsStore
   /** The logs in `<home>/logs`, and each model's worker output. */

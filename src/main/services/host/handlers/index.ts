@@ -4,6 +4,7 @@ import { appHandlers } from './app'
 import { callHandlers } from './calls'
 import { checkpointHandlers } from './checkpoints'
 import { configHandlers } from './config'
+import { healingHandlers, supervisorHandlers } from './healing'
 import { healthHandlers } from './health'
 import { logHandlers } from './logs'
 import type { Handlers, HostServices } from './context'
@@ -26,6 +27,8 @@ export function createHandlers(services: HostServices): Handlers {
     ...checkpointHandlers(services),
     ...adapterHandlers(services),
     ...healthHandlers(services),
+    ...healingHandlers(services),
+    ...supervisorHandlers(services),
     ...configHandlers(services),
     ...apiKeyHandlers(services),
     ...logHandlers(services),

@@ -1,0 +1,33 @@
+import type { healingOperations, supervisorOperations } from '../../../../shared/contract/domains/healing'
+import { WardenError } from '../../../../shared/errors'
+import type { HandlersOf, HostServices } from './context'
+
+export function healingHandlers(s: HostServices) {
+  return {
+    'healing.status': async () => s.healing.status(),
+    'healing.start': async () => s.healing.start(),
+    'healing.stop': async () => s.healing.stop(),
+    'healing.runOnce': async () => s.healing.runOnce(),
+    'healing.proposals': async (input) => s.healing.proposals(input),
+    'healing.history': async (input) => s.healing.history(input),
+    'healing.show': async (input) => s.healing.show(input),
+    'healing.approve': async (input) => s.healing.approve(input),
+    'healing.reject': async (input) => s.healing.reject(input),
+    'healing.rollback': async (input) => s.healing.rollback(input),
+    'healing.evaluate': async (input) => s.healing.evaluate(input),
+    'healing.autoApply': async (input) => s.healing.autoApply(input),
+    'healing.draftFix': async (input) => s.healing.draftFix(input),
+  } satisfies HandlersOf<typeof healingOperations>
+}
+
+export function supervisorHandlers(_s: HostServices) {
+  const notYet = () => new WardenError('UNAVAILABLE', 'The supervisor is being built')
+  return {
+    'module.reportError': async () => {
+      throw notYet()
+    },
+    'module.check': async () => {
+      throw notYet()
+    },
+  } satisfies HandlersOf<typeof supervisorOperations>
+}
