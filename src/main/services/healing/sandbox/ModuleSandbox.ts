@@ -12,6 +12,7 @@ import type { ProgressReport, SandboxResult, SignalReading } from '../types'
 import { checkModuleDiff, writeCheckedDiff, type CheckedDiff } from './diffCheck'
 import { copyModule, type ModuleLocation } from './moduleCopy'
 import { describeRun, runModule, type ModuleRun, type RunLimits } from './moduleRun'
+import { readPatchInput } from './patchInput'
 import { runLimited } from './runLimited'
 import { SandboxLog } from './SandboxLog'
 
@@ -36,9 +37,19 @@ export class ModuleSandbox {
     return { name: m.name, absPath: m.absPath, relPath: m.relPath, workspaceRoot: workspace.root }
   }
 
-  /** The shared diff checks (healing.evaluate calls this before the sandbox): parse, paths, applies. */
+  /** The shared diff checks (the engine calls this before the sandbox): parse, paths inside the module, applies cleanly. */
   async checkDiff(module: string, diff: string, label?: string): Promise<CheckedDiff> {
     return checkModuleDiff((await this.locate(module)).absPath, diff, label)
+  }
+
+  /**
+   * healing.evaluate's input checked before anything runs: exactly one of `patch` (a .diff file, read
+   * here) or `diff` (its text), then the diff checks, errors naming the file and hunk. Returns the
+   * diff's text, to evaluate as a `module-diff` change.
+   */
+  async checkEvaluateInput(input: { module: string; patch?: string; diff?: string }): Promise<{ diff: string; checked: CheckedDiff }> {
+    const { diff, label } = await readPatchInput(input)
+    return { diff, checked: await this.checkDiff(input.module, diff, label) }
   }
 
   /** One run of the module as it is, on a copy (its tests, or loading its entry point). */
