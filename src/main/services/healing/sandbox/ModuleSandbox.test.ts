@@ -133,4 +133,14 @@ describe('ModuleSandbox', () => {
     await expect(sandbox.checkEvaluateInput({ module: 'math' })).rejects.toThrow(/A patch is required/)
     await expect(sandbox.checkEvaluateInput({ module: 'math', diff: FIX_ADD, patch: file })).rejects.toThrow(/not both/)
   })
+
+  it('a module action: the module’s tests now are the before, the after is unknown and the log says so', async () => {
+    const { sandbox } = await setup(BROKEN_ADD)
+    const result = await sandbox.evaluateAction({ kind: 'module-action', module: 'math', action: 'hibernate' })
+    expect(result.passed).toBeNull()
+    expect(result.before).toMatchObject({ testsPassed: 1, testsFailed: 1 })
+    expect(result.after).toEqual({ phi: null, drift: null, errorRate: null, testsPassed: null, testsFailed: null })
+    expect(result.log).toContain('After "hibernate": not measured in the sandbox')
+    expect(fitness(result, BANDS).recommendation).toBe('test_more')
+  })
 })
