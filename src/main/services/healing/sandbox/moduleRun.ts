@@ -155,8 +155,10 @@ function exportsIn(output: string): string[] | null {
 /** The environment of a sandboxed run: the module's and the workspace's bin folders first; Node behaves as Node (in Electron too). */
 function sandboxEnv(dir: string, workspaceRoot: string): NodeJS.ProcessEnv {
   const bins = [path.join(dir, 'node_modules', '.bin'), path.join(workspaceRoot, 'node_modules', '.bin'), path.dirname(process.execPath)]
+  // Warden's own variables (its home, the server's token) are not the module's business.
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('WARDEN_')))
   return {
-    ...process.env,
+    ...inherited,
     PATH: [...bins, process.env.PATH ?? ''].join(path.delimiter),
     ELECTRON_RUN_AS_NODE: '1',
     NODE_ENV: 'test',
