@@ -85,7 +85,7 @@ describe('ModuleSandbox', () => {
   })
 
   it('kills a runaway test at the timeout (its whole process group) and the patch is rejected', async () => {
-    const { root, sandbox } = await setup(BROKEN_ADD, undefined, { timeoutSeconds: 2, memoryMB: 256 })
+    const { root, sandbox } = await setup(BROKEN_ADD, undefined, { timeoutSeconds: 4, memoryMB: 256 })
     // The "fix" spawns a child that would outlive its parent (its pid written down), then loops forever.
     const pidFile = path.join(root, 'stray.pid')
     const runaway = FIX_ADD.replace(
@@ -96,7 +96,7 @@ describe('ModuleSandbox', () => {
     expect(result.passed).toBe(false)
     const strayPid = Number(fs.readFileSync(pidFile, 'utf8'))
     await waitFor(() => !processAlive(strayPid), 'the stray child to be killed with its group')
-    expect(result.log).toContain('still running after the 2 s limit')
+    expect(result.log).toContain('still running after the 4 s limit')
     expect(fitness(result, BANDS).recommendation).toBe('reject')
   })
 
