@@ -328,6 +328,14 @@ export class InferenceService {
     return this.watched(call, (onText) => this.generateMeasured({ ...call, onText }))
   }
 
+  /**
+   * A generation the health monitor does not see, with the token statistics the worker measured: the
+   * healing sandbox's probe prompts measure a patch, not the persona's real use.
+   */
+  async probe(call: GenerateCall): Promise<MeasuredResult> {
+    return this.generateMeasured(call)
+  }
+
   /** Runs a generation and reports it through onDidGenerate, finished or failed. */
   private async watched<A extends unknown[]>(call: { persona: Persona; onText?: (text: string, ...rest: A) => void }, run: (onText: (text: string, ...rest: A) => void) => Promise<MeasuredResult>): Promise<GenerationResult> {
     const watch = new GenerationWatch(call.persona.name)
