@@ -12,7 +12,10 @@ function git(cwd: string, args: string[], options: { env?: Record<string, string
       if (error) reject(new Error(`git ${args[0]} failed: ${(stderr || error.message).trim()}`))
       else resolve(stdout.trim())
     })
-    child.stdin?.end(options.input ?? '')
+    // git may exit before reading its input (an error): the broken pipe is that error's, reported above.
+    child.stdin?.on('error', () => {})
+    if (options.input !== undefined) child.stdin?.end(options.input)
+    else child.stdin?.end()
   })
 }
 
