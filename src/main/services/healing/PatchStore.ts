@@ -149,10 +149,19 @@ export class PatchStore {
   list(filter: { status: 'pending' | 'applied' | 'all'; source?: string; strategy?: string; limit: number }): Patch[] {
     const where: string[] = []
     const values: unknown[] = []
-    if (filter.status === 'pending') where.push(`status IN (${PENDING.map(() => '?').join(', ')})`), values.push(...PENDING)
+    if (filter.status === 'pending') {
+      where.push(`status IN (${PENDING.map(() => '?').join(', ')})`)
+      values.push(...PENDING)
+    }
     if (filter.status === 'applied') where.push(`status = 'applied'`)
-    if (filter.source) where.push('source = ?'), values.push(filter.source)
-    if (filter.strategy) where.push('strategy = ?'), values.push(filter.strategy)
+    if (filter.source) {
+      where.push('source = ?')
+      values.push(filter.source)
+    }
+    if (filter.strategy) {
+      where.push('strategy = ?')
+      values.push(filter.strategy)
+    }
     const sql = `SELECT * FROM healing_patches ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, rowid DESC LIMIT ?`
     return (this.db.prepare(sql).all(...values, filter.limit) as PatchRow[]).map(toPatch)
   }
