@@ -42,7 +42,10 @@ export interface AutoApplyChoice {
 
 export interface PatchCounts {
   proposed: number
+  /** Applied now (not rolled back). */
   applied: number
+  /** Ever applied (rolled back since or not): phase gate 3. */
+  everApplied: number
   rolledBack: number
   rejected: number
   failed: number
@@ -200,6 +203,17 @@ export class PatchStore {
     return this.db.prepare('SELECT at, decided_by AS decidedBy, decision, reason FROM healing_reviews WHERE patch_id = ? ORDER BY at').all(patchId) as Array<{ at: number; decidedBy: string; decision: string; reason: string | null }>
   }
 
+  /** At apply: the signals the patch aims at, to compare with at the next look. */
+  noteBefore(patchId: string, at: number, before: unknown): void {
+    this.db.prepare(`INSERT OR REPLACE INTO healing_outcomes (patch_id, at, outcome, before, after) VALUES (?, ?, 'pending', ?, 'null')`).run(patchId, at, JSON.stringify(before))
+  }
+
+  /** The signals noted at apply (null when none were). */
+  before(patchId: string): unknown {
+    const row = this.db.prepare('SELECT before FROM healing_outcomes WHERE patch_id = ?').get(patchId) as { before: string } | undefined
+    return row ? (JSON.parse(row.before) as unknown) : null
+  }
+
   /** Record a measured outcome (the signals before and after) and set it on the patch, at once. */
   recordOutcome(patchId: string, at: number, outcome: 'success' | 'failure', before: unknown, after: unknown): Patch {
     return this.transaction(() => {
@@ -220,7 +234,8 @@ export class PatchStore {
     const everApplied = (this.db.prepare('SELECT COUNT(*) AS n FROM healing_patches WHERE applied_at IS NOT NULL').get() as { n: number }).n
     return {
       proposed: (by.proposed ?? 0) + (by.evaluating ?? 0),
-      applied: everApplied,
+      applied: by.applied ?? 0,
+      everApplied,
       rolledBack: by['rolled-back'] ?? 0,
       rejected: by.rejected ?? 0,
       failed: by.failed ?? 0,

@@ -1,3 +1,4 @@
+import * as path from 'node:path'
 import type { AnyEvent } from '../../../shared/contract/events'
 import type { WorkspaceInfo } from '../../../shared/contract/schemas'
 import type { Result } from '../../../shared/errors'
@@ -6,7 +7,9 @@ import { AppService, type Runtime } from '../app/AppService'
 import { openDemo } from '../demo/openDemo'
 import { Emitter } from '../events/Emitter'
 import type { HibernationService } from '../hibernation/HibernationService'
-import { HealingEngine } from '../healing/HealingEngine'
+import { HealingEngine, type HealingEngineOptions } from '../healing/HealingEngine'
+import { fitnessNotBuiltYet, sandboxNotBuiltYet } from '../healing/notBuiltYet'
+import { PatchStore } from '../healing/PatchStore'
 import { HealthMonitor } from '../health/HealthMonitor'
 import { HealthStore } from '../health/HealthStore'
 import { InferenceService, type InferenceOptions } from '../inference/InferenceService'
@@ -19,7 +22,7 @@ import { UsageStore } from '../storage/UsageStore'
 import { ForkLauncher, type WorkerLauncher } from '../workers/launcher'
 import { WorkspaceService } from '../workspace/WorkspaceService'
 import { Dispatcher } from './Dispatcher'
-import { bridgeHealth, bridgeInference, bridgeSettings, bridgeWorkspaces, emitTo, type EmitEvent } from './eventBridge'
+import { bridgeHealing, bridgeHealth, bridgeInference, bridgeSettings, bridgeWorkspaces, emitTo, type EmitEvent } from './eventBridge'
 import { createHandlers, type HostServices } from './handlers'
 
 export { readOwnVersion } from '../app/version'
@@ -42,6 +45,8 @@ export interface WardenHostOptions {
   launcher?: WorkerLauncher
   /** Inference tuning for tests (GPU readings, free disk space, crash back-off). */
   inference?: Pick<InferenceOptions, 'detectGpus' | 'freeSpace' | 'scheduler'>
+  /** The healing engine's sandbox, fitness and strategies (tests give their own). */
+  healing?: Partial<Pick<HealingEngineOptions, 'sandbox' | 'fitnessOf' | 'strategies'>>
 }
 
 /**
@@ -103,7 +108,22 @@ export class WardenHost {
     this.bridges.push(bridgeHealth(this.health, this.emit))
     // The app and the server measure their personas and models; a CLI command reads the stored history.
     if (options.runtime !== 'cli') this.health.start()
-    this.healing = new HealingEngine()
+    this.healing = new HealingEngine({
+      store: new PatchStore(this.database),
+      settings: this.settings,
+      health: this.health,
+      inference: () => this.inference,
+      runningInference: () => this.inferenceService,
+      workspaces: this.workspaces,
+      sandbox: options.healing?.sandbox ?? sandboxNotBuiltYet,
+      fitnessOf: options.healing?.fitnessOf ?? fitnessNotBuiltYet,
+      strategies: options.healing?.strategies ?? [],
+      journalDir: path.join(this.paths.home, 'healing', 'journal'),
+      now: options.now,
+    })
+    this.bridges.push(bridgeHealing(this.healing, this.emit))
+    // The app and the server finish or undo what a crash interrupted (a CLI command does it before its change).
+    if (options.runtime !== 'cli') void this.healing.recover().catch(() => {})
     const inference = () => this.inference
     const services: HostServices = {
       home: this.paths.home,
