@@ -1,4 +1,6 @@
+import { createTwoFilesPatch } from 'diff'
 import * as fsp from 'node:fs/promises'
+import * as path from 'node:path'
 import type { z } from 'zod'
 import type { Patch, PatchKind, SupervisorDecision } from '../../../shared/contract/domains/healing'
 import type { healingOperations } from '../../../shared/contract/domains/healing'
@@ -410,10 +412,11 @@ export class HealingEngine implements ProposalSink {
 
   /** The seeds' evaluate-patch: a unified diff to a module, evaluated in the sandbox and proposed. */
   async evaluate(input: In<'healing.evaluate'>, options: { signal?: AbortSignal; onProgress?: ProgressReport } = {}): Promise<Out<'healing.evaluate'>> {
-    if ((input.patch === undefined) === (input.diff === undefined)) {
-      throw new WardenError('INVALID_INPUT', 'Give the patch as a .diff file (--patch FILE) or as its text (diff), exactly one of them')
+    const given = [input.patch, input.diff, input.newCode].filter((x) => x !== undefined).length
+    if (given !== 1) {
+      throw new WardenError('INVALID_INPUT', 'Give the patch as a .diff file (--patch FILE), as its text (diff), or as the new text of the module’s entry file (newCode): exactly one of them')
     }
-    let diff = input.diff ?? ''
+    let diff = input.diff ?? (input.newCode !== undefined ? await this.entryFileDiff(input.module, input.newCode) : '')
     if (input.patch !== undefined) {
       const stat = await fsp.stat(input.patch).catch(() => null)
       if (!stat?.isFile()) throw new WardenError('NOT_FOUND', `No file ${input.patch}`, { hint: 'Give a unified diff file, as `git diff > fix.diff` writes it.' })
@@ -431,6 +434,19 @@ export class HealingEngine implements ProposalSink {
       },
       options,
     )
+  }
+
+  /** The seeds' `new_code` as a diff: the module's entry file (package.json `main`, else index.js) replaced. */
+  private async entryFileDiff(module: string, newCode: string): Promise<string> {
+    const scan = await this.options.workspaces.requireHibernation().workspace.scan({ sizes: false })
+    const found = scan.modules.get(module)
+    if (!found) throw new WardenError('NOT_FOUND', `No active module named ${module}`, { hint: 'See the active modules with `warden module list`.' })
+    const pkg = JSON.parse(await fsp.readFile(path.join(found.absPath, 'package.json'), 'utf8').catch(() => '{}')) as { main?: unknown }
+    const entry = (typeof pkg.main === 'string' && pkg.main.trim() ? pkg.main.trim() : 'index.js').replace(/^\.\//, '')
+    const old = await fsp.readFile(path.join(found.absPath, ...entry.split('/')), 'utf8').catch(() => null)
+    const text = newCode.endsWith('\n') ? newCode : `${newCode}\n`
+    const diff = old === null ? createTwoFilesPatch('/dev/null', `b/${entry}`, '', text) : createTwoFilesPatch(`a/${entry}`, `b/${entry}`, old, text)
+    return diff.replace(/^(Index: .*\n)?=+\n/, '')
   }
 
   autoApply(input: In<'healing.autoApply'>): Out<'healing.autoApply'> {

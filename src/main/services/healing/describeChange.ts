@@ -11,7 +11,7 @@ function valueLines(key: string, value: unknown): string[] {
 
 function linesDiff(label: string, before: string[], after: string[]): string {
   const text = (lines: string[]) => (lines.length ? `${lines.join('\n')}\n` : '')
-  return createTwoFilesPatch(label, label, text(before), text(after), undefined, undefined, { context: 3 }).replace(/^=+\n/, '')
+  return createTwoFilesPatch(label, label, text(before), text(after), undefined, undefined, { context: 3 }).replace(/^(Index: .*\n)?=+\n/, '')
 }
 
 const workerActions: Record<string, string> = {

@@ -221,6 +221,8 @@ export const healingOperations = defineDomain(
         /** A .diff file (CLI), or the diff's text (API). */
         patch: FsPath('a .diff file is required').optional(),
         diff: z.string().max(1_000_000).optional(),
+        /** The seeds' `new_code`: the new text of the module's entry file (its package.json `main`), made a diff. */
+        newCode: z.string().max(1_000_000).optional(),
       }),
       output: Patch,
       mutates: true,
