@@ -181,14 +181,18 @@ export class HealingEngine implements ProposalSink {
   }
 
   stop(): Out<'healing.stop'> {
-    if (this.running) {
-      this.running = false
-      if (this.timer) clearTimeout(this.timer)
-      this.timer = null
-      this.nextRunAt = null
-      this.changed('stopped')
-    }
+    if (this.halt()) this.changed('stopped')
     return this.status()
+  }
+
+  /** Stop the timer; whether the loop was running. */
+  private halt(): boolean {
+    const was = this.running
+    this.running = false
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = null
+    this.nextRunAt = null
+    return was
   }
 
   /** The next run, `healingIntervalMinutes` from now (read each time: a changed interval applies from the next run). */
@@ -515,7 +519,7 @@ export class HealingEngine implements ProposalSink {
 
   dispose(): void {
     this.disposed = true
-    this.stop()
+    this.halt()
     this.didChange.dispose()
     this.didAlert.dispose()
   }
