@@ -145,6 +145,17 @@ describe('module diff patches', () => {
     expect(fs.readFileSync(path.join(ws, 'commands/beta/index.js'), 'utf8')).toBe('module.exports = "beta"\n')
   })
 
+  it('a write that fails halfway puts the files written so far back at once', async () => {
+    const { alpha, ctx, applier } = await setup()
+    // The second file cannot be written: its folder would be a file the first one just changed.
+    const blocked = `${fixAdd.split('--- /dev/null')[0]}--- /dev/null\n+++ b/lib/math.js/extra.js\n@@ -0,0 +1 @@\n+exports.x = 1\n`
+    const patch = storedPatch(ctx.store, { kind: 'module-diff', module: 'alpha', diff: blocked })
+    await expectError(applier.apply(patch, person))
+    expect(fs.readFileSync(path.join(alpha, 'lib/math.js'), 'utf8')).toBe('exports.add = (a, b) => a - b\nexports.one = 1\n')
+    expect(ctx.store.require(patch.id).status).toBe('proposed')
+    expect(await ctx.journal.pending()).toEqual([])
+  })
+
   it('refuse a rollback with CONFLICT when a file changed since it was applied', async () => {
     const { alpha, ctx, applier } = await setup()
     const applied = await applier.apply(storedPatch(ctx.store, { kind: 'module-diff', module: 'alpha', diff: fixAdd }), person)
@@ -232,5 +243,18 @@ describe('module action patches', () => {
     expect(JSON.parse(fs.readFileSync(path.join(alpha, 'package.json'), 'utf8')).version).toBe('1.0.0')
     await applier.rollback(applied, person)
     expect(JSON.parse(fs.readFileSync(path.join(alpha, 'package.json'), 'utf8')).version).toBe('2.0.0')
+  })
+
+  it('waking an older version that turns out damaged leaves the active version in place', async () => {
+    const { alpha, host, ctx, applier } = await setup()
+    const h = host.requireHibernation()
+    const old = (await h.hibernate({ name: 'alpha', reason: 'old', withDependents: false, hibernatedBy: 'user' })).hibernated[0]
+    writeModule(path.dirname(path.dirname(alpha)), { name: 'alpha', version: '2.0.0' })
+    fs.writeFileSync(old.archivePath, 'not an archive any more')
+    const patch = storedPatch(ctx.store, { kind: 'module-action', module: 'alpha', action: 'wake-version', version: '1.0.0' })
+    const err = await expectError(applier.apply(patch, person))
+    expect(err.code).toBe('CHECKSUM_MISMATCH')
+    expect(JSON.parse(fs.readFileSync(path.join(alpha, 'package.json'), 'utf8')).version).toBe('2.0.0')
+    expect(ctx.store.require(patch.id).status).toBe('proposed')
   })
 })

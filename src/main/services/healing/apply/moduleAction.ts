@@ -46,10 +46,17 @@ async function runSteps(ctx: ApplyContext, patch: Patch, op: 'apply' | 'rollback
   const h = ctx.hibernation()
   const entry: HealingJournalEntry = { patchId: patch.id, op, pid: process.pid, startedAt: ctx.now(), workspace: h.workspace.root, stepsDone: 0, steps: steps.length, finalActive: steps[steps.length - 1].do === 'wake' }
   await ctx.journal.write(entry)
-  for (const step of steps) {
-    await run(h, name, step, reason)
-    entry.stepsDone = (entry.stepsDone ?? 0) + 1
-    await ctx.journal.write(entry)
+  try {
+    for (const step of steps) {
+      await run(h, name, step, reason)
+      entry.stepsDone = (entry.stepsDone ?? 0) + 1
+      await ctx.journal.write(entry)
+    }
+  } catch (error) {
+    // A step refused or failed (the hibernation service left its own step undone): undo the
+    // steps before it now, as recovery would after a crash, and report the step's error.
+    await recoverModuleAction(ctx, entry, patch, patch.change as ModuleAction, { finish: false }).catch(() => undefined)
+    throw error
   }
 }
 
@@ -116,7 +123,7 @@ export async function rollbackModuleAction(ctx: ApplyContext, patch: Patch, chan
  * that reached its final state is committed (finished), and one stopped halfway (the module
  * hibernated, its older version not yet woken) is undone by waking what the first step hibernated.
  */
-export async function recoverModuleAction(ctx: ApplyContext, entry: HealingJournalEntry, patch: Patch | null, change: ModuleAction): Promise<string> {
+export async function recoverModuleAction(ctx: ApplyContext, entry: HealingJournalEntry, patch: Patch | null, change: ModuleAction, options: { finish?: boolean } = {}): Promise<string> {
   const h = ctx.hibernation()
   if (h.workspace.root !== entry.workspace) throw new WardenError('CONFLICT', `the workspace ${entry.workspace} is not open`)
   await h.verify(true)
@@ -126,7 +133,7 @@ export async function recoverModuleAction(ctx: ApplyContext, entry: HealingJourn
   const decision: Decision = { by: 'person', reason: 'finished after an interruption' }
   const committedStatus = entry.op === 'apply' ? 'applied' : 'rolled-back'
   let said: string
-  if (patch && patch.status !== committedStatus && active === entry.finalActive && (steps === 1 || done >= 1)) {
+  if (options.finish !== false && patch && patch.status !== committedStatus && active === entry.finalActive && (steps === 1 || done >= 1)) {
     if (entry.op === 'apply') commitApplied(ctx, patch, { ...decision, by: patch.decidedBy ?? 'person' }, {})
     else commitRolledBack(ctx, patch, decision)
     said = `finished the interrupted ${entry.op} of ${entry.patchId} (${change.action} ${change.module})`

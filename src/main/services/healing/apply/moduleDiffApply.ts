@@ -31,7 +31,12 @@ export async function moduleFolder(ctx: ApplyContext, name: string): Promise<{ d
 async function writeFiles(files: FileChange[], which: 'before' | 'after'): Promise<void> {
   for (const f of files) {
     const content = f[which]
-    if (content === null) await fsp.rm(f.abs, { force: true })
+    if (content === null) {
+      // Absent already (also where a parent is not a folder: a write cut short never made it one).
+      await fsp.rm(f.abs).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT' && error.code !== 'ENOTDIR') throw error
+      })
+    }
     else {
       await fsp.mkdir(path.dirname(f.abs), { recursive: true })
       await atomicWriteFile(f.abs, content)
@@ -61,10 +66,27 @@ export async function applyModuleDiff(ctx: ApplyContext, patch: Patch, change: M
   const files = await planModuleDiff(dir, prefix, change.diff)
   const undo: DiffUndo = { files, gitTop: await gitTopLevel(dir) }
   await ctx.journal.write({ patchId: patch.id, op: 'apply', pid: process.pid, startedAt: ctx.now(), files })
-  await writeFiles(files, 'after')
-  const applied = commitApplied(ctx, patch, decision, { ...undo })
+  const applied = await undoneOnError(ctx, patch.id, files, 'before', async () => {
+    await writeFiles(files, 'after')
+    return commitApplied(ctx, patch, decision, { ...undo })
+  })
   await finishApply(ctx, applied, undo)
   return ctx.store.require(patch.id)
+}
+
+/**
+ * Run the writes and the commit; if they fail (a full disk, a file locked), put every file back
+ * as `restore` says at once, rather than at the next start-up, and end the journal entry. Should
+ * that fail too, the entry stays and recovery tries again.
+ */
+async function undoneOnError(ctx: ApplyContext, patchId: string, files: FileChange[], restore: 'before' | 'after', work: () => Promise<Patch>): Promise<Patch> {
+  try {
+    return await work()
+  } catch (error) {
+    await writeFiles(files, restore)
+    await ctx.journal.end(patchId)
+    throw error
+  }
 }
 
 async function finishApply(ctx: ApplyContext, patch: Patch, undo: DiffUndo): Promise<void> {
@@ -86,8 +108,10 @@ export async function rollbackModuleDiff(ctx: ApplyContext, patch: Patch, decisi
   // The journal's `after` is what this operation writes: the contents from before the apply.
   const reversed = undo.files.map((f) => ({ ...f, before: f.after, after: f.before }))
   await ctx.journal.write({ patchId: patch.id, op: 'rollback', pid: process.pid, startedAt: ctx.now(), files: reversed })
-  await writeFiles(undo.files, 'before')
-  const rolledBack = commitRolledBack(ctx, patch, decision)
+  const rolledBack = await undoneOnError(ctx, patch.id, undo.files, 'after', async () => {
+    await writeFiles(undo.files, 'before')
+    return commitRolledBack(ctx, patch, decision)
+  })
   await finishRollback(ctx, rolledBack, undo)
   return ctx.store.require(patch.id)
 }

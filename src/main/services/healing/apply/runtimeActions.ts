@@ -56,13 +56,21 @@ export async function applyPersona(ctx: ApplyContext, patch: Patch, change: Pers
   const checkpoints = ctx.inference().checkpoints
   const entry: HealingJournalEntry = { patchId: patch.id, op: 'apply', pid: process.pid, startedAt: ctx.now() }
   await ctx.journal.write(entry)
-  const before = await checkpoints.create(change.persona, `before healing ${patch.id}`)
-  await ctx.journal.write({ ...entry, checkpointBefore: before.id })
-  await checkpoints.resume(change.persona, change.checkpoint)
-  // With a checkpoint, settings given too are set on top of the restored ones.
-  const out = applyPersonaSettings(ctx, patch, change, decision, { checkpointBefore: before.id })
-  await ctx.journal.end(patch.id)
-  return out
+  let before: string | null = null
+  try {
+    before = (await checkpoints.create(change.persona, `before healing ${patch.id}`)).id
+    await ctx.journal.write({ ...entry, checkpointBefore: before })
+    await checkpoints.resume(change.persona, change.checkpoint)
+    // With a checkpoint, settings given too are set on top of the restored ones.
+    const out = applyPersonaSettings(ctx, patch, change, decision, { checkpointBefore: before })
+    await ctx.journal.end(patch.id)
+    return out
+  } catch (error) {
+    // Refused (a checkpoint of another model, a value changed since): the persona as it was, now.
+    if (before) await checkpoints.resume(change.persona, before)
+    await ctx.journal.end(patch.id)
+    throw error
+  }
 }
 
 export async function rollbackPersona(ctx: ApplyContext, patch: Patch, change: PersonaChange, decision: Decision): Promise<Patch> {
