@@ -367,8 +367,12 @@ export class HealingEngine implements ProposalSink {
 
   // ── decisions ──────────────────────────────────────────────────────────────────────────────
 
-  async approve(input: In<'healing.approve'>): Promise<Out<'healing.approve'>> {
-    return this.applyNow(this.store.require(input.id), { by: 'person' })
+  /**
+   * Apply a proposed patch: a person's approval, or the supervisor's own rule-based action (`ares`:
+   * listed and reversible as any patch).
+   */
+  async approve(input: In<'healing.approve'>, options: { by?: 'person' | 'ares' } = {}): Promise<Out<'healing.approve'>> {
+    return this.applyNow(this.store.require(input.id), { by: options.by ?? 'person' })
   }
 
   private async applyNow(patch: Patch, decision: { by: 'person' | 'auto' | 'ares'; reason?: string }): Promise<Patch> {
