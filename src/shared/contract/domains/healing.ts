@@ -231,7 +231,8 @@ export const healingOperations = defineDomain(
     }),
     'healing.autoApply': defineOperation({
       summary: 'Let the loop apply patches above the threshold on its own, for the kinds named (only once phase gate 3 is met)',
-      input: z.object({ enabled: z.boolean(), kinds: z.array(z.enum(patchKinds)).default([]) }),
+      // A CLI flag: `--enabled --kinds settings --kinds worker-action` switches it on, no flag off.
+      input: z.object({ enabled: z.boolean().default(false), kinds: z.array(z.enum(patchKinds)).default([]) }),
       output: HealingStatus,
       mutates: true,
       cli: { command: ['healing', 'auto-apply'] },
