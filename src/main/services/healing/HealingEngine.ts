@@ -458,7 +458,7 @@ export class HealingEngine implements ProposalSink {
   }
 
   autoApply(input: In<'healing.autoApply'>): Out<'healing.autoApply'> {
-    const kinds = [...new Set(input.kinds)] as PatchKind[]
+    const kinds: PatchKind[] = [...new Set(input.kinds ?? [])]
     if (input.enabled) {
       const gates = this.gates()
       if (!gates[2].met) {

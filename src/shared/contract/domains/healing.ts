@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { defineDomain, defineOperation } from '../operation'
 import { ModuleName } from '../schemas'
+import { commaList } from './adapters'
 import { FsPath } from './common'
 
 /** A patch's id: `p-` and letters/digits (never a path). */
@@ -231,8 +232,13 @@ export const healingOperations = defineDomain(
     }),
     'healing.autoApply': defineOperation({
       summary: 'Let the loop apply patches above the threshold on its own, for the kinds named (only once phase gate 3 is met)',
-      // A CLI flag: `--enabled --kinds settings --kinds worker-action` switches it on, no flag off.
-      input: z.object({ enabled: z.boolean().default(false), kinds: z.array(z.enum(patchKinds)).default([]) }),
+      // On the CLI: `--enabled --kinds settings,worker-action` switches it on, no flag off.
+      input: z.object({
+        enabled: z.boolean().default(false),
+        kinds: commaList('kinds', patchKinds.length)
+          .pipe(z.array(z.enum(patchKinds, { error: `each kind is one of ${patchKinds.join(', ')}` })))
+          .optional(),
+      }),
       output: HealingStatus,
       mutates: true,
       cli: { command: ['healing', 'auto-apply'] },
