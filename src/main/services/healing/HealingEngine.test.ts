@@ -1,3 +1,5 @@
+import * as fs from 'node:fs'
+import * as path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { expectError, tempDir } from '../../../../test/fixtures'
 import { readingSandbox, weightedFitness } from '../../../../test/healing'
@@ -111,6 +113,18 @@ describe('the healing loop', () => {
     const rejected = await call('healing.reject', { id: other, reason: 'not now' })
     expect(rejected).toMatchObject({ status: 'rejected', decidedBy: 'person' })
     expect((await expectError(call('healing.approve', { id: other }))).message).toContain('it is rejected')
+  })
+
+  it('evaluates a .diff file a person gives (healing evaluate --patch), and names what is wrong with the input', async () => {
+    const { call } = setup({ strategies: [] })
+    const file = path.join(tempDir(), 'fix.diff')
+    const diff = '--- a/index.js\n+++ b/index.js\n@@ -1 +1 @@\n-module.exports = 1\n+module.exports = 2\n'
+    fs.writeFileSync(file, diff)
+    const patch = await call('healing.evaluate', { module: 'alpha', patch: file })
+    expect(patch).toMatchObject({ status: 'proposed', strategy: 'manual', source: 'alpha', diff, change: { kind: 'module-diff', module: 'alpha', diff } })
+    expect((await expectError(call('healing.evaluate', { module: 'alpha', patch: `${file}.missing` }))).code).toBe('NOT_FOUND')
+    expect((await expectError(call('healing.evaluate', { module: 'alpha', patch: file, diff }))).message).toContain('exactly one of them')
+    expect((await expectError(call('healing.evaluate', { module: 'alpha', diff: '  ' }))).message).toContain('The patch is empty')
   })
 
   it('starts and stops, saying when it runs next', async () => {

@@ -1,6 +1,3 @@
-import { createTwoFilesPatch } from 'diff'
-import * as fsp from 'node:fs/promises'
-import * as path from 'node:path'
 import type { z } from 'zod'
 import type { Patch, PatchKind, SupervisorDecision } from '../../../shared/contract/domains/healing'
 import type { healingOperations } from '../../../shared/contract/domains/healing'
@@ -15,6 +12,8 @@ import type { WorkspaceService } from '../workspace/WorkspaceService'
 import { HealingJournal } from './apply/journal'
 import { PatchApplier } from './applyPatch'
 import { describeChange } from './describeChange'
+import { diffOfInput } from './evaluateInput'
+import { monitorStability, snapshotCount } from './gateFacts'
 import { healthSourceOf, judgeOutcome, readingOf, type OutcomeReading } from './outcome'
 import { newPatchId, type PatchStore } from './PatchStore'
 import { phaseGates, type GateFacts } from './phaseGates'
@@ -25,10 +24,6 @@ type In<K extends keyof typeof healingOperations> = z.output<(typeof healingOper
 
 const log = logger('healing')
 
-/** A diff file given to `healing evaluate` is read up to this size (the contract's limit on a diff). */
-const MAX_DIFF_BYTES = 1_000_000
-/** The monitor is stable when its newest snapshot is at most this old and nothing is critical. */
-const STABLE_WITHIN_MS = 15 * 60_000
 
 export interface HealingEngineOptions {
   store: PatchStore
@@ -420,18 +415,7 @@ export class HealingEngine implements ProposalSink {
 
   /** The seeds' evaluate-patch: a unified diff to a module, evaluated in the sandbox and proposed. */
   async evaluate(input: In<'healing.evaluate'>, options: { signal?: AbortSignal; onProgress?: ProgressReport } = {}): Promise<Out<'healing.evaluate'>> {
-    const given = [input.patch, input.diff, input.newCode].filter((x) => x !== undefined).length
-    if (given !== 1) {
-      throw new WardenError('INVALID_INPUT', 'Give the patch as a .diff file (--patch FILE), as its text (diff), or as the new text of the module’s entry file (newCode): exactly one of them')
-    }
-    let diff = input.diff ?? (input.newCode !== undefined ? await this.entryFileDiff(input.module, input.newCode) : '')
-    if (input.patch !== undefined) {
-      const stat = await fsp.stat(input.patch).catch(() => null)
-      if (!stat?.isFile()) throw new WardenError('NOT_FOUND', `No file ${input.patch}`, { hint: 'Give a unified diff file, as `git diff > fix.diff` writes it.' })
-      if (stat.size > MAX_DIFF_BYTES) throw new WardenError('INVALID_INPUT', `${input.patch} is ${stat.size} bytes; a patch is at most ${MAX_DIFF_BYTES}`)
-      diff = await fsp.readFile(input.patch, 'utf8')
-    }
-    if (!diff.trim()) throw new WardenError('INVALID_INPUT', 'The patch is empty: give a unified diff')
+    const diff = await diffOfInput(input, () => this.options.workspaces.requireHibernation().workspace)
     return this.propose(
       {
         source: input.module,
@@ -442,19 +426,6 @@ export class HealingEngine implements ProposalSink {
       },
       options,
     )
-  }
-
-  /** The seeds' `new_code` as a diff: the module's entry file (package.json `main`, else index.js) replaced. */
-  private async entryFileDiff(module: string, newCode: string): Promise<string> {
-    const scan = await this.options.workspaces.requireHibernation().workspace.scan({ sizes: false })
-    const found = scan.modules.get(module)
-    if (!found) throw new WardenError('NOT_FOUND', `No active module named ${module}`, { hint: 'See the active modules with `warden module list`.' })
-    const pkg = JSON.parse(await fsp.readFile(path.join(found.absPath, 'package.json'), 'utf8').catch(() => '{}')) as { main?: unknown }
-    const entry = (typeof pkg.main === 'string' && pkg.main.trim() ? pkg.main.trim() : 'index.js').replace(/^\.\//, '')
-    const old = await fsp.readFile(path.join(found.absPath, ...entry.split('/')), 'utf8').catch(() => null)
-    const text = newCode.endsWith('\n') ? newCode : `${newCode}\n`
-    const diff = old === null ? createTwoFilesPatch('/dev/null', `b/${entry}`, '', text) : createTwoFilesPatch(`a/${entry}`, `b/${entry}`, old, text)
-    return diff.replace(/^(Index: .*\n)?=+\n/, '')
   }
 
   autoApply(input: In<'healing.autoApply'>): Out<'healing.autoApply'> {
@@ -486,9 +457,9 @@ export class HealingEngine implements ProposalSink {
 
   private gateFacts(): GateFacts {
     const counts = this.store.counts()
-    const monitor = this.monitorStability()
+    const monitor = monitorStability(() => this.options.health.summary(), this.now())
     return {
-      snapshots: this.snapshotCount(),
+      snapshots: snapshotCount(this.store.database),
       monitorStable: monitor.stable,
       monitorNote: monitor.note,
       reviewedByPerson: counts.reviewedByPerson,
@@ -497,28 +468,6 @@ export class HealingEngine implements ProposalSink {
       succeeded: counts.succeeded,
       rolledBack: counts.rolledBack,
     }
-  }
-
-  /** Snapshots stored: the hourly roll-ups count every one within the retention (raw ones go after two days). */
-  private snapshotCount(): number {
-    const row = this.store.database.db.prepare('SELECT COALESCE(SUM(count), 0) AS n FROM health_hours').get() as { n: number }
-    return row.n
-  }
-
-  private monitorStability(): { stable: boolean; note: string } {
-    let summary
-    try {
-      summary = this.options.health.summary()
-    } catch {
-      return { stable: false, note: 'the monitor is not running' }
-    }
-    const newest = Math.max(0, ...summary.sources.map((s) => s.latest?.at ?? 0))
-    if (!newest) return { stable: false, note: 'no snapshots yet' }
-    const age = this.now() - newest
-    const critical = summary.sources.filter((s) => s.status === 'critical').map((s) => s.source)
-    if (age > STABLE_WITHIN_MS) return { stable: false, note: `the newest snapshot is ${Math.round(age / 60_000)} min old` }
-    if (critical.length) return { stable: false, note: `critical: ${critical.join(', ')}` }
-    return { stable: true, note: `${summary.sources.length} source${summary.sources.length === 1 ? '' : 's'}, status ${summary.status}, newest snapshot ${Math.round(age / 1000)} s ago` }
   }
 
   dispose(): void {
