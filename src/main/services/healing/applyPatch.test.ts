@@ -4,6 +4,7 @@ import * as path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { expectError, openHost, tempDir, writeModule } from '../../../../test/fixtures'
 import { applyContextOf, storedPatch } from '../../../../test/healing'
+import { inferenceHost, waitFor } from '../../../../test/inference'
 import { PersonaStore } from '../personas/PersonaStore'
 import { commitApplied } from './apply/context'
 import { planModuleDiff } from './apply/moduleDiff'
@@ -181,6 +182,18 @@ describe('module diff patches', () => {
     expect(fs.existsSync(path.join(alpha, 'lib/two.js'))).toBe(false)
     expect(ctx.store.require(patch.id).status).toBe('proposed')
     expect(await applier.recover()).toEqual([])
+  })
+
+  it('a server started on the home after the crash undoes it on its own', async () => {
+    const { alpha, ctx, home } = await setup()
+    const patch = storedPatch(ctx.store, { kind: 'module-diff', module: 'alpha', diff: fixAdd })
+    const files = await planModuleDiff(alpha, 'commands/alpha', fixAdd)
+    await ctx.journal.write({ patchId: patch.id, op: 'apply', pid: 2147483646, startedAt: 1, files })
+    fs.writeFileSync(path.join(alpha, 'lib/two.js'), files[1].after!)
+    const server = inferenceHost({ home })
+    hosts.push(server.host)
+    await waitFor(() => !fs.existsSync(path.join(alpha, 'lib/two.js')), 'the interrupted apply undone at start-up')
+    await waitFor(async () => (await ctx.journal.pending()).length === 0, 'the journal entry removed')
   })
 
   it('after a crash after the commit, start-up finishes: the files as applied and the git commit made', async () => {

@@ -57,4 +57,20 @@ describe('persona and worker patches', () => {
     const checkpoints = (await call('persona.checkpoints', { name: 'Ada' })).checkpoints
     expect(checkpoints[0]).toMatchObject({ label: `before healing ${recycled.id}`, messages: 2 })
   })
+
+  it('after a crash in the middle of a checkpoint restore, start-up resumes the checkpoint taken just before', async () => {
+    const { call, ctx, applier } = await setup()
+    const early = await call('persona.checkpoint', { name: 'Ada', label: 'early' })
+    await call('persona.update', { name: 'Ada', settings: { temperature: 1.3 } })
+    const patch = storedPatch(ctx.store, { kind: 'persona', persona: 'Ada', checkpoint: early.id })
+    // The state a SIGKILL leaves after the checkpoint "before" was taken and the restore began.
+    const before = await call('persona.checkpoint', { name: 'Ada', label: `before healing ${patch.id}` })
+    await ctx.journal.write({ patchId: patch.id, op: 'apply', pid: 2147483646, startedAt: 1, checkpointBefore: before.id })
+    await call('persona.resume', { name: 'Ada', checkpoint: early.id })
+    expect((await call('persona.list', {})).personas[0].settings.temperature).toBe(0)
+
+    expect((await applier.recover()).join('\n')).toContain(`undid the interrupted apply of ${patch.id}`)
+    expect((await call('persona.list', {})).personas[0].settings.temperature).toBe(1.3)
+    expect(ctx.store.require(patch.id).status).toBe('proposed')
+  })
 })
