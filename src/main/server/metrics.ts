@@ -32,6 +32,7 @@ export function serverMetrics(host: WardenHost): { metrics: WardenMetrics; dispo
   })
   const stops: Array<() => void> = []
   stops.push(
+    host.healing.useMetrics(metrics),
     host.whenInference((started) => {
       inference = started
       stops.push(started.onDidGenerate((e) => metrics.observeGeneration(e)))

@@ -37,6 +37,8 @@ export const events = {
     status: z.enum(['normal', 'warning', 'critical', 'unknown']),
     alerts: z.array(z.object({ source: z.string(), status: z.enum(['warning', 'critical']), message: z.string(), since: z.number() })),
   }),
+  /** Healing changed: a patch proposed, decided, applied, rolled back, or the loop started, stopped or ran; clients refetch. */
+  'healing.changed': z.object({ at: z.number(), patchId: z.string().nullable(), reason: z.string() }),
   alert: z.object({ level: z.enum(['info', 'warning', 'error']), title: z.string(), message: z.string(), at: z.number(), /** The page that shows more (a health alert: `health`). */ page: z.string().optional() }),
   ...logEvents,
 } as const

@@ -1,3 +1,4 @@
+import * as path from 'node:path'
 import type { AnyEvent } from '../../../shared/contract/events'
 import type { WorkspaceInfo } from '../../../shared/contract/schemas'
 import type { Result } from '../../../shared/errors'
@@ -7,7 +8,11 @@ import { AppService, type Runtime } from '../app/AppService'
 import { openDemo } from '../demo/openDemo'
 import { Emitter } from '../events/Emitter'
 import type { HibernationService } from '../hibernation/HibernationService'
-import { HealingEngine } from '../healing/HealingEngine'
+import { HealingEngine, type HealingEngineOptions } from '../healing/HealingEngine'
+import { draftFix } from '../healing/draftFix'
+import { createFitnessOf } from '../healing/fitness'
+import { HealingSandbox } from '../healing/sandbox/HealingSandbox'
+import { PatchStore } from '../healing/PatchStore'
 import { HealthMonitor } from '../health/HealthMonitor'
 import { HealthStore } from '../health/HealthStore'
 import { InferenceService, type InferenceOptions } from '../inference/InferenceService'
@@ -20,7 +25,7 @@ import { UsageStore } from '../storage/UsageStore'
 import { ForkLauncher, type WorkerLauncher } from '../workers/launcher'
 import { WorkspaceService } from '../workspace/WorkspaceService'
 import { Dispatcher } from './Dispatcher'
-import { bridgeAdapters, bridgeHealth, bridgeInference, bridgeSettings, bridgeWorkspaces, emitTo, type EmitEvent } from './eventBridge'
+import { bridgeAdapters, bridgeHealing, bridgeHealth, bridgeInference, bridgeSettings, bridgeWorkspaces, emitTo, type EmitEvent } from './eventBridge'
 import { createHandlers, type HostServices } from './handlers'
 
 export { readOwnVersion } from '../app/version'
@@ -43,6 +48,8 @@ export interface WardenHostOptions {
   launcher?: WorkerLauncher
   /** Inference tuning for tests (GPU readings, free disk space, crash back-off). */
   inference?: Pick<InferenceOptions, 'detectGpus' | 'freeSpace' | 'scheduler'>
+  /** The healing engine's sandbox, fitness and strategies (tests give their own). */
+  healing?: Partial<Pick<HealingEngineOptions, 'sandbox' | 'fitnessOf' | 'strategies'>>
 }
 
 /**
@@ -100,8 +107,9 @@ export class WardenHost {
     // Adapters added or removed here, or by a CLI command (seen in the index within a second).
     this.bridges.push(bridgeAdapters(this.adapterIndex, this.emit))
     if (options.runtime !== 'cli') this.bridges.push(this.adapterIndex.watch())
+    const healthStore = new HealthStore(this.database)
     this.health = new HealthMonitor({
-      store: new HealthStore(this.database),
+      store: healthStore,
       settings: this.settings,
       now: options.now,
       // Never starts inference: a server that has not run a model has no model sources to measure.
@@ -110,7 +118,38 @@ export class WardenHost {
     this.bridges.push(bridgeHealth(this.health, this.emit))
     // The app and the server measure their personas and models; a CLI command reads the stored history.
     if (options.runtime !== 'cli') this.health.start()
-    this.healing = new HealingEngine()
+    const setting = () => this.settings.get()
+    const sandbox = new HealingSandbox({
+      workspace: () => this.workspaces.requireHibernation().workspace,
+      limits: () => ({ timeoutSeconds: setting().healingSandboxTimeoutSeconds, memoryMB: setting().healingSandboxMemoryMB }),
+      inference: () => this.inference,
+      baseline: (source) => healthStore.baseline(source)?.basin ?? null,
+      sourceHealth: (source) => {
+        try {
+          return this.health.sourceHealth(source)
+        } catch {
+          return null
+        }
+      },
+      embeddingModel: () => setting().embeddingModel || null,
+    })
+    this.healing = new HealingEngine({
+      store: new PatchStore(this.database),
+      settings: this.settings,
+      health: this.health,
+      inference: () => this.inference,
+      runningInference: () => this.inferenceService,
+      workspaces: this.workspaces,
+      sandbox: options.healing?.sandbox ?? sandbox,
+      fitnessOf: options.healing?.fitnessOf ?? createFitnessOf(() => ({ phiMin: setting().healthPhiMin, phiMax: setting().healthPhiMax, driftMax: setting().healthDriftMax })),
+      draftFix: (input, run) => draftFix(input, { inference: () => this.inference, modules: sandbox.modules }, run),
+      strategies: options.healing?.strategies ?? [],
+      journalDir: path.join(this.paths.home, 'healing', 'journal'),
+      now: options.now,
+    })
+    this.bridges.push(bridgeHealing(this.healing, this.emit))
+    // The app and the server finish or undo what a crash interrupted (a CLI command does it before its change).
+    if (options.runtime !== 'cli') void this.healing.recover().catch(() => {})
     const inference = () => this.inference
     const services: HostServices = {
       home: this.paths.home,

@@ -1,6 +1,7 @@
 import type { AnyEvent, EventName, EventPayload } from '../../../shared/contract/events'
 import type { AdapterIndex } from '../adapters/AdapterIndex'
 import type { Emitter } from '../events/Emitter'
+import type { HealingEngine } from '../healing/HealingEngine'
 import type { HealthMonitor } from '../health/HealthMonitor'
 import type { InferenceService } from '../inference/InferenceService'
 import { logAlert } from '../logging/callLog'
@@ -67,6 +68,18 @@ export function bridgeHealth(health: HealthMonitor, emit: EmitEvent): () => void
         logAlert(alert)
         emit('alert', { ...alert, at: Date.now(), page: 'health' })
       }
+    }),
+  ]
+  return () => stops.forEach((stop) => stop())
+}
+
+/** Healing: live updates of the proposals and the loop, and an alert when a proposal needs a person. */
+export function bridgeHealing(healing: HealingEngine, emit: EmitEvent): () => void {
+  const stops = [
+    healing.onDidChange((change) => emit('healing.changed', change)),
+    healing.onDidAlert((alert) => {
+      logAlert(alert)
+      emit('alert', { ...alert, at: Date.now(), page: 'healing' })
     }),
   ]
   return () => stops.forEach((stop) => stop())

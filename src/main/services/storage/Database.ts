@@ -93,6 +93,23 @@ const migrations: Array<(db: Db) => void> = [
       CREATE TABLE IF NOT EXISTS adapter_usage (name TEXT PRIMARY KEY, generations INTEGER NOT NULL, last_used_at INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS adapter_index_state (id INTEGER PRIMARY KEY CHECK (id = 1), generation INTEGER NOT NULL);
     `),
+  // Self-healing (services/healing/PatchStore.ts): patches (change and fitness as JSON), each person's
+  // or the loop's decision, each measured outcome, and the auto-apply choice (one row, gated).
+  (db) =>
+    db.exec(`
+      CREATE TABLE healing_patches (
+        id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, source TEXT NOT NULL, strategy TEXT NOT NULL,
+        title TEXT NOT NULL, rationale TEXT NOT NULL, change TEXT NOT NULL, change_key TEXT NOT NULL, diff TEXT NOT NULL,
+        status TEXT NOT NULL, fitness TEXT, sandbox_log TEXT NOT NULL, evaluated_at INTEGER, decided_at INTEGER,
+        decided_by TEXT, applied_at INTEGER, rolled_back_at INTEGER, outcome TEXT, error TEXT, undo TEXT
+      );
+      CREATE INDEX healing_patches_by_created ON healing_patches (created_at);
+      CREATE INDEX healing_patches_by_change ON healing_patches (change_key, status);
+      CREATE TABLE healing_reviews (patch_id TEXT NOT NULL, at INTEGER NOT NULL, decided_by TEXT NOT NULL, decision TEXT NOT NULL, reason TEXT);
+      CREATE INDEX healing_reviews_by_patch ON healing_reviews (patch_id);
+      CREATE TABLE healing_outcomes (patch_id TEXT PRIMARY KEY, at INTEGER NOT NULL, outcome TEXT NOT NULL, before TEXT NOT NULL, after TEXT NOT NULL);
+      CREATE TABLE healing_auto_apply (id INTEGER PRIMARY KEY CHECK (id = 1), enabled INTEGER NOT NULL, kinds TEXT NOT NULL, changed_at INTEGER NOT NULL);
+    `),
 ]
 
 function retryWhileBusy(fn: () => void, timeoutMs = 10_000): void {

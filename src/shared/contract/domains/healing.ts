@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { defineDomain, defineOperation } from '../operation'
 import { ModuleName } from '../schemas'
+import { commaList } from './adapters'
 import { FsPath } from './common'
 
 /** A patch's id: `p-` and letters/digits (never a path). */
@@ -221,6 +222,8 @@ export const healingOperations = defineDomain(
         /** A .diff file (CLI), or the diff's text (API). */
         patch: FsPath('a .diff file is required').optional(),
         diff: z.string().max(1_000_000).optional(),
+        /** The seeds' `new_code`: the new text of the module's entry file (its package.json `main`), made a diff. */
+        newCode: z.string().max(1_000_000).optional(),
       }),
       output: Patch,
       mutates: true,
@@ -229,7 +232,13 @@ export const healingOperations = defineDomain(
     }),
     'healing.autoApply': defineOperation({
       summary: 'Let the loop apply patches above the threshold on its own, for the kinds named (only once phase gate 3 is met)',
-      input: z.object({ enabled: z.boolean(), kinds: z.array(z.enum(patchKinds)).default([]) }),
+      // On the CLI: `--enabled --kinds settings,worker-action` switches it on, no flag off.
+      input: z.object({
+        enabled: z.boolean().default(false),
+        kinds: commaList('kinds', patchKinds.length)
+          .pipe(z.array(z.enum(patchKinds, { error: `each kind is one of ${patchKinds.join(', ')}` })))
+          .optional(),
+      }),
       output: HealingStatus,
       mutates: true,
       cli: { command: ['healing', 'auto-apply'] },

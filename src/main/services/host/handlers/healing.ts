@@ -1,6 +1,11 @@
 import type { healingOperations, supervisorOperations } from '../../../../shared/contract/domains/healing'
 import { WardenError } from '../../../../shared/errors'
-import type { HandlersOf, HostServices } from './context'
+import type { CallContext, HandlersOf, HostServices } from './context'
+
+/** The call's cancellation and progress, for sandbox work (long: tests on a copy, probe prompts). */
+function sandboxCall(ctx: CallContext) {
+  return { signal: ctx.signal, onProgress: (message: string, fraction: number | null) => ctx.progress('sandbox', message, fraction) }
+}
 
 export function healingHandlers(s: HostServices) {
   return {
@@ -14,9 +19,9 @@ export function healingHandlers(s: HostServices) {
     'healing.approve': async (input) => s.healing.approve(input),
     'healing.reject': async (input) => s.healing.reject(input),
     'healing.rollback': async (input) => s.healing.rollback(input),
-    'healing.evaluate': async (input) => s.healing.evaluate(input),
+    'healing.evaluate': async (input, ctx) => s.healing.evaluate(input, sandboxCall(ctx)),
     'healing.autoApply': async (input) => s.healing.autoApply(input),
-    'healing.draftFix': async (input) => s.healing.draftFix(input),
+    'healing.draftFix': async (input, ctx) => s.healing.draftFix(input, sandboxCall(ctx)),
   } satisfies HandlersOf<typeof healingOperations>
 }
 
