@@ -1,6 +1,6 @@
 import type { CheckpointInfo } from '../../../../shared/contract/domains/checkpoints'
 import type { SourceHealth } from '../../../../shared/contract/domains/health'
-import type { PatchDraft, StrategyContext, StrategyFn } from '../types'
+import type { PatchDraft, StrategyFn } from '../types'
 import { HOUR, hours, hoursToReach, issueOf, n2, notPending, perHour, personaOf, TREND_HORIZON_HOURS, when } from './signals'
 
 /**
