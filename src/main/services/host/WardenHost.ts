@@ -1,12 +1,13 @@
 import type { AnyEvent } from '../../../shared/contract/events'
 import type { WorkspaceInfo } from '../../../shared/contract/schemas'
-import type { Result } from '../../../shared/errors'
+import { WardenError, type Result } from '../../../shared/errors'
 import { ApiKeyService } from '../apikeys/ApiKeyService'
 import { AppService, type Runtime } from '../app/AppService'
 import { openDemo } from '../demo/openDemo'
 import { Emitter } from '../events/Emitter'
 import type { HibernationService } from '../hibernation/HibernationService'
 import { HealingEngine } from '../healing/HealingEngine'
+import { Supervisor } from '../healing/Supervisor'
 import { HealthMonitor } from '../health/HealthMonitor'
 import { HealthStore } from '../health/HealthStore'
 import { InferenceService, type InferenceOptions } from '../inference/InferenceService'
@@ -63,6 +64,7 @@ export class WardenHost {
   readonly workspaces: WorkspaceService
   readonly health: HealthMonitor
   readonly healing: HealingEngine
+  readonly supervisor: Supervisor
   private inferenceService: InferenceService | null = null
   private readonly didStartInference = new Emitter<InferenceService>()
   private readonly events = new Emitter<AnyEvent>()
@@ -104,6 +106,17 @@ export class WardenHost {
     // The app and the server measure their personas and models; a CLI command reads the stored history.
     if (options.runtime !== 'cli') this.health.start()
     this.healing = new HealingEngine()
+    this.supervisor = new Supervisor({
+      database: this.database,
+      settings: this.settings,
+      hibernation: () => this.workspaces.requireHibernation(),
+      // The healing engine takes the supervisor's proposals once it implements ProposalSink (heal-core); until then they are refused and the decision says so.
+      proposals: { propose: async () => Promise.reject(new WardenError('UNAVAILABLE', 'the healing engine does not take proposals yet')) },
+      ask: async (persona, prompt, signal) => (await this.inference.chat({ name: persona, prompt, priority: 'batch', stateless: true }, { signal })).text,
+      now: options.now,
+    })
+    // The app and the server check modules on the schedule (moduleCheckIntervalMinutes); a CLI command does not.
+    if (options.runtime !== 'cli') this.supervisor.start()
     const inference = () => this.inference
     const services: HostServices = {
       home: this.paths.home,
@@ -112,6 +125,7 @@ export class WardenHost {
       apiKeys: this.apiKeys,
       health: this.health,
       healing: this.healing,
+      supervisor: this.supervisor,
       logs: this.logs,
       settings: this.settings,
       get inference() {
@@ -206,6 +220,7 @@ export class WardenHost {
   }
 
   dispose(): void {
+    this.supervisor.dispose()
     this.healing.dispose()
     this.health.dispose()
     this.workspaces.dispose()

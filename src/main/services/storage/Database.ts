@@ -81,6 +81,17 @@ const migrations: Array<(db: Db) => void> = [
       CREATE TABLE health_baselines (source TEXT PRIMARY KEY, basin BLOB NOT NULL, set_at INTEGER NOT NULL, origin TEXT NOT NULL);
     `)
   },
+  // The supervisor's decisions (services/healing/SupervisorStore.ts), each with its reasons (JSON),
+  // what prompted it, the hibernated version a review looked at, and a persona's assessment.
+  (db) =>
+    db.exec(`
+      CREATE TABLE supervisor_decisions (
+        id INTEGER PRIMARY KEY, workspace TEXT NOT NULL, at INTEGER NOT NULL, module TEXT NOT NULL,
+        action TEXT NOT NULL, trigger TEXT NOT NULL, reasons TEXT NOT NULL, patch_id TEXT, assessment TEXT,
+        error TEXT, version_at INTEGER
+      );
+      CREATE INDEX supervisor_decisions_by_module ON supervisor_decisions (workspace, module, at);
+    `),
 ]
 
 function retryWhileBusy(fn: () => void, timeoutMs = 10_000): void {
