@@ -13,7 +13,7 @@ import type { HibernationService } from '../hibernation/HibernationService'
 import { logger } from '../logging/processLog'
 import type { WardenDatabase } from '../storage/Database'
 import { runModuleCheck, type ModuleRun } from './supervisorRunner'
-import { assessmentPrompt, planForFailure, planForReview, reviewCandidates } from './supervisorPolicy'
+import { assessmentPrompt, failureLine, planForFailure, planForReview, reviewCandidates } from './supervisorPolicy'
 import { SupervisorStore, type DecisionTrigger, type StoredDecision } from './SupervisorStore'
 import type { ProposalSink } from './types'
 
@@ -101,7 +101,7 @@ export class Supervisor {
         const failure: FailureReport = {
           name: m.name,
           type: run.timedOut ? 'Timeout' : run.ran === 'tests' ? 'TestFailure' : 'LoadError',
-          message: `module check: ${run.ran === 'tests' ? 'its tests failed' : 'loading its entry point failed'}: ${lastLine(run.output)}`,
+          message: `module check: ${run.ran === 'tests' ? 'its tests failed' : 'loading its entry point failed'}: ${failureLine(run)}`,
           stack: run.output,
         }
         decision = await this.serialized(() => this.decide(failure, 'check', options))
@@ -277,7 +277,7 @@ export class Supervisor {
       await extractInto(v.archivePath, dir, { trusted: true, limits: NO_LIMITS })
       return await runModuleCheck(dir, this.limits(signal))
     } catch (error) {
-      return { ok: false, ran: 'nothing', output: `its archive could not be extracted: ${(error as Error).message}`, durationMs: 0, timedOut: false }
+      return { ok: false, ran: 'nothing', output: `its archive could not be extracted: ${(error as Error).message}`, stopped: null, durationMs: 0, timedOut: false }
     } finally {
       await fsp.rm(dir, { recursive: true, force: true })
     }
@@ -286,10 +286,4 @@ export class Supervisor {
 
 function publicDecision(d: StoredDecision): SupervisorDecision {
   return { at: d.at, module: d.module, action: d.action, reasons: d.reasons, patchId: d.patchId, assessment: d.assessment }
-}
-
-function lastLine(s: string): string {
-  const lines = s.split('\n').filter((l) => l.trim())
-  const line = lines[lines.length - 1] ?? '(no output)'
-  return line.length > 300 ? `${line.slice(0, 300)}…` : line
 }

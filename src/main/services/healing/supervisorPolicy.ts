@@ -102,6 +102,15 @@ export interface ReviewRun {
   ok: boolean
   ran: 'tests' | 'entry' | 'nothing'
   output: string
+  /** Why it stopped, when its output does not say (the last line of `output` then). */
+  stopped?: string | null
+}
+
+/** A failed run in one line: the last thing it printed, and how it stopped ("… (exited with code 1)"). */
+export function failureLine(run: { output: string; stopped?: string | null }): string {
+  const printed = run.stopped && run.output.endsWith(run.stopped) ? run.output.slice(0, -run.stopped.length) : run.output
+  const line = lastLine(printed)
+  return run.stopped ? `${line} (${run.stopped})` : line
 }
 
 export type ReviewPlan = { action: 'propose-wake'; reasons: string[] } | { action: 'keep'; reasons: string[] }
@@ -109,9 +118,9 @@ export type ReviewPlan = { action: 'propose-wake'; reasons: string[] } | { actio
 /** What a review's run of a hibernated module (from its archive, against today's workspace) means. */
 export function planForReview(v: HibernatedVersion, run: ReviewRun, now: number): ReviewPlan {
   const hibernated = `${v.name} was hibernated ${ago(now - v.hibernatedAt)} ago (reason ${v.reason}${v.error ? `: ${v.error.type}: ${firstLine(v.error.message)}` : ''})`
-  if (run.ran === 'nothing') return { action: 'keep', reasons: [hibernated, run.ok ? 'its archive holds no tests and no entry point to load: nothing shows it works now' : lastLine(run.output)] }
+  if (run.ran === 'nothing') return { action: 'keep', reasons: [hibernated, run.ok ? 'its archive holds no tests and no entry point to load: nothing shows it works now' : failureLine(run)] }
   const what = run.ran === 'tests' ? 'its tests' : 'loading its entry point'
-  if (!run.ok) return { action: 'keep', reasons: [hibernated, `${what}, run from its archive against today’s workspace, still fail${run.ran === 'entry' ? 's' : ''}: ${lastLine(run.output)}`] }
+  if (!run.ok) return { action: 'keep', reasons: [hibernated, `${what}, run from its archive against today’s workspace, still fail${run.ran === 'entry' ? 's' : ''}: ${failureLine(run)}`] }
   return {
     action: 'propose-wake',
     reasons: [hibernated, `${what}, run from its archive against today’s workspace, now pass${run.ran === 'entry' ? 'es' : ''}`, 'it might work now: waking it is proposed (low risk: it can be hibernated again)'],

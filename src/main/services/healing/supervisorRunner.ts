@@ -14,6 +14,8 @@ export interface ModuleRun {
   ran: 'tests' | 'entry' | 'nothing'
   /** What it printed (the last OUTPUT_LIMIT characters), and why it stopped. */
   output: string
+  /** Why it failed when not by its own output (exit code, signal, timeout); the last line of `output` then. */
+  stopped: string | null
   durationMs: number
   timedOut: boolean
 }
@@ -35,12 +37,12 @@ export async function runModuleCheck(dir: string, limits: RunLimits): Promise<Mo
   try {
     pkg = JSON.parse(await fsp.readFile(path.join(dir, 'package.json'), 'utf8')) as typeof pkg
   } catch (error) {
-    return { ok: false, ran: 'nothing', output: `package.json cannot be read: ${(error as Error).message}`, durationMs: 0, timedOut: false }
+    return { ok: false, ran: 'nothing', output: `package.json cannot be read: ${(error as Error).message}`, stopped: null, durationMs: 0, timedOut: false }
   }
   const script = typeof pkg.scripts?.test === 'string' ? pkg.scripts.test.trim() : ''
   if (script && !NPM_PLACEHOLDER.test(script)) return { ran: 'tests', ...(await run(script, [], true, dir, limits)) }
   const entry = await entryPoint(dir, pkg.main)
-  if (!entry) return { ok: true, ran: 'nothing', output: 'no test script and no entry point: nothing to run', durationMs: 0, timedOut: false }
+  if (!entry) return { ok: true, ran: 'nothing', output: 'no test script and no entry point: nothing to run', stopped: null, durationMs: 0, timedOut: false }
   // import() loads CommonJS and ES modules alike; the process exits once the module has loaded
   // (a module that starts a server would otherwise run until the timeout).
   const loader = 'import(process.argv[1]).then(() => process.exit(0), (e) => { console.error(e && e.stack || String(e)); process.exit(1) })'
@@ -107,7 +109,7 @@ function run(command: string, args: string[], shell: boolean, cwd: string, limit
       clearTimeout(timer)
       limits.signal?.removeEventListener('abort', onAbort)
       const text = (note ? `${output}\n${note}` : output).trim()
-      resolve({ ok, output: text.length > OUTPUT_LIMIT ? `…${text.slice(-OUTPUT_LIMIT)}` : text, durationMs: Date.now() - started, timedOut })
+      resolve({ ok, output: text.length > OUTPUT_LIMIT ? `…${text.slice(-OUTPUT_LIMIT)}` : text, stopped: note, durationMs: Date.now() - started, timedOut })
     }
     child.once('error', (error) => finish(false, `could not start: ${error.message}`))
     child.once('close', (code, signal) => {
