@@ -1,7 +1,7 @@
 import type { CheckpointInfo } from '../../../../shared/contract/domains/checkpoints'
 import type { SourceHealth } from '../../../../shared/contract/domains/health'
 import type { PatchDraft, StrategyFn } from '../types'
-import { HOUR, hours, hoursToReach, issueOf, n2, notPending, perHour, personaOf, TREND_HORIZON_HOURS, when } from './signals'
+import { HOUR, hours, hoursToReach, issueOf, n2, notPending, overWindow, perHour, personaOf, TREND_HORIZON_HOURS, trendOf, when } from './signals'
 
 /**
  * Basin-drift correction (seed 003, strategy 1): a persona whose answers drift away from its
@@ -38,6 +38,8 @@ export const basinDrift: StrategyFn = async (ctx) => {
   return notPending(ctx, drafts)
 }
 
+const rad = (x: number) => `${n2(x)} rad`
+
 interface Drifting {
   /** The signal in words. */
   why: string
@@ -50,18 +52,18 @@ interface Drifting {
 export function driftOf(source: SourceHealth, driftMax: number): Drifting | null {
   const latest = source.latest
   if (!latest || latest.drift === null) return null
-  const slope = source.trends.drift ?? null
+  const slope = trendOf(source, 'drift')
   const issue = issueOf(source, 'drift')
   const eta = hoursToReach(latest.drift, slope, driftMax, 'above')
   let why: string
   if (issue) why = `Basin drift ${n2(issue.value)} rad is above ${n2(driftMax)} rad since ${when(issue.since)} (${issue.severity}).`
   else if (eta !== null && eta > 0 && eta <= TREND_HORIZON_HOURS) {
-    why = `Basin drift ${n2(latest.drift)} rad is rising ${perHour(slope!, n2)} rad over the last ${source.windowSize} snapshots and reaches ${n2(driftMax)} rad in about ${hours(eta)}.`
+    why = `Basin drift ${n2(latest.drift)} rad is rising ${perHour(slope!, rad)} over ${overWindow(source)} and reaches ${n2(driftMax)} rad in about ${hours(eta)}.`
   } else return null
   // Where the trend rises, the drift left ~0 about drift/slope hours before the latest snapshot.
   const byTrend = slope !== null && slope > 0 ? latest.at - (latest.drift / slope) * HOUR : null
   const candidates: Array<[number, string]> = []
-  if (byTrend !== null && Number.isFinite(byTrend)) candidates.push([byTrend, `its trend of ${perHour(slope!, n2)} rad traced back to 0`])
+  if (byTrend !== null && Number.isFinite(byTrend)) candidates.push([byTrend, `its trend of ${perHour(slope!, rad)} traced back to 0`])
   if (issue) candidates.push([issue.since, 'when it crossed the threshold'])
   if (!candidates.length) return null
   const [began, beganHow] = candidates.reduce((a, b) => (b[0] < a[0] ? b : a))

@@ -2,12 +2,10 @@ import * as os from 'node:os'
 import type { SourceHealth } from '../../../../shared/contract/domains/health'
 import type { WorkerInfo } from '../../../../shared/contract/inference'
 import type { PatchDraft, StrategyContext, StrategyFn } from '../types'
-import { findPersona, issueOf, modelOf, ms, n2, notPending, pct, perHour, personaOf, when, workerOf } from './signals'
+import { findPersona, issueOf, modelOf, ms, n2, notPending, overWindow, pct, perHour, personaOf, trendOf, when, workerOf } from './signals'
 
 /** Tokens/s falling by this share of its latest value per hour is a regression. */
 export const TPS_FALL_PER_HOUR = 0.2
-/** Snapshots a tokens/s trend needs before it counts. */
-export const TPS_MIN_POINTS = 5
 /** Queue wait at least this share of the latency: requests wait for a free sequence (or a load). */
 const WAIT_SHARE = 0.5
 /** A persona context above this is halved when it is slow (its KV cache and prompt evaluation shrink). */
@@ -25,7 +23,7 @@ interface Slow {
  * falling. Proposes what the signals point at: threads back to automatic when the workers ask for
  * more threads than the machine has cores; GPU layers to auto when a fixed part of the model is
  * offloaded; a persona's large context halved; one more generation per model when requests mostly
- * wait in the queue; pinning a model whose worker was loaded again while it was slow (paged out and
+ * wait in the queue of a model loaded all along (not for its load); pinning a model whose worker was loaded again while it was slow (paged out and
  * in) or is not loaded now.
  */
 export const performance: StrategyFn = async (ctx) => {
@@ -58,7 +56,7 @@ export const performance: StrategyFn = async (ctx) => {
   }
   const waiting = slow.find((s) => {
     const l = s.source.latest
-    return l?.queueWaitMs != null && l.latencyMs != null && l.latencyMs > 0 && l.queueWaitMs >= WAIT_SHARE * l.latencyMs
+    return l?.queueWaitMs != null && l.latencyMs != null && l.latencyMs > 0 && l.queueWaitMs >= WAIT_SHARE * l.latencyMs && loadedThroughout(s)
   })
   if (waiting && parallelRequestsPerModel < 16) {
     const l = waiting.source.latest!
@@ -110,14 +108,23 @@ function slowness(ctx: StrategyContext, source: SourceHealth): Slow | null {
   return { source, why, modelId, worker: modelId ? workerOf(ctx.workers, modelId) : null }
 }
 
-/** Tokens/s falling by TPS_FALL_PER_HOUR of its value per hour, over enough snapshots; in words. */
+/** Tokens/s falling by TPS_FALL_PER_HOUR of its value per hour, over a long enough window (trendOf); in words. */
 export function tokensFalling(source: SourceHealth): string | null {
   const tps = source.latest?.tokensPerSecond
-  const slope = source.trends.tokensPerSecond
-  if (tps == null || tps <= 0 || slope == null || slope >= 0 || source.windowSize < TPS_MIN_POINTS) return null
+  const slope = trendOf(source, 'tokensPerSecond')
+  if (tps == null || tps <= 0 || slope === null || slope >= 0) return null
   const share = -slope / tps
   if (share < TPS_FALL_PER_HOUR) return null
-  return `${source.source}: tokens/s ${n2(tps)} is falling ${perHour(slope, n2)} (${pct(share)} of it per hour) over the last ${source.windowSize} snapshots.`
+  return `${source.source}: tokens/s ${n2(tps)} is falling ${perHour(slope, n2)} (${pct(share)} of it per hour) over ${overWindow(source)}.`
+}
+
+/**
+ * Whether the slow model's worker was loaded before the latency issue began: only then is its queue
+ * wait a wait for a free sequence. A request that loads its model counts the load as queue wait.
+ */
+function loadedThroughout(s: Slow): boolean {
+  const since = issueOf(s.source, 'latency')?.since ?? null
+  return since !== null && s.worker !== null && s.worker.startedAt !== null && s.worker.startedAt <= since
 }
 
 /** Why pinning helps this slow model, or null (pinned already, or loaded and not reloaded lately). */

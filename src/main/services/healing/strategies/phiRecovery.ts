@@ -1,7 +1,7 @@
 import type { SourceHealth } from '../../../../shared/contract/domains/health'
 import type { Persona } from '../../../../shared/contract/inference'
 import type { PatchDraft, StrategyFn } from '../types'
-import { findPersona, hours, hoursToReach, issueOf, n2, notPending, perHour, personaOf, TREND_HORIZON_HOURS, when } from './signals'
+import { findPersona, hours, hoursToReach, issueOf, n2, notPending, overWindow, perHour, personaOf, TREND_HORIZON_HOURS, trendOf, when } from './signals'
 
 /** Sampling steps: small enough that one patch does not swing the persona to the other side. */
 const TEMPERATURE_STEP = 0.2
@@ -42,10 +42,10 @@ export function phiSignal(source: SourceHealth, threshold: number, direction: 'b
   const issue = issueOf(source, direction === 'below' ? 'phi_low' : 'phi_high')
   const side = direction === 'below' ? 'below' : 'above'
   if (issue) return `Φ ${n2(issue.value)} is ${side} ${n2(threshold)} since ${when(issue.since)} (${issue.severity}).`
-  const slope = source.trends.phi ?? null
+  const slope = trendOf(source, 'phi')
   const eta = hoursToReach(phi, slope, threshold, direction)
   if (eta !== null && eta > 0 && eta <= TREND_HORIZON_HOURS) {
-    return `Φ ${n2(phi)} is moving ${perHour(slope!, n2)} over the last ${source.windowSize} snapshots and goes ${side} ${n2(threshold)} in about ${hours(eta)}.`
+    return `Φ ${n2(phi)} is moving ${perHour(slope!, n2)} over ${overWindow(source)} and goes ${side} ${n2(threshold)} in about ${hours(eta)}.`
   }
   return null
 }

@@ -13,6 +13,28 @@ const HOUR = 3_600_000
 /** How far ahead a trend is projected: a source that crosses its threshold within this is "trending toward it". */
 export const TREND_HORIZON_HOURS = 1
 
+/** A trend counts over at least this many snapshots… */
+export const TREND_MIN_POINTS = 5
+/** …spanning at least this long: a slope from seconds of data, projected an hour ahead, is noise. */
+export const TREND_MIN_SPAN_MS = 10 * 60_000
+
+/** A source's trend of `metric` (per hour) when its window is long enough to trust it; else null. */
+export function trendOf(source: SourceHealth, metric: string, minSpanMs = TREND_MIN_SPAN_MS, minPoints = TREND_MIN_POINTS): number | null {
+  const slope = source.trends[metric]
+  if (slope === null || slope === undefined || !Number.isFinite(slope)) return null
+  return source.windowSize >= minPoints && windowSpanMs(source) >= minSpanMs ? slope : null
+}
+
+/** From the window's oldest snapshot to the latest (0 when unknown). */
+export function windowSpanMs(source: SourceHealth): number {
+  return source.latest && source.windowFrom != null ? source.latest.at - source.windowFrom : 0
+}
+
+/** "the last 40 snapshots (39 min)": what a trend was measured over. */
+export function overWindow(source: SourceHealth): string {
+  return `the last ${source.windowSize} snapshots (${hours(windowSpanMs(source) / HOUR)})`
+}
+
 /** The active issue of a metric on a source, if any. */
 export function issueOf(source: SourceHealth, metric: HealthIssue['metric']): HealthIssue | null {
   return source.issues.find((i) => i.metric === metric) ?? null

@@ -53,7 +53,10 @@ describe('basin drift', () => {
     const ctx = context({ summary: { status: 'normal', at: NOW, sources: [rising] }, checkpoints: { Ada: [checkpoint('c1', NOW - 2 * HOUR)] } })
     const [draft] = await basinDrift(ctx)
     expect(draft.change).toEqual({ kind: 'persona', persona: 'Ada', checkpoint: 'c1' })
-    expect(draft.rationale).toMatch(/rising \+3\.00\/h rad over the last 31 snapshots and reaches 2\.00 rad in about 2 min/)
+    expect(draft.rationale).toContain('rising +3.00 rad/h over the last 31 snapshots (30 min) and reaches 2.00 rad in about 2 min')
+    // The same rise over 31 snapshots taken seconds apart is no trend to act on.
+    const burst = sourceHealth(series('persona:Ada', 31, (i) => ({ drift: 0.4 + (1.5 * i) / 30 })).map((s, i) => ({ ...s, at: NOW - (30 - i) * 1000 })), { baselineAt: NOW - 3 * HOUR })
+    expect(await basinDrift(context({ summary: { status: 'normal', at: NOW, sources: [burst] }, checkpoints: { Ada: [checkpoint('c1', NOW - 2 * HOUR)] } }))).toEqual([])
     // A slower rise that stays under the threshold for more than an hour is left alone.
     const slow = sourceHealth(series('persona:Ada', 31, (i) => ({ drift: 0.4 + (0.1 * i) / 30 })), { baselineAt: NOW - 3 * HOUR })
     expect(await basinDrift(context({ summary: { status: 'normal', at: NOW, sources: [slow] }, checkpoints: { Ada: [checkpoint('c1', NOW - 2 * HOUR)] } }))).toEqual([])
@@ -120,6 +123,9 @@ describe('performance', () => {
       { kind: 'settings', changes: [{ key: 'threadsPerWorker', from: cores + 2, to: 0 }] },
       { kind: 'settings', changes: [{ key: 'parallelRequestsPerModel', from: 2, to: 3 }] },
     ])
+    // A worker loaded after the slow answers began: the queue wait was (partly) its load, not a lack of sequences.
+    ctx.workers = [worker('tiny', { threads: 1, pinned: true, startedAt: NOW - 10 * MIN })]
+    expect(await performance(ctx)).toEqual([])
   })
 
   it('pins a model that was loaded again after it became slow, and halves a large persona context', async () => {

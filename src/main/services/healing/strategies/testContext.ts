@@ -37,6 +37,7 @@ export function sourceHealth(window: HealthSnapshot[], options: { issues?: Healt
     regime: 'stable',
     latest,
     windowSize: window.length,
+    windowFrom: window.length ? Math.min(...window.map((s) => s.at)) : null,
     baseline: options.baselineAt !== undefined ? { setAt: options.baselineAt, from: 'first 20 snapshots' } : null,
     issues,
     trends: trends(window),
