@@ -172,4 +172,25 @@ describe('the supervisor', () => {
     const failed = await supervisor.reportError({ name: 'broken', type: 'Error', message: 'y' })
     expect(failed).toMatchObject({ action: 'hibernated', assessment: null })
   })
+
+  it('checks and reviews on its own every moduleCheckIntervalMinutes (0: never)', async () => {
+    const { ws, clock, settings, hibernation, supervisor } = await world()
+    writeFlaky(ws)
+    setFlakyDep(ws, false)
+    clock.now += 60 * 60_000
+    expect(supervisor.tick()).toBeNull() // the default, 0: only on demand
+    settings.set('moduleCheckIntervalMinutes', 30)
+    const first = supervisor.tick()
+    expect(first).not.toBeNull()
+    expect(supervisor.tick()).toBeNull() // one run at a time
+    await first
+    expect(await activeNames(hibernation)).toEqual([])
+    expect(supervisor.decisions(10).map((d) => `${d.module} ${d.action}`)).toEqual(['flaky hibernated'])
+    clock.now += 20 * 60_000
+    expect(supervisor.tick()).toBeNull() // 20 of 30 minutes
+    clock.now += 11 * 60_000
+    const second = supervisor.tick()
+    expect(second).not.toBeNull()
+    await second
+  })
 })

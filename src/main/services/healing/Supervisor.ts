@@ -160,24 +160,31 @@ export class Supervisor {
     if (this.timer) return
     this.lastScheduledAt = this.now()
     // A minute's tick reads the setting each time, so a change applies without a restart.
-    this.timer = setInterval(() => this.tick(), MINUTE)
+    this.timer = setInterval(() => void this.tick(), MINUTE)
     this.timer.unref()
   }
 
-  private tick(): void {
+  /**
+   * What `start`'s timer calls every minute: the scheduled check and review, when
+   * `moduleCheckIntervalMinutes` have passed since the last (and none is running). Returns the
+   * run, or null when none is due (or no workspace is open).
+   */
+  tick(): Promise<void> | null {
     const minutes = this.options.settings.get().moduleCheckIntervalMinutes
-    if (!minutes || this.scheduledRun || this.now() - this.lastScheduledAt < minutes * MINUTE) return
-    this.lastScheduledAt = this.now()
+    if (!minutes || this.scheduledRun || this.now() - this.lastScheduledAt < minutes * MINUTE) return null
     let hib: HibernationService
     try {
       hib = this.options.hibernation()
     } catch {
-      return // no workspace open: nothing to check
+      return null // no workspace open: nothing to check
     }
-    this.scheduledRun = this.check({})
+    this.lastScheduledAt = this.now()
+    const run = this.check({})
       .then((r) => log.info(`Scheduled module check of ${hib.workspace.root}: ${r.results.filter((x) => !x.ok).length} of ${r.results.length} failing, ${r.reviewed.length} hibernated reviewed`))
       .catch((error: unknown) => log.warn('The scheduled module check failed', { err: error }))
       .finally(() => (this.scheduledRun = null))
+    this.scheduledRun = run
+    return run
   }
 
   dispose(): void {
