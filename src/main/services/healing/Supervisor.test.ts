@@ -171,6 +171,11 @@ describe('the supervisor', () => {
 
     const failed = await supervisor.reportError({ name: 'broken', type: 'Error', message: 'y' })
     expect(failed).toMatchObject({ action: 'hibernated', assessment: null })
+
+    // A repeated report does nothing, and asks nobody.
+    const asks = asked.length
+    expect(await supervisor.reportError({ name: 'quiet', type: 'TypeError', message: 'again' })).toMatchObject({ action: 'ignored', assessment: null })
+    expect(asked).toHaveLength(asks)
   })
 
   it('checks and reviews on its own every moduleCheckIntervalMinutes (0: never)', async () => {

@@ -256,10 +256,14 @@ export class Supervisor {
     return stored
   }
 
-  /** The decision with its persona's assessment, when one is named and answers in time; never fails. */
+  /**
+   * The decision with its persona's assessment, when one is named and answers in time; never fails.
+   * A decision that did nothing (a repeated report) is not assessed: a burst of reports would
+   * otherwise be a burst of generations.
+   */
   private async assess(decision: StoredDecision, detail: string | null): Promise<SupervisorDecision> {
     const persona = this.options.settings.get().supervisorPersona
-    if (!persona || !this.options.ask) return publicDecision(decision)
+    if (!persona || !this.options.ask || decision.action === 'ignored') return publicDecision(decision)
     const controller = new AbortController()
     const timer = setTimeout(() => controller.abort(new Error('no answer in time')), this.options.assessTimeoutMs ?? 60_000)
     try {
