@@ -19,7 +19,7 @@ export function formatDecision(d: SupervisorDecision): string {
   return lines.join('\n')
 }
 
-const ran = { tests: 'tests', entry: 'entry point loaded', nothing: 'nothing to run' }
+const ran = { tests: 'tests pass', entry: 'entry point loaded', nothing: 'nothing to run' }
 
 function formatCheck(r: CheckResult): string {
   const head = `${r.ok ? '✅' : '❌'} ${r.name}: ${r.ok ? ran[r.ran] : r.ran === 'tests' ? 'tests failed' : r.ran === 'entry' ? 'entry point failed to load' : 'could not run'} (${r.durationMs} ms)`
