@@ -13,7 +13,7 @@ import type { HibernationService } from '../hibernation/HibernationService'
 import { logger } from '../logging/processLog'
 import type { WardenDatabase } from '../storage/Database'
 import { runModuleCheck, type ModuleRun } from './supervisorRunner'
-import { assessmentPrompt, failureLine, planForFailure, planForReview, reviewCandidates } from './supervisorPolicy'
+import { assessmentPrompt, CHECK_TIMEOUT, failureLine, planForFailure, planForReview, reviewCandidates } from './supervisorPolicy'
 import { SupervisorStore, type DecisionTrigger, type StoredDecision } from './SupervisorStore'
 import type { ProposalSink } from './types'
 
@@ -100,7 +100,7 @@ export class Supervisor {
       if (!run.ok) {
         const failure: FailureReport = {
           name: m.name,
-          type: run.timedOut ? 'Timeout' : run.ran === 'tests' ? 'TestFailure' : 'LoadError',
+          type: run.timedOut ? CHECK_TIMEOUT : run.ran === 'tests' ? 'TestFailure' : 'LoadError',
           message: `module check: ${run.ran === 'tests' ? 'its tests failed' : 'loading its entry point failed'}: ${failureLine(run)}`,
           stack: run.output,
         }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { HibernatedVersion } from '../../../shared/contract/schemas'
-import { planForFailure, planForReview, REPEAT_WINDOW_MS, reviewCandidates, reviewKey, type FailureFacts } from './supervisorPolicy'
+import { CHECK_TIMEOUT, planForFailure, planForReview, REPEAT_WINDOW_MS, reviewCandidates, reviewKey, type FailureFacts } from './supervisorPolicy'
 
 const NOW = Date.UTC(2026, 11, 2, 12)
 const HOUR = 3_600_000
@@ -37,6 +37,12 @@ describe('the supervisor’s failure policy', () => {
     const plan = planForFailure(facts({ autoHibernate: false }))
     expect(plan).toMatchObject({ action: 'propose', change: { kind: 'module-action', module: 'chat-send', action: 'hibernate' } })
     expect(plan.reasons.join(' ')).toContain('aresAutoHibernate is off')
+  })
+
+  it('proposes instead of hibernating when Warden’s own check only ran out of time', () => {
+    const plan = planForFailure(facts({ error: { type: CHECK_TIMEOUT, message: 'module check: its tests failed: (stopped after 30 s)' } }))
+    expect(plan).toMatchObject({ action: 'propose', change: { kind: 'module-action', module: 'chat-send', action: 'hibernate' } })
+    expect(plan.reasons[2]).toContain('slow is not necessarily broken')
   })
 
   it('does not propose again while a proposal waits, nor act on a module already hibernated; an unknown module is bad input', () => {

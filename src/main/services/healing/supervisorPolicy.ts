@@ -12,6 +12,9 @@ const HOUR = 3_600_000
 /** A module that failed again within this time of a proposal about it is not proposed again (the proposal waits for a person). */
 export const REPEAT_WINDOW_MS = 6 * HOUR
 
+/** The error type of a module check stopped at its time limit. */
+export const CHECK_TIMEOUT = 'CheckTimeout'
+
 export interface FailureFacts {
   name: string
   error: { type: string; message: string }
@@ -63,6 +66,14 @@ export function planForFailure(f: FailureFacts): FailurePlan {
         `active modules depend on it: ${dependents.join(', ')}`,
         'hibernating it alone would break them, so hibernating the whole tree is proposed for a person to decide',
       ],
+    }
+  }
+  if (f.error.type === CHECK_TIMEOUT) {
+    return {
+      action: 'propose',
+      change: { kind: 'module-action', module: f.name, action: 'hibernate' },
+      title: `Hibernate ${f.name} (its check ran out of time)`,
+      reasons: [failed, 'no active module depends on it', 'its check ran out of time (healingSandboxTimeoutSeconds): slow is not necessarily broken, so a person decides'],
     }
   }
   if (!f.autoHibernate) {
