@@ -23,6 +23,16 @@ describe('the supervisor’s module check', () => {
     expect(failing.output).toContain('1 failed')
   })
 
+  it('does not pass Warden’s own environment variables to the module', async () => {
+    process.env.WARDEN_TEST_SECRET = 'token-123'
+    try {
+      const dir = moduleDir({ 'package.json': JSON.stringify({ name: 'a', scripts: { test: 'node -e "console.log(JSON.stringify(process.env.WARDEN_TEST_SECRET ?? null), process.env.PATH ? \'path\' : \'no path\')"' } }) })
+      expect((await runModuleCheck(dir, limits)).output).toBe('null path')
+    } finally {
+      delete process.env.WARDEN_TEST_SECRET
+    }
+  })
+
   it('stops a test run that outlives the time limit, with everything it started', async () => {
     const dir = moduleDir({
       'package.json': JSON.stringify({ name: 'a', scripts: { test: 'node hang.js & node hang.js; wait' } }),

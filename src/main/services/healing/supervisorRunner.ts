@@ -71,7 +71,8 @@ function run(command: string, args: string[], shell: boolean, cwd: string, limit
       detached: process.platform !== 'win32',
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {
-        ...process.env,
+        // Warden's own variables (its home, its server's token) are not the module's business.
+        ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('WARDEN_'))),
         // In the Electron app, execPath is Electron: run it as Node.
         ELECTRON_RUN_AS_NODE: '1',
         NODE_OPTIONS: `--max-old-space-size=${limits.memoryMB}`,
