@@ -83,14 +83,15 @@ const migrations: Array<(db: Db) => void> = [
   },
   // The supervisor's decisions (services/healing/SupervisorStore.ts), each with its reasons (JSON),
   // what prompted it, the hibernated version a review looked at, and a persona's assessment.
+  // IF NOT EXISTS: safe wherever this lands among migrations merged from elsewhere.
   (db) =>
     db.exec(`
-      CREATE TABLE supervisor_decisions (
+      CREATE TABLE IF NOT EXISTS supervisor_decisions (
         id INTEGER PRIMARY KEY, workspace TEXT NOT NULL, at INTEGER NOT NULL, module TEXT NOT NULL,
         action TEXT NOT NULL, trigger TEXT NOT NULL, reasons TEXT NOT NULL, patch_id TEXT, assessment TEXT,
         error TEXT, version_at INTEGER
       );
-      CREATE INDEX supervisor_decisions_by_module ON supervisor_decisions (workspace, module, at);
+      CREATE INDEX IF NOT EXISTS supervisor_decisions_by_module ON supervisor_decisions (workspace, module, at);
     `),
 ]
 
