@@ -32,7 +32,10 @@ export async function selectionBench(base: string, modelsDir: string): Promise<s
   const lines: string[] = []
   for (const count of COUNTS) {
     await withHost(await openHost(base, `selection-${count}`, modelsDir, { embeddingModel: 'sel-bench', enableGenomicSwapping: 'true', loraSelectionThreshold: 0 }), async (h) => {
-      const store = new AdapterStore(path.join(h.host.home, 'adapters'))
+      // As a chat's selection reads it (the folder alone), and as `adapter list` does (kept in step with its SQLite index).
+      const folderOnly = new AdapterStore(path.join(h.host.home, 'adapters'))
+      const store = folderOnly
+      const indexedStore = new AdapterStore(path.join(h.host.home, 'adapters'), h.host.adapterIndex)
       for (let i = 0; i < count; i++) {
         const topic = TOPICS[i % TOPICS.length]
         await store.add({ file: lora.path, name: `a${String(i).padStart(4, '0')}`, description: `Answers questions about ${topic}, variant ${i}`, tags: [topic.split(' ')[0]], base: { id: 'sel-bench', path: model } })
@@ -47,7 +50,7 @@ export async function selectionBench(base: string, modelsDir: string): Promise<s
       let t = performance.now()
       await scoreAdapters(store, embed, PROMPTS[0], 'sel-bench')
       const firstSearch = performance.now() - t
-      const m = { embed: [] as number[], registry: [] as number[], rank: [] as number[], total: [] as number[] }
+      const m = { embed: [] as number[], registry: [] as number[], indexed: [] as number[], folderOnly: [] as number[], rank: [] as number[], total: [] as number[] }
       let chosen = 0
       for (let run = 0; run < RUNS; run++) {
         const prompt = `${PROMPTS[run % PROMPTS.length]} (${run})`
@@ -58,6 +61,12 @@ export async function selectionBench(base: string, modelsDir: string): Promise<s
         const adapters = (await store.list()).adapters.filter((a) => a.baseModel === 'sel-bench')
         const vectors = adapters.map((a) => store.cachedEmbedding(a.name, q.modelId))
         m.registry.push(performance.now() - t)
+        // Alternated, so neither gets the other's warm caches only.
+        for (const [s, xs] of (run % 2 ? [[indexedStore, m.indexed], [folderOnly, m.folderOnly]] : [[folderOnly, m.folderOnly], [indexedStore, m.indexed]]) as Array<[AdapterStore, number[]]>) {
+          t = performance.now()
+          await s.list()
+          xs.push(performance.now() - t)
+        }
         t = performance.now()
         const candidates = adapters.map((a, i) => ({ name: a.name, baseModel: a.baseModel, similarity: cosine(q.vectors[0], vectors[i] ?? []) }))
         selectGenome(candidates, { baseModel: 'sel-bench', max: settings.maxLoRALayersPerPersona, threshold: settings.loraSelectionThreshold })
@@ -72,6 +81,9 @@ export async function selectionBench(base: string, modelsDir: string): Promise<s
         `   ${count} adapters registered (${RUNS} chats; first search, embedding all ${count} descriptions: ${f1(firstSearch)} ms; ${chosen} chosen):`,
         row('embedding the task (the prompt, in the worker)', m.embed),
         row('reading the registry (list + cached description embeddings)', m.registry),
+        row('  of which listing the folder (as a chat does)', m.folderOnly),
+        row('  listing kept in step with the SQLite index (adapter list)', m.indexed),
+        `     keeping the index in step costs a listing ${f1(pct(m.indexed, 50) - pct(m.folderOnly, 50))} ms at p50 (${f1(pct(m.indexed, 50) / Math.max(0.01, pct(m.folderOnly, 50)))}x)`,
         row('ranking (cosine + selectGenome)', m.rank),
         row('total: resolvePersonaGenome (embed, registry, rank, checks)', m.total),
       )

@@ -27,6 +27,13 @@ describe('the Genome page', () => {
     await poet.getByText(`base ${model}`).waitFor()
     await poet.getByText('rank 8').waitFor()
     await poet.getByText('verse').waitFor()
+    await poet.getByTestId('usage-poet').getByText('never used').waitFor()
+
+    // A CLI command in its own process (--local) adds and removes an adapter: the open page follows (the index's generation, watched).
+    await cliJson(app.server, ['--local', 'adapter', 'add', lora.path, '--name', 'sailor', '--description', 'Ties knots'])
+    await section.getByTestId('adapter-sailor').getByText('Ties knots').waitFor()
+    await cliJson(app.server, ['--local', 'adapter', 'remove', 'sailor'])
+    await section.getByTestId('adapter-sailor').waitFor({ state: 'detached' })
 
     // A .gguf dropped on a browser window: its name fills the form, and the page says to type its path (a browser gives none).
     await page.evaluate(() => {
@@ -86,5 +93,9 @@ describe('the Genome page', () => {
     await expect.poll(() => chat.textContent(), { timeout: 90_000 }).toContain('Genome: poet (pinned)')
     await chat.getByTestId('reply-genome').getByText('Genome: poet (pinned)').waitFor()
     await expect.poll(() => chat.getByTestId('persona-genome').textContent()).toBe('genome fixed (poet) · last: poet (pinned)')
+
+    // The Genome page counts the reply as a use of poet.
+    await openSection(page, 'Genome')
+    await poet.getByTestId('usage-poet').getByText(/^used once, last /).waitFor()
   }, 180_000)
 })

@@ -33,10 +33,12 @@ describe('first run and the app shell', () => {
     expect(await page.getByTestId('workspace-path').textContent()).toBe(app.server.workspace)
   })
 
-  test('the About box shows versions and the home folder; unfinished sections say so', async () => {
+  test('the About box shows versions and the home folder; every section is a link', async () => {
     const page = await app.openPage()
     await page.getByRole('navigation', { name: 'Sections' }).getByText('Workers').waitFor()
-    expect(await page.getByTitle('Health: coming soon').getAttribute('aria-disabled')).toBe('true')
+    // Health was the last section "coming soon": none is left disabled.
+    expect(await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Health' }).getAttribute('href')).toBe('#health')
+    expect(await page.locator('[aria-disabled="true"].nav-item').count()).toBe(0)
     await page.getByRole('button', { name: 'About' }).click()
     const about = page.getByTestId('about-dialog')
     await about.waitFor()

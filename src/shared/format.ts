@@ -30,3 +30,14 @@ export function leftOutNote(leftOutMessages: number): string | null {
   const n = leftOutMessages.toLocaleString('en-US')
   return `Earlier messages no longer fit the context: the oldest ${leftOutMessages === 1 ? 'one was' : `${n} were`} left out`
 }
+
+/** "resumed from checkpoint … after its worker crashed": a reply whose context came back from a checkpoint (crash-recovery). */
+export function crashRecoveryNote(r: { checkpoint: string; label: string | null; tokens: number }): string {
+  return `crash-recovery: its worker crashed; resumed from checkpoint ${r.label ? `“${r.label}” ` : ''}${r.checkpoint} (${r.tokens.toLocaleString('en-US')} tokens restored)`
+}
+
+/** "used 3 times, last 2 minutes ago" or "never used": an adapter's usage (generations answered with it). */
+export function adapterUsageNote(u: { generations: number; lastUsedAt: number | null }, now = Date.now()): string {
+  if (!u.generations || u.lastUsedAt === null) return 'never used'
+  return `used ${u.generations === 1 ? 'once' : `${u.generations.toLocaleString('en-US')} times`}, last ${formatAge(now - u.lastUsedAt)}`
+}

@@ -17,4 +17,10 @@ describe('the line under a streamed answer', () => {
     expect(chatFooter({ ...result, genome: fixed })).toContain('Genome: poet (pinned ×0.5)')
     expect(chatFooter({ ...result, genome: { ...genome, adapters: [] } })).toContain('Genome: none (no adapter close enough)')
   })
+
+  it('says when the persona’s context came back from a checkpoint after its worker crashed', () => {
+    const crashRecovery = { checkpoint: '20261202-054833545-5f8ffe', label: 'mid-story', createdAt: 0, tokens: 1338 }
+    expect(chatFooter({ ...result, crashRecovery })).toBe('— 8 tokens · 900 tok/s · 0.12 s · crash-recovery: its worker crashed; resumed from checkpoint “mid-story” 20261202-054833545-5f8ffe (1,338 tokens restored)')
+    expect(chatFooter({ ...result, crashRecovery: { ...crashRecovery, label: null } })).toContain('resumed from checkpoint 20261202-054833545-5f8ffe (1,338')
+  })
 })

@@ -3,7 +3,7 @@ import type { OperationName, OperationOutput } from '../../shared/contract/opera
 import type { CacheOverLimit } from '../../shared/contract/modelCache'
 import { describeOverLimit } from '../../shared/modelCacheText'
 import type { HibernatedVersion } from '../../shared/contract/schemas'
-import { formatAge, formatBytes, leftOutNote } from '../../shared/format'
+import { adapterUsageNote, crashRecoveryNote, formatAge, formatBytes, leftOutNote } from '../../shared/format'
 import { healthFormatters } from './healthFormat'
 import { supervisorFormatters } from './supervisorFormat'
 
@@ -211,7 +211,7 @@ export const formatters: Formatters = {
     [
       o.adapters.length
         ? o.adapters
-            .map((a) => `  ${a.name.padEnd(20)} ${(a.baseModel ?? '—').padEnd(24)} r${String(a.facts.rank).padEnd(4)} ${formatBytes(a.size).padStart(9)}  ${a.description}${a.tags.length ? ` [${a.tags.join(', ')}]` : ''}`)
+            .map((a) => `  ${a.name.padEnd(20)} ${(a.baseModel ?? '—').padEnd(24)} r${String(a.facts.rank).padEnd(4)} ${formatBytes(a.size).padStart(9)}  ${adapterUsageNote(a.usage).padEnd(34)} ${a.description}${a.tags.length ? ` [${a.tags.join(', ')}]` : ''}`)
             .join('\n')
         : `No adapters yet (${o.dir}). Add one: warden adapter add FILE.gguf --name NAME --description "what it does" --base MODEL`,
       ...o.problems.map((p) => `⚠️  ${p}`),
@@ -255,7 +255,12 @@ export const formatters: Formatters = {
       ? o.entries.map(formatLogEntry).join('\n')
       : 'No log entries. Warden logs to $WARDEN_HOME/logs; a worker’s output is in its model’s log (--worker MODEL).',
   'doctor.run': (o) =>
-    [`🩺 Indexed ${o.indexed} archives; removed ${o.removedStale} stale index rows`, ...o.problems.map((p) => `${p.severity === 'error' ? '❌' : '⚠️ '} ${p.subject}: ${p.message}`)].join('\n'),
+    [
+      o.workspace ? `🩺 Indexed ${o.indexed} archives; removed ${o.removedStale} stale index rows` : '🩺 No workspace open: its archives were not indexed',
+      ...o.problems.map((p) => `${p.severity === 'error' ? '❌' : '⚠️ '} ${p.subject}: ${p.message}`),
+      `🧬 Indexed ${o.adapters.indexed} adapter${o.adapters.indexed === 1 ? '' : 's'}${o.adapters.added.length ? `; newly indexed: ${o.adapters.added.join(', ')}` : ''}${o.adapters.removed.length ? `; gone from the folder: ${o.adapters.removed.join(', ')}` : ''}`,
+      ...o.adapters.problems.map((p) => `⚠️  ${p}`),
+    ].join('\n'),
 }
 
 function describeModel(m: OperationOutput<'model.list'>['models'][number]): string {
@@ -307,6 +312,7 @@ export function chatFooter(r: OperationOutput<'persona.chat'>): string {
     r.evicted.length ? `paged out ${r.evicted.join(', ')}` : null,
     r.finishReason === 'length' ? 'stopped at maxTokens' : r.finishReason === 'cancelled' ? 'cancelled' : null,
     leftOutNote(r.leftOutMessages),
+    r.crashRecovery ? crashRecoveryNote(r.crashRecovery) : null,
     genomeNote(r.genome),
   ]
   return `— ${notes.filter(Boolean).join(' · ')}`

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { genomeDeps, resolvePersonaGenome } from '../services/adapters/personaGenome'
+import { genomeDeps, recordGenomeUse, resolvePersonaGenome } from '../services/adapters/personaGenome'
 import type * as http from 'node:http'
 import { z } from 'zod'
 import type { Persona } from '../../shared/contract/inference'
@@ -113,8 +113,12 @@ async function chatCompletions(ctx: V1Context): Promise<void> {
   const genome = await resolvePersonaGenome(genomeDeps(ctx.host, ctx.signal), persona, call.prompt)
   if (genome) call.adapters = genome.adapters
   const head = answerHead(ctx.host, persona.name, 'chatcmpl')
-  if (r.stream) return streamChat(ctx, call, head, Boolean(r.stream_options?.include_usage), sampling.notices)
+  if (r.stream) {
+    if (await streamChat(ctx, call, head, Boolean(r.stream_options?.include_usage), sampling.notices)) recordGenomeUse(ctx.host, genome)
+    return
+  }
   const result = await ctx.host.inference.generate(call)
+  recordGenomeUse(ctx.host, genome)
   const choice = choiceOf(result)
   sendJson(
     ctx.res,
@@ -130,8 +134,8 @@ async function chatCompletions(ctx: V1Context): Promise<void> {
   )
 }
 
-/** A chat answer as server-sent events: a role chunk with the first text, text chunks, the finish chunk, the usage chunk when asked for. */
-async function streamChat(ctx: V1Context, call: GenerateCall, head: ReturnType<typeof answerHead>, includeUsage: boolean, notices: string[]): Promise<void> {
+/** A chat answer as server-sent events: a role chunk with the first text, text chunks, the finish chunk, the usage chunk when asked for. False when it failed (told in the stream). */
+async function streamChat(ctx: V1Context, call: GenerateCall, head: ReturnType<typeof answerHead>, includeUsage: boolean, notices: string[]): Promise<boolean> {
   const stream = new EventStream(ctx.res, () => noticeHeaders(notices))
   const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) => ({ ...head, object: 'chat.completion.chunk', choices, ...(includeUsage ? { usage: null } : {}), ...extra })
   const delta = (d: Record<string, unknown>, finish: string | null, logprobs: unknown = null) => chunk([{ index: 0, delta: d, logprobs, finish_reason: finish }])
@@ -155,9 +159,11 @@ async function streamChat(ctx: V1Context, call: GenerateCall, head: ReturnType<t
     stream.send(delta({}, finish))
     if (includeUsage) stream.send(chunk([], { usage: usageOf(result) }))
     stream.done()
+    return true
   } catch (error) {
     logFailure(`${ctx.req.method} ${ctx.url.pathname}`, error)
     stream.fail(clientError(error, ctx.signal))
+    return false
   }
 }
 

@@ -31,6 +31,12 @@ describe('the OpenAI endpoint and a persona’s genome', () => {
     expect(withPoet).not.toBe(base)
     await h.call('persona.update', { name: 'Ada', genome: 'fixed' })
     expect((await ask()).choices[0].message.content).toBe(withPoet)
+    // Each answer with the genome, streamed or not, counts as a use of its adapters (not those without it).
+    const stream = await client.chat.completions.create({ model: 'Ada', messages: [{ role: 'user', content: 'hi' }], max_tokens: 8, temperature: 0, stream: true })
+    let streamed = ''
+    for await (const chunk of stream) streamed += chunk.choices[0]?.delta.content ?? ''
+    expect(streamed).toBe(withPoet)
+    expect((await h.call('adapter.list', {})).adapters[0].usage.generations).toBe(3)
 
     await h.call('adapter.remove', { name: 'poet' })
     await expect(ask()).rejects.toMatchObject({ status: 404, message: expect.stringContaining('names the adapter poet, which is not there') })

@@ -20,6 +20,8 @@ export const events = {
   /** Models installed, removed, or install progress. */
   'models.changed': z.object({ at: z.number() }),
   'personas.changed': z.object({ at: z.number() }),
+  /** Adapters added, removed or used (their usage), here or by another process on the same home; clients refetch `adapter.list`. */
+  'adapters.changed': z.object({ at: z.number() }),
   /** Settings changed: by `config.set` here (`operation`) or by another process on the same home (`elsewhere`); clients refetch `config.get`. */
   'settings.changed': z.object({ keys: z.array(z.string()), source: z.enum(['operation', 'elsewhere']), at: z.number() }),
   /** Streamed text of a generation started by the call `callId`. */

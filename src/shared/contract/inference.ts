@@ -193,6 +193,11 @@ export const GenerationResult = z.object({
   loaded: z.boolean(),
   /** Models paged out to make room. */
   evicted: z.array(z.string()),
+  /**
+   * The persona's context was lost with its model's worker (a crash) and came back from its newest
+   * checkpoint: only the messages after it were evaluated ("crash-recovery").
+   */
+  crashRecovery: z.object({ checkpoint: z.string(), label: z.string().nullable(), createdAt: z.number(), tokens: z.number() }).optional(),
   /** The LoRA adapters the answer was generated with (a persona with a genome), and why each was chosen. */
   genome: z
     .object({

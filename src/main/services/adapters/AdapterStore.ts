@@ -7,6 +7,7 @@ import { Adapter } from '../../../shared/contract/domains/adapters'
 import { WardenError } from '../../../shared/errors'
 import { atomicWriteFile, sha256File, tempNameFor } from '../fs/atomic'
 import { renameNoReplace, safeChildPath } from '../fs/safePath'
+import type { AdapterIndex } from './AdapterIndex'
 import { loraFacts, loraMisfit, readGgufHead, type GgufHead, type LoraFacts } from './loraGguf'
 
 /** What the sidecar `<name>.json` beside `<name>.gguf` says (the file is the truth; this is its record). */
@@ -55,11 +56,16 @@ export const textHash = (text: string) => createHash('sha256').update(text).dige
 
 /**
  * LoRA adapters in `<home>/adapters`: `<name>.gguf` (copied in, never moved or linked from where it
- * was) and its sidecar `<name>.json`. The folder is the index: listing reads the sidecars, so a
- * file put back or removed by hand is seen at once; an adapter without a sidecar is listed as a problem.
+ * was) and its sidecar `<name>.json`. The files are the truth: listing reads the sidecars, so a
+ * file put back or removed by hand is seen at once; an adapter without a sidecar is listed as a
+ * problem. With an `index` (SQLite), adding, adopting and removing write it too, and each listing
+ * brings it in step with what was found.
  */
 export class AdapterStore {
-  constructor(readonly dir: string) {}
+  constructor(
+    readonly dir: string,
+    private readonly index?: AdapterIndex,
+  ) {}
 
   private paths(name: string) {
     const problem = adapterNameProblem(name)
@@ -106,6 +112,7 @@ export class AdapterStore {
         await fsp.rm(json, { force: true })
         throw error
       }
+      this.index?.put({ ...record, path: gguf })
       return { ...record, path: gguf }
     } finally {
       await fsp.rm(tmp, { force: true })
@@ -157,7 +164,10 @@ export class AdapterStore {
    * otherwise it is listed as a problem, as is a sidecar whose file is gone.
    */
   async list(): Promise<{ adapters: AdapterEntry[]; problems: string[] }> {
-    if (!fs.existsSync(this.dir)) return { adapters: [], problems: [] }
+    if (!fs.existsSync(this.dir)) {
+      this.index?.reconcile([])
+      return { adapters: [], problems: [] }
+    }
     const names = fs.readdirSync(this.dir)
     const present = new Set(names)
     const adapters: AdapterEntry[] = []
@@ -190,7 +200,22 @@ export class AdapterStore {
       adapters.push({ ...rest, path: path.join(this.dir, `${name}.gguf`) })
     }
     adapters.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    this.index?.reconcile(adapters)
     return { adapters, problems }
+  }
+
+  /**
+   * Rebuild the SQLite index from the folder (`warden doctor`): the adapters indexed, the names it
+   * gained (added or dropped in by hand since it was last in step) and lost, and the files that
+   * could not be read.
+   */
+  async rebuildIndex(): Promise<{ indexed: number; added: string[]; removed: string[]; problems: string[] }> {
+    if (!this.index) throw new WardenError('INTERNAL', 'This adapter store has no index to rebuild')
+    const before = new Set(this.index.names())
+    const { adapters, problems } = await this.list()
+    this.index.rebuild(adapters)
+    const now = new Set(adapters.map((a) => a.name))
+    return { indexed: adapters.length, added: [...now].filter((n) => !before.has(n)), removed: [...before].filter((n) => !now.has(n)), problems }
   }
 
   /** A sidecar for a LoRA adapter file found in the folder without one (the file is the truth). */
@@ -200,6 +225,7 @@ export class AdapterStore {
     const st = await fsp.stat(gguf)
     const record: AdapterRecord = { name, description: '', tags: [], baseModel: null, sha256: await sha256File(gguf), size: head.fileSize, addedAt: st.mtimeMs, facts: loraFacts(head, gguf) }
     await atomicWriteFile(json, `${JSON.stringify(record, null, 2)}\n`, { replace: false })
+    this.index?.put({ ...record, path: gguf })
     return { ...record, path: gguf }
   }
 
@@ -230,6 +256,7 @@ export class AdapterStore {
     if (!had) throw new WardenError('NOT_FOUND', `No adapter named ${name}`, { hint: 'See the adapters: warden adapter list' })
     await fsp.rm(json, { force: true })
     await fsp.rm(gguf, { force: true })
+    this.index?.remove(name)
     return { name, removed: true, freedBytes: size }
   }
 

@@ -2,6 +2,7 @@ import type { GenerationResult, GenomeConfig, Persona } from '../../../shared/co
 import { WardenError } from '../../../shared/errors'
 import * as path from 'node:path'
 import type { InferenceService } from '../inference/InferenceService'
+import type { AdapterIndex } from './AdapterIndex'
 import { AdapterStore } from './AdapterStore'
 import { scoreAdapters, type EmbedFn } from './adapterSearch'
 import { selectGenome, type GenomeCandidate } from './genome'
@@ -22,13 +23,20 @@ export interface GenomeDeps {
   embed: (model: string) => EmbedFn
 }
 
-/** The adapters folder of a Warden home (the folder is the index: a store holds no state). */
-export const adapterStoreOf = (s: { home: string }) => new AdapterStore(path.join(s.home, 'adapters'))
+/** The adapters folder of a Warden home, with its SQLite index where the caller has one (a store holds no other state). */
+export const adapterStoreOf = (s: { home: string; adapterIndex?: AdapterIndex }) => new AdapterStore(path.join(s.home, 'adapters'), s.adapterIndex)
+
+/** A generation answered with the genome chosen for it: each adapter's usage counts it. */
+export function recordGenomeUse(s: { adapterIndex?: AdapterIndex }, chosen: { genome: { adapters: Array<{ name: string }> } } | null): void {
+  if (chosen) s.adapterIndex?.recordUse(chosen.genome.adapters.map((a) => a.name))
+}
 
 /** What choosing a persona's adapters needs, from a host's home and inference: the store, the settings, the persona's model, embeddings. */
 export function genomeDeps(s: { home: string; inference: InferenceService }, signal?: AbortSignal): GenomeDeps {
   return {
-    store: adapterStoreOf(s),
+    // The folder alone: a chat's selection reads it each time, and keeping the index in step costs a
+    // listing 1.5x at 1,000 adapters (bench: selection); `adapter list` and `warden doctor` keep it.
+    store: adapterStoreOf({ home: s.home }),
     settings: () => s.inference.settings.get(),
     resolveBase: async (ref) => {
       const r = await s.inference.models.resolve(ref)

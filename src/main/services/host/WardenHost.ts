@@ -1,6 +1,7 @@
 import type { AnyEvent } from '../../../shared/contract/events'
 import type { WorkspaceInfo } from '../../../shared/contract/schemas'
 import { WardenError, type Result } from '../../../shared/errors'
+import { AdapterIndex } from '../adapters/AdapterIndex'
 import { ApiKeyService } from '../apikeys/ApiKeyService'
 import { AppService, type Runtime } from '../app/AppService'
 import { openDemo } from '../demo/openDemo'
@@ -20,7 +21,7 @@ import { UsageStore } from '../storage/UsageStore'
 import { ForkLauncher, type WorkerLauncher } from '../workers/launcher'
 import { WorkspaceService } from '../workspace/WorkspaceService'
 import { Dispatcher } from './Dispatcher'
-import { bridgeHealth, bridgeInference, bridgeSettings, bridgeWorkspaces, emitTo, type EmitEvent } from './eventBridge'
+import { bridgeAdapters, bridgeHealth, bridgeInference, bridgeSettings, bridgeWorkspaces, emitTo, type EmitEvent } from './eventBridge'
 import { createHandlers, type HostServices } from './handlers'
 
 export { readOwnVersion } from '../app/version'
@@ -58,6 +59,8 @@ export class WardenHost {
   readonly apiKeys: ApiKeyService
   /** One settings store for every service of this process (two on one database would cache stale values). */
   readonly settings: SettingsStore
+  /** The adapters folder's SQLite index and usage. */
+  readonly adapterIndex: AdapterIndex
   /** The logs in `<home>/logs`, and each model's worker output. */
   readonly logs: LogService
   readonly app: AppService
@@ -79,6 +82,7 @@ export class WardenHost {
     this.usage = new UsageStore(this.database)
     this.apiKeys = new ApiKeyService(this.database)
     this.settings = new SettingsStore(this.database)
+    this.adapterIndex = new AdapterIndex(this.database)
     this.logs = new LogService(this.paths.logs)
     this.app = new AppService({ home: this.paths.home, runtime: options.runtime, versions: options.versions })
     this.workspaces = new WorkspaceService({
@@ -95,6 +99,9 @@ export class WardenHost {
     this.bridges.push(bridgeWorkspaces(this.workspaces, this.emit), bridgeSettings(this.settings, this.emit))
     // The app and the server show changes other processes make (`warden config set --local`); a CLI command ends first.
     if (options.runtime !== 'cli') this.bridges.push(this.settings.watch())
+    // Adapters added or removed here, or by a CLI command (seen in the index within a second).
+    this.bridges.push(bridgeAdapters(this.adapterIndex, this.emit))
+    if (options.runtime !== 'cli') this.bridges.push(this.adapterIndex.watch())
     this.health = new HealthMonitor({
       store: new HealthStore(this.database),
       settings: this.settings,
@@ -128,6 +135,7 @@ export class WardenHost {
       supervisor: this.supervisor,
       logs: this.logs,
       settings: this.settings,
+      adapterIndex: this.adapterIndex,
       get inference() {
         return inference()
       },

@@ -1,4 +1,5 @@
 import type { AnyEvent, EventName, EventPayload } from '../../../shared/contract/events'
+import type { AdapterIndex } from '../adapters/AdapterIndex'
 import type { Emitter } from '../events/Emitter'
 import type { HealthMonitor } from '../health/HealthMonitor'
 import type { InferenceService } from '../inference/InferenceService'
@@ -31,6 +32,10 @@ export function bridgeWorkspaces(workspaces: WorkspaceService, emit: EmitEvent):
 
 export function bridgeSettings(settings: SettingsStore, emit: EmitEvent): () => void {
   return settings.onDidChange(({ keys, source }) => emit('settings.changed', { keys, source, at: Date.now() }))
+}
+
+export function bridgeAdapters(index: AdapterIndex, emit: EmitEvent): () => void {
+  return index.onDidChange(() => emit('adapters.changed', { at: Date.now() }))
 }
 
 export function bridgeInference(inference: InferenceService, emit: EmitEvent): () => void {

@@ -15,6 +15,7 @@ import { PersonaStore, type PersonaInput } from '../personas/PersonaStore'
 import { PersonaCheckpoints } from './PersonaCheckpoints'
 import { GenerationWatch, type MeasuredResult } from './generationEvents'
 import type { GenerationEvent } from '../health/types'
+import { CrashRecovery } from './crashRecovery'
 import { computeBudget, detectGpus, type GpuReading } from '../scheduler/budget'
 import { ModelScheduler, type ModelRef, type RunContext } from '../scheduler/ModelScheduler'
 import { SettingsStore, type SettingRow } from '../settings/SettingsStore'
@@ -150,6 +151,8 @@ export class InferenceService {
   readonly cache: ModelCache
   /** Personas frozen and resumed (checkpoints). */
   readonly checkpoints: PersonaCheckpoints
+  /** Personas' contexts brought back from their checkpoints after a worker crash. */
+  private readonly crashRecovery: CrashRecovery
   /** Requests between resolving their model and finishing, by model id: their model stays on disk. */
   private readonly requestsByModel = new Map<string, number>()
   private readonly stopSettings: () => void
@@ -201,6 +204,13 @@ export class InferenceService {
     this.cache.onDidEnforce((e) => this.didAlert.fire(describeEnforcement(e)))
     this.checkpoints = new PersonaCheckpoints({ home: options.home, inference: this, onChange: () => this.didChangePersonas.fire() })
     this.checkpoints.startAuto()
+    // In the background; the host may close meanwhile (a short CLI command): then it just stops.
+    void this.checkpoints.sweepTemp().catch(() => undefined)
+    this.crashRecovery = new CrashRecovery({
+      crashes: (modelId) => this.scheduler.slot(modelId)?.history.crashes ?? null,
+      checkpoints: this.checkpoints,
+      conversation: (id) => this.personas.conversation(id),
+    })
     void this.refreshGpus()
   }
 
@@ -316,6 +326,14 @@ export class InferenceService {
   /** Generate an answer from a persona: install and load its model as needed, stream the text. */
   async generate(call: GenerateCall): Promise<GenerationResult> {
     return this.watched(call, (onText) => this.generateMeasured({ ...call, onText }))
+  }
+
+  /**
+   * A generation the health monitor does not see, with the token statistics the worker measured: the
+   * healing sandbox's probe prompts measure a patch, not the persona's real use.
+   */
+  async probe(call: GenerateCall): Promise<MeasuredResult> {
+    return this.generateMeasured(call)
   }
 
   /** Runs a generation and reports it through onDidGenerate, finished or failed. */
@@ -473,7 +491,7 @@ export class InferenceService {
     const persona = this.personas.get(input.name)
     if (input.stateless) return this.chatTurn(persona, input, ctx)
     // Turns that change the conversation are counted, so a checkpoint can wait for them to be stored.
-    const turn = this.chatTurn(persona, input, ctx)
+    const turn = this.checkpoints.beforeGenomeSwap(persona, input.adapters ?? []).then(() => this.chatTurn(persona, input, ctx))
     const running = this.turnsRunning.get(persona.id) ?? new Set<Promise<unknown>>()
     this.turnsRunning.set(persona.id, running.add(turn))
     try {
@@ -500,6 +518,7 @@ export class InferenceService {
     const stored = input.stateless ? null : this.personas.recentHistory(persona.id, persona.settings.contextSize * MAX_CHARS_PER_TOKEN)
     const history = stored ? stored.messages.map((m) => ({ role: m.role, text: m.text })) : []
     const at = Date.now()
+    const recovered = stored ? await this.crashRecovery.beforeTurn(persona, personaSessionKey(persona, epoch), input.adapters ?? []) : null
     const result = await this.generate({
       persona,
       history,
@@ -518,7 +537,8 @@ export class InferenceService {
     // Not stored when the conversation was cleared, or the persona deleted, while it answered.
     if (!input.stateless && this.personas.epoch(persona.id) === epoch) {
       this.conversationAdapters.set(persona.id, input.adapters ?? [])
-      this.checkpoints.noteChat(persona.id)
+      this.checkpoints.noteChat(persona.id, persona.settings.genome)
+      this.crashRecovery.noteServed(persona.id, personaSessionKey(persona, epoch), result.modelId)
       this.personas.append(persona.id, [
         { role: 'user', text: input.prompt, at },
         { role: 'assistant', text: result.text, at: Date.now() },
@@ -527,7 +547,7 @@ export class InferenceService {
       this.didChangePersonas.fire()
     }
     // Stored messages not even read count as left out too.
-    return stored ? { ...result, leftOutMessages: result.leftOutMessages + stored.total - stored.messages.length } : result
+    return stored ? { ...result, leftOutMessages: result.leftOutMessages + stored.total - stored.messages.length, ...(recovered ? { crashRecovery: recovered } : {}) } : result
   }
 
   /** What the settings keep of each conversation. */
@@ -558,6 +578,7 @@ export class InferenceService {
   async deletePersona(name: string): Promise<Persona> {
     const persona = this.personas.delete(name)
     await this.checkpoints.forget(persona)
+    this.crashRecovery.forget(persona.id)
     this.didChangePersonas.fire()
     return persona
   }

@@ -4,7 +4,7 @@ import * as fsp from 'node:fs/promises'
 import * as path from 'node:path'
 import { z } from 'zod'
 import type { CheckpointInfo } from '../../../shared/contract/domains/checkpoints'
-import { ChatMessage, GenerationSettings, priorities, type Persona } from '../../../shared/contract/inference'
+import { ChatMessage, GenerationSettings, priorities, type GenomeConfig, type Persona } from '../../../shared/contract/inference'
 import { WardenError } from '../../../shared/errors'
 import { exists, forceRemove, fsyncDir, fsyncPath, sha256File, TEMP_MARKER, tempNameFor } from '../fs/atomic'
 import type { ResolvedModel } from '../models/ModelService'
@@ -13,6 +13,8 @@ import { renameNoReplace } from '../fs/safePath'
 import type { AdapterRef, SequenceState } from '../workers/protocol'
 import { AdapterStore } from '../adapters/AdapterStore'
 import { personaSessionKey, type InferenceService } from './InferenceService'
+import { sameAdapterSet } from './crashRecovery'
+import { logFailure } from '../logging/callLog'
 
 const STATE_FILE = 'state.bin'
 /** The first line of an exported checkpoint (`persona checkpoint-export`). */
@@ -20,6 +22,10 @@ const EXPORT_MAGIC = 'WARDEN-CHECKPOINT 1'
 /** An exported checkpoint's manifest (its conversation included) is at most this long. */
 const MAX_EXPORT_HEADER = 256 * 1024 * 1024
 const MANIFEST_FILE = 'manifest.json'
+/** The label of the checkpoint made before a genome swap replaces a persona's adapters. */
+export const GENOME_SWAP_LABEL = 'before genome swap'
+/** A checkpoint's temporary folder this old was left by a process killed while writing it (see `sweepTemp`). */
+export const STALE_TEMP_MS = 5 * 60_000
 
 /** What identifies a model file's weights layout: its size and the sha256 of its GGUF header and tensor infos. */
 const Fingerprint = z.object({ size: z.number(), headerBytes: z.number(), headerSha256: z.string() })
@@ -42,6 +48,16 @@ const Manifest = z.object({
   messages: z.array(ChatMessage.extend({ seq: z.number().int() })),
 })
 type Manifest = z.infer<typeof Manifest>
+/** What a checkpoint holds (its manifest.json). */
+export type CheckpointManifest = Manifest
+
+/** A checkpoint's state checked to fit the persona's model and adapters (`verifiedState`). */
+export interface VerifiedState {
+  resolved: ResolvedModel & { path: string }
+  adapters: AdapterRef[]
+  statePath: string
+  windowStart: number | null
+}
 
 /** State files' sha256 by path, for the inode, size and change times they had when hashed (see verifiedSha256). */
 const hashedStates = new Map<string, { key: string; sha256: string }>()
@@ -164,8 +180,39 @@ export class PersonaCheckpoints {
   private lastAuto = Date.now()
 
   /** A persona's conversation grew (a stored turn). */
-  noteChat(personaId: string): void {
+  noteChat(personaId: string, genome: GenomeConfig): void {
     this.chatted.add(personaId)
+    this.answeredWith.set(personaId, genome)
+  }
+
+  /** The genome setting each persona's last stored turn was answered with (a checkpoint before a swap keeps it). */
+  private readonly answeredWith = new Map<string, GenomeConfig>()
+
+  /**
+   * Remove the temporary folders of checkpoints whose writing never finished (the process was
+   * killed mid-write: a `kill -9`, a power cut), once older than `STALE_TEMP_MS`: a younger one may
+   * be another process's (the app and the CLI share a home) still being written. Their names.
+   */
+  async sweepTemp(now = Date.now()): Promise<string[]> {
+    const removed: string[] = []
+    for (const persona of await fsp.readdir(this.root, { withFileTypes: true }).catch(() => [])) {
+      if (!persona.isDirectory() || persona.name.startsWith('.')) continue
+      const dir = path.join(this.root, persona.name)
+      for (const e of await fsp.readdir(dir, { withFileTypes: true }).catch(() => [])) {
+        if (!e.isDirectory() || !e.name.startsWith(TEMP_MARKER)) continue
+        const tmp = path.join(dir, e.name)
+        // The newest write in it counts (a large state is written for a while).
+        const times = await Promise.all([tmp, ...(await fsp.readdir(tmp).catch(() => [])).map((f) => path.join(tmp, f))].map((f) => fsp.stat(f).then((st) => st.mtimeMs, () => 0)))
+        if (now - Math.max(...times) < STALE_TEMP_MS) continue
+        try {
+          await forceRemove(tmp)
+          removed.push(tmp)
+        } catch (error) {
+          logFailure(`Removing the unfinished checkpoint ${tmp}`, error)
+        }
+      }
+    }
+    return removed
   }
 
   /** With `autoCheckpoint`: a checkpoint of the personas that chatted, every `checkpointInterval` minutes (looked at twice a minute). */
@@ -212,6 +259,22 @@ export class PersonaCheckpoints {
     return made
   }
 
+  /**
+   * A turn is about to answer with other adapters than the persona's conversation was last answered
+   * with (a genome swap): with `autoCheckpoint`, a checkpoint ("before genome swap") of the state
+   * evaluated with the old ones, if the persona chatted since its last checkpoint. One that fails is
+   * logged; the turn goes on.
+   */
+  async beforeGenomeSwap(persona: Persona, next: readonly AdapterRef[]): Promise<void> {
+    const last = this.inference.conversationAdapters.get(persona.id)
+    if (!last || sameAdapterSet(last, next) || !this.chatted.has(persona.id) || !this.inference.settings.get().autoCheckpoint) return
+    try {
+      await this.create(persona.name, GENOME_SWAP_LABEL, { waitForTurns: false, genome: this.answeredWith.get(persona.id) })
+    } catch (error) {
+      logFailure(`Checkpoint of ${persona.name} before a genome swap`, error)
+    }
+  }
+
   /** The app or server quits: with `autoCheckpoint`, the personas that chatted are checkpointed while their workers still hold their states. */
   async beforeShutdown(): Promise<void> {
     if (this.autoTimer) clearInterval(this.autoTimer)
@@ -240,11 +303,12 @@ export class PersonaCheckpoints {
   }
 
   /** Freeze a persona now (after a turn that is running, if its model holds one). */
-  async create(name: string, label?: string): Promise<CheckpointInfo & { name: string; note: string | null }> {
+  async create(name: string, label?: string, options: { waitForTurns?: boolean; genome?: GenomeConfig } = {}): Promise<CheckpointInfo & { name: string; note: string | null }> {
     let persona = this.inference.personas.get(name)
     this.chatted.delete(persona.id)
-    // A turn running now ends (stored) first: the state and the conversation then agree.
-    await this.inference.turnsSettled(persona.id)
+    // A turn running now ends (stored) first: the state and the conversation then agree. (Not for
+    // the checkpoint a turn makes before it runs: it would wait for itself.)
+    if (options.waitForTurns !== false) await this.inference.turnsSettled(persona.id)
     persona = this.inference.personas.get(persona.name)
     const sessionKey = personaSessionKey(persona, this.inference.personas.epoch(persona.id))
     const adapters = this.inference.conversationAdapters.get(persona.id) ?? []
@@ -291,7 +355,8 @@ export class PersonaCheckpoints {
         // Named as the adapter store names its files (<name>.gguf).
         adapters: stateInfo ? adapters.map((a) => ({ name: path.basename(a.path, '.gguf'), path: a.path, sha256: a.sha256, scale: a.scale })) : [],
         systemPrompt: persona.systemPrompt,
-        settings: persona.settings,
+        // Before a genome swap: the genome setting the state was made with (the persona's is the new one already).
+        settings: options.genome ? { ...persona.settings, genome: options.genome } : persona.settings,
         messages,
       }
       const manifestPath = path.join(tmp, MANIFEST_FILE)
@@ -503,6 +568,46 @@ export class PersonaCheckpoints {
     return out
   }
 
+  /** The newest readable checkpoint of a persona, or null. */
+  async newest(persona: Persona): Promise<CheckpointManifest | null> {
+    return (await this.manifests(persona))[0] ?? null
+  }
+
+  /**
+   * What loading a checkpoint's state needs, checked: the persona's model is the one the state was
+   * saved with (fingerprint), its adapters are there with the same files, and the state file is the
+   * one the manifest names. Throws (CONFLICT, CHECKSUM_MISMATCH) before any worker sees the state.
+   */
+  async verifiedState(persona: Persona, manifest: CheckpointManifest & { state: NonNullable<CheckpointManifest['state']> }): Promise<VerifiedState> {
+    const resolved = await this.resolveModel(persona)
+    const now = await modelFingerprint(resolved.path)
+    if (!sameFingerprint(now, manifest.model.fingerprint)) {
+      throw new WardenError('CONFLICT', `Checkpoint ${manifest.id} was made with ${manifest.model.id} (${manifest.model.path}, ${manifest.model.fingerprint.size} bytes, header sha256 ${manifest.model.fingerprint.headerSha256.slice(0, 12)}…), but ${persona.name}'s model is now ${resolved.id} (${resolved.path}, ${now.size} bytes, header sha256 ${now.headerSha256.slice(0, 12)}…): its state cannot be loaded into another model`, {
+        hint: `Give ${persona.name} its model back (warden persona edit ${JSON.stringify(persona.name)} --model ${manifest.model.ref}), or resume from a checkpoint made with this model.`,
+      })
+    }
+    const adapters = await this.sameAdapters(persona, manifest)
+    const statePath = path.join(this.dirOf(persona), manifest.id, STATE_FILE)
+    const sha = await verifiedSha256(statePath).catch(() => null)
+    if (sha !== manifest.state.sha256) {
+      throw new WardenError('CHECKSUM_MISMATCH', `Checkpoint ${manifest.id} of ${persona.name} is damaged: its state file ${sha === null ? 'is missing' : 'does not match the sha256 its manifest records'} (torn or corrupted)`, {
+        hint: `Resume from an earlier checkpoint (warden persona checkpoints ${JSON.stringify(persona.name)}), or remove this one.`,
+      })
+    }
+    return { resolved, adapters, statePath, windowStart: manifest.state.windowStart }
+  }
+
+  /** Load a verified state into a sequence of the persona's model's worker (loaded for it), as the conversation `sessionKey`. */
+  async loadVerified(persona: Persona, verified: VerifiedState, sessionKey: string): Promise<SequenceState> {
+    const model = await this.inference.modelRef(verified.resolved, persona.settings.contextSize)
+    const { adapters, statePath, windowStart } = verified
+    const scheduled = await this.inference.scheduler.submit(model, { priority: priorities.realtime }, ({ worker }) =>
+      worker.request<'loadState'>({ type: 'loadState', sessionKey, windowStart, path: statePath, ...(adapters.length ? { adapters } : {}) }),
+    )
+    this.inference.conversationAdapters.set(persona.id, adapters)
+    return scheduled.value
+  }
+
   /**
    * Resume a persona from a checkpoint (the newest by default): its conversation, system prompt and
    * settings put back, and its state loaded into a sequence of its model's worker (loaded for it).
@@ -514,46 +619,21 @@ export class PersonaCheckpoints {
     let manifest: Manifest
     if (checkpoint) manifest = await this.read(persona, checkpoint)
     else {
-      const newest = (await this.manifests(persona))[0]
+      const newest = await this.newest(persona)
       if (!newest) throw new WardenError('NOT_FOUND', `${persona.name} has no checkpoint to resume from`, { hint: `Make one: warden persona checkpoint ${JSON.stringify(persona.name)}` })
       manifest = newest
     }
-    const dir = path.join(this.dirOf(persona), manifest.id)
-    const statePath = path.join(dir, STATE_FILE)
     let note: string | null = null
-    let resolved: (ResolvedModel & { path: string }) | null = null
-    let adapters: AdapterRef[] = []
-    if (manifest.state) {
-      resolved = await this.resolveModel(persona)
-      const now = await modelFingerprint(resolved.path)
-      if (!sameFingerprint(now, manifest.model.fingerprint)) {
-        throw new WardenError('CONFLICT', `Checkpoint ${manifest.id} was made with ${manifest.model.id} (${manifest.model.path}, ${manifest.model.fingerprint.size} bytes, header sha256 ${manifest.model.fingerprint.headerSha256.slice(0, 12)}…), but ${persona.name}'s model is now ${resolved.id} (${resolved.path}, ${now.size} bytes, header sha256 ${now.headerSha256.slice(0, 12)}…): its state cannot be loaded into another model`, {
-          hint: `Give ${persona.name} its model back (warden persona edit ${JSON.stringify(persona.name)} --model ${manifest.model.ref}), or resume from a checkpoint made with this model.`,
-        })
-      }
-      adapters = await this.sameAdapters(persona, manifest)
-      const sha = await verifiedSha256(statePath).catch(() => null)
-      if (sha !== manifest.state.sha256) {
-        throw new WardenError('CHECKSUM_MISMATCH', `Checkpoint ${manifest.id} of ${persona.name} is damaged: its state file ${sha === null ? 'is missing' : 'does not match the sha256 its manifest records'} (torn or corrupted)`, {
-          hint: `Resume from an earlier checkpoint (warden persona checkpoints ${JSON.stringify(persona.name)}), or remove this one.`,
-        })
-      }
-    }
+    const verified = manifest.state ? await this.verifiedState(persona, { ...manifest, state: manifest.state }) : null
     // The persona as it was: conversation (same places), system prompt, settings.
     this.inference.personas.restore(persona.id, manifest.messages)
     persona = this.inference.personas.update(persona.name, { systemPrompt: manifest.systemPrompt, settings: manifest.settings })
     this.options.onChange()
     let loaded: SequenceState | null = null
-    if (manifest.state && resolved) {
+    if (verified) {
       const sessionKey = personaSessionKey(persona, this.inference.personas.epoch(persona.id))
-      const model = await this.inference.modelRef(resolved, persona.settings.contextSize)
-      const { windowStart } = manifest.state
       try {
-        const scheduled = await this.inference.scheduler.submit(model, { priority: priorities.realtime }, ({ worker }) =>
-          worker.request<'loadState'>({ type: 'loadState', sessionKey, windowStart, path: statePath, ...(adapters.length ? { adapters } : {}) }),
-        )
-        loaded = scheduled.value
-        this.inference.conversationAdapters.set(persona.id, adapters)
+        loaded = await this.loadVerified(persona, verified, sessionKey)
       } catch (error) {
         // The conversation is back already; only the time its state would have saved is lost.
         note = `The conversation is restored, but its state could not be loaded (${WardenError.from(error).message}): the next turn evaluates it again.`

@@ -81,6 +81,18 @@ const migrations: Array<(db: Db) => void> = [
       CREATE TABLE health_baselines (source TEXT PRIMARY KEY, basin BLOB NOT NULL, set_at INTEGER NOT NULL, origin TEXT NOT NULL);
     `)
   },
+  // The adapters folder's index (services/adapters/AdapterIndex.ts): a row per adapter, their usage,
+  // and a generation number bumped by each change (other processes watch it). IF NOT EXISTS: safe
+  // wherever this lands among migrations merged from elsewhere.
+  (db) =>
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS adapters (
+        name TEXT PRIMARY KEY, path TEXT NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL,
+        base_model TEXT, description TEXT NOT NULL, tags TEXT NOT NULL, added_at INTEGER NOT NULL, facts TEXT NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS adapter_usage (name TEXT PRIMARY KEY, generations INTEGER NOT NULL, last_used_at INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS adapter_index_state (id INTEGER PRIMARY KEY CHECK (id = 1), generation INTEGER NOT NULL);
+    `),
   // The supervisor's decisions (services/healing/SupervisorStore.ts), each with its reasons (JSON),
   // what prompted it, the hibernated version a review looked at, and a persona's assessment.
   // IF NOT EXISTS: safe wherever this lands among migrations merged from elsewhere.

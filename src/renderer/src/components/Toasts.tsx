@@ -21,6 +21,11 @@ function ToastItem({ toast }: { toast: Toast }) {
         <strong>{toast.title}</strong>
         {toast.message && <p>{toast.message}</p>}
         {toast.hint && <p className="toast-hint">{toast.hint}</p>}
+        {toast.link && (
+          <a className="toast-link" href={toast.link.href} onClick={() => dismiss(toast.id)}>
+            {toast.link.label}
+          </a>
+        )}
       </div>
       <button type="button" className="icon-button" aria-label="Dismiss" onClick={() => dismiss(toast.id)}>
         <Icon name="close" size={14} />

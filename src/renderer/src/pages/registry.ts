@@ -1,5 +1,6 @@
 import { apiKeysPage } from './api/page'
 import { genomePage } from './genome/page'
+import { healthPage } from './health/page'
 import { modelsPage } from './models/page'
 import { modulesPage } from './modules/page'
 import { isReady, type PageEntry, type ReadyPage } from './pageEntry'
@@ -18,7 +19,7 @@ export const pageRegistry: readonly PageEntry[] = [
   personasPage,
   genomePage,
   apiKeysPage,
-  { id: 'health', label: 'Health', icon: 'health', comingSoon: true },
+  healthPage,
   settingsPage,
 ]
 

@@ -60,6 +60,21 @@ describe('live updates', () => {
       { kind: 'error', title: 'tiny is quarantined', message: 'It crashed 3 times in 5 minutes.' },
       { kind: 'warning', title: 'tiny worker crashed' },
     ])
+    expect(useToastStore.getState().toasts[0].link).toBeUndefined()
+    stop()
+  })
+
+  it('links a health alert to the Health page', () => {
+    const fake = fakeClient({})
+    provideClient(fake.client)
+    const stop = startLiveUpdates(fake.client)
+    fake.emit({ event: 'alert', payload: { level: 'warning', title: 'ext-1 is warning', message: 'Φ 0.30 below 0.65 for 3 snapshots', at: 1, page: 'health' } })
+    fake.emit({ event: 'alert', payload: { level: 'info', title: 'odd', message: 'names no page we have', at: 2, page: 'nowhere' } })
+    expect(useToastStore.getState().toasts).toMatchObject([
+      { kind: 'warning', title: 'ext-1 is warning', message: 'Φ 0.30 below 0.65 for 3 snapshots', link: { href: '#health', label: 'Open Health' } },
+      { kind: 'info', title: 'odd' },
+    ])
+    expect(useToastStore.getState().toasts[1].link).toBeUndefined()
     stop()
   })
 

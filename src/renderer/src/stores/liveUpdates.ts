@@ -1,4 +1,7 @@
 import type { WardenClient } from '../../../shared/contract/client'
+import { useGenomeStore } from '../pages/genome/genomeStore'
+import { healthUpdates } from '../pages/health/healthLive'
+import { alertToast } from './alertToast'
 import { useChatStore } from './chatStore'
 import { useDetailStore } from './detailStore'
 import { useModelsStore } from './modelsStore'
@@ -50,6 +53,7 @@ export function startLiveUpdates(client: WardenClient): () => void {
     void usePersonasStore.getState().refresh()
     void useChatStore.getState().syncAll()
   })
+  const health = healthUpdates()
   const refetch = () => {
     timer = null
     void useModulesStore.getState().refresh()
@@ -72,6 +76,10 @@ export function startLiveUpdates(client: WardenClient): () => void {
       case 'models.changed':
         models()
         break
+      case 'adapters.changed':
+        // Added or removed here or by the CLI, or used: the Genome page, if it was opened.
+        if (useGenomeStore.getState().loaded) void useGenomeStore.getState().refresh()
+        break
       case 'personas.changed':
         personas()
         break
@@ -82,9 +90,12 @@ export function startLiveUpdates(client: WardenClient): () => void {
       case 'persona.token':
         useChatStore.getState().token(e.payload)
         break
+      case 'health.changed':
+        health.changed(e.payload)
+        break
       case 'alert':
-        // A quarantine is an error; a crash Warden recovers from, a warning.
-        useToastStore.getState().push({ kind: e.payload.level, title: e.payload.title, message: e.payload.message })
+        // A quarantine is an error; a crash Warden recovers from, a warning; a degraded source links to Health.
+        useToastStore.getState().push(alertToast(e.payload))
         break
       case 'workspace.changed':
         useDetailStore.getState().select(null)
@@ -98,6 +109,7 @@ export function startLiveUpdates(client: WardenClient): () => void {
     workers.cancel()
     models.cancel()
     personas.cancel()
+    health.stop()
     unsubscribe()
   }
 }

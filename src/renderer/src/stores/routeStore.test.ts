@@ -8,6 +8,7 @@ describe('pageFromHash', () => {
     expect(pageFromHash('#/workers', pageIds)).toBe('workers')
     expect(pageFromHash('#settings', pageIds)).toBe('settings')
     expect(pageFromHash('', pageIds)).toBe('modules')
-    expect(pageFromHash('#health', pageIds)).toBe('modules') // coming soon: listed, not routed
+    expect(pageFromHash('#health', pageIds)).toBe('health')
+    expect(pageFromHash('#no-such-page', pageIds)).toBe('modules')
   })
 })

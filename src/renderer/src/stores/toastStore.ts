@@ -10,6 +10,8 @@ export interface Toast {
   message?: string
   /** What the person can do about an error. */
   hint?: string
+  /** Where to look, e.g. the Health page of a degraded source. */
+  link?: { href: string; label: string }
 }
 
 interface ToastState {

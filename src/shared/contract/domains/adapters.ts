@@ -41,6 +41,9 @@ export const Adapter = z.object({
 })
 export type Adapter = z.infer<typeof Adapter>
 
+/** How much an adapter was used: generations answered with it in their genome, and the last one's time (null: never). */
+export const AdapterUsage = z.object({ generations: z.number(), lastUsedAt: z.number().nullable() })
+
 const Text = z.string().min(1, 'a text is required').max(100_000, 'a text is at most 100,000 characters')
 
 /** LoRA adapters (`$WARDEN_HOME/adapters`), and embeddings of texts, to find adapters by what they do. */
@@ -65,7 +68,7 @@ export const adapterOperations = defineDomain(
     'adapter.list': defineOperation({
       summary: 'The adapters, with their base model, description and tags',
       input: Empty,
-      output: z.object({ adapters: z.array(Adapter), problems: z.array(z.string()), dir: z.string() }),
+      output: z.object({ adapters: z.array(Adapter.extend({ usage: AdapterUsage })), problems: z.array(z.string()), dir: z.string() }),
       mutates: false,
     }),
     'adapter.inspect': defineOperation({

@@ -149,9 +149,17 @@ export const moduleOperations = defineDomain(
     }),
 
     'doctor.run': defineOperation({
-      summary: 'Rebuild the index from the archives on disk and report what was found',
+      summary: 'Rebuild the index from the files on disk (the open workspace\'s archives, the adapters folder) and report what was found',
       input: Empty,
-      output: z.object({ indexed: z.number(), removedStale: z.number(), problems: z.array(VerifyProblem) }),
+      output: z.object({
+        /** The open workspace whose archives were indexed; null when none is open (only the adapters were). */
+        workspace: z.string().nullable(),
+        indexed: z.number(),
+        removedStale: z.number(),
+        problems: z.array(VerifyProblem),
+        /** The adapters folder's index: adapters indexed, names the index gained or lost, files that could not be read. */
+        adapters: z.object({ indexed: z.number(), added: z.array(z.string()), removed: z.array(z.string()), problems: z.array(z.string()) }),
+      }),
       mutates: true,
       cli: { command: ['doctor'] },
     }),

@@ -28,7 +28,9 @@ export function adapterHandlers(s: HostServices) {
     },
     'adapter.list': async () => {
       const store = adapterStoreOf(s)
-      return { ...(await store.list()), dir: store.dir }
+      const { adapters, problems } = await store.list()
+      const usage = s.adapterIndex.usage()
+      return { adapters: adapters.map((a) => ({ ...a, usage: usage.get(a.name) ?? { generations: 0, lastUsedAt: null } })), problems, dir: store.dir }
     },
     'adapter.inspect': async ({ name }) => adapterStoreOf(s).inspect(name),
     'adapter.remove': async ({ name }) => adapterStoreOf(s).remove(name),

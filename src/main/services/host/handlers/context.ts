@@ -1,6 +1,7 @@
 import type { z } from 'zod'
 import type { OperationDef } from '../../../../shared/contract/operation'
 import type { Operations } from '../../../../shared/contract/operations'
+import type { AdapterIndex } from '../../adapters/AdapterIndex'
 import type { ApiKeyService } from '../../apikeys/ApiKeyService'
 import type { AppService } from '../../app/AppService'
 import type { ProgressFn } from '../../hibernation/context'
@@ -42,6 +43,8 @@ export interface HostServices {
   readonly supervisor: Supervisor
   /** The settings (one store per process). */
   readonly settings: SettingsStore
+  /** The adapters folder's SQLite index and usage. */
+  readonly adapterIndex: AdapterIndex
   /** The logs in `<home>/logs`, and each model's worker output. */
   readonly logs: LogService
   /** Cancel a running call by its id; false when no such call runs. */

@@ -1,5 +1,6 @@
 import * as path from 'node:path'
 import type { moduleOperations } from '../../../../shared/contract/domains/modules'
+import { adapterStoreOf } from '../../adapters/personaGenome'
 import type { HandlersOf, HostServices } from './context'
 
 export function moduleHandlers(s: HostServices) {
@@ -18,6 +19,11 @@ export function moduleHandlers(s: HostServices) {
     // A pack without --out-dir goes to the home's packs folder.
     'module.pack': async ({ name, outDir }) => hib().pack(name, outDir ?? path.join(s.home, 'packs')),
     'module.recordUsage': async ({ name, calls, at }) => hib().recordUsage(name, calls, at ?? Date.now()),
-    'doctor.run': async () => hib().rebuildIndex(),
+    // The adapters' index always; the archives' when a workspace is open.
+    'doctor.run': async () => {
+      const adapters = await adapterStoreOf(s).rebuildIndex()
+      if (!s.workspaces.info()) return { workspace: null, indexed: 0, removedStale: 0, problems: [], adapters }
+      return { workspace: hib().workspace.root, ...(await hib().rebuildIndex()), adapters }
+    },
   } satisfies HandlersOf<typeof moduleOperations>
 }

@@ -1,5 +1,5 @@
 import type { personaOperations } from '../../../../shared/contract/domains/personas'
-import { genomeChange, genomeDeps, resolvePersonaGenome } from '../../adapters/personaGenome'
+import { genomeChange, genomeDeps, recordGenomeUse, resolvePersonaGenome } from '../../adapters/personaGenome'
 import type { HandlersOf, HostServices } from './context'
 
 export function personaHandlers(s: HostServices) {
@@ -22,6 +22,7 @@ export function personaHandlers(s: HostServices) {
     'persona.chat': async (input, ctx) => {
       const chosen = await resolvePersonaGenome(genomeDeps(s, ctx.signal), s.inference.personas.get(input.name), input.prompt)
       const result = await s.inference.chat({ ...input, adapters: chosen?.adapters }, { signal: ctx.signal, onText: (text) => ctx.streamText(input.name, text), onProgress: ctx.progress })
+      recordGenomeUse(s, chosen)
       return chosen ? { ...result, genome: chosen.genome } : result
     },
   } satisfies HandlersOf<typeof personaOperations>

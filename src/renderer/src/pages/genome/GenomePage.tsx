@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react'
 import type { OperationOutput } from '../../../../shared/contract/operations'
 import type { WardenError } from '../../../../shared/errors'
-import { formatBytes } from '../../../../shared/format'
+import { adapterUsageNote, formatBytes } from '../../../../shared/format'
 import { runOperation } from '../../actions/runOperation'
 import { ConfirmDialog } from '../../components/ConfirmDialog'
 import { ErrorCallout } from '../../components/ErrorCallout'
@@ -108,7 +108,7 @@ function AdapterCard({ adapter, onRemove }: { adapter: AdapterRow; onRemove(a: A
       {adapter.description && <p>{adapter.description}</p>}
       <p className="muted adapter-facts">
         <span>base {adapter.baseModel ?? 'any (not checked)'}</span> · <span>{formatBytes(adapter.size)}</span> · <span>rank {adapter.facts.rank}</span> ·{' '}
-        <span>{adapter.facts.layersSpanned} layers</span>
+        <span>{adapter.facts.layersSpanned} layers</span> · <span data-testid={`usage-${adapter.name}`}>{adapterUsageNote(adapter.usage)}</span>
       </p>
       {adapter.tags.length > 0 && (
         <ul className="adapter-tags" aria-label="Tags">

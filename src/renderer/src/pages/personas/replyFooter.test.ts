@@ -24,6 +24,10 @@ describe('reply footer', () => {
     expect(replyNotes(base)).toEqual([])
   })
 
+  it('says when the context came back from a checkpoint after a worker crash', () => {
+    expect(replyNotes({ ...base, crashRecovery: { checkpoint: 'c1', label: null, createdAt: 0, tokens: 338 } })).toEqual(['crash-recovery: its worker crashed; resumed from checkpoint c1 (338 tokens restored)'])
+  })
+
   it('says what the host had to do first', () => {
     expect(replyNotes({ ...base, installed: true, loaded: true, evicted: ['big-model'], waitedMs: 1500 })).toEqual([
       'installed the model',

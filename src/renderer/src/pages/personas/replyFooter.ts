@@ -1,4 +1,4 @@
-import { leftOutNote } from '../../../../shared/format'
+import { crashRecoveryNote, leftOutNote } from '../../../../shared/format'
 import { formatRate, plural } from '../../lib/inferenceFormat'
 import type { GenerationResult } from '../../lib/types'
 
@@ -17,6 +17,7 @@ export function replyNotes(r: GenerationResult): string[] {
   if (r.finishReason === 'cancelled') notes.push('stopped')
   const leftOut = leftOutNote(r.leftOutMessages)
   if (leftOut) notes.push(leftOut)
+  if (r.crashRecovery) notes.push(crashRecoveryNote(r.crashRecovery))
   return notes
 }
 
