@@ -12,7 +12,7 @@ import { tempPath } from '../hibernation/hibernate'
 import type { HibernationService } from '../hibernation/HibernationService'
 import { logger } from '../logging/processLog'
 import type { WardenDatabase } from '../storage/Database'
-import { runModuleCheck, type ModuleRun } from './supervisorRunner'
+import { runModuleCheck, type ModuleCheckRun } from './supervisorRunner'
 import { assessmentPrompt, CHECK_TIMEOUT, failureLine, planForFailure, planForReview, reviewCandidates } from './supervisorPolicy'
 import { SupervisorStore, type DecisionTrigger, type StoredDecision } from './SupervisorStore'
 import type { ProposalSink } from './types'
@@ -95,7 +95,7 @@ export class Supervisor {
     for (const [i, m] of targets.entries()) {
       options.signal?.throwIfAborted()
       progress('check', `Checking ${m.name} (${i + 1} of ${targets.length})`, i / Math.max(1, targets.length))
-      const run = await runModuleCheck(path.join(hib.workspace.root, ...m.path.split('/')), this.limits(options.signal))
+      const run = await runModuleCheck(path.join(hib.workspace.root, ...m.path.split('/')), hib.workspace.root, this.limits(options.signal))
       let decision: SupervisorDecision | null = null
       if (!run.ok) {
         const failure: FailureReport = {
@@ -280,13 +280,13 @@ export class Supervisor {
   }
 
   /** Extract the version into a temp folder inside the workspace (so it resolves what the active tree would) and run it there. */
-  private async runFromArchive(hib: HibernationService, v: HibernatedVersion, signal?: AbortSignal): Promise<ModuleRun> {
+  private async runFromArchive(hib: HibernationService, v: HibernatedVersion, signal?: AbortSignal): Promise<ModuleCheckRun> {
     await fsp.mkdir(hib.workspace.tmpDir, { recursive: true })
     const dir = tempPath(hib.workspace.tmpDir, `review-${v.name}`)
     try {
       // Its checksum matched its metadata (`restorable`): our own archive, extracted as wake does.
       await extractInto(v.archivePath, dir, { trusted: true, limits: NO_LIMITS })
-      return await runModuleCheck(dir, this.limits(signal))
+      return await runModuleCheck(dir, hib.workspace.root, this.limits(signal))
     } catch (error) {
       return { ok: false, ran: 'nothing', output: `its archive could not be extracted: ${(error as Error).message}`, stopped: null, durationMs: 0, timedOut: false }
     } finally {
