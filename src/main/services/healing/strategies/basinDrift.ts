@@ -1,7 +1,7 @@
 import type { CheckpointInfo } from '../../../../shared/contract/domains/checkpoints'
 import type { SourceHealth } from '../../../../shared/contract/domains/health'
 import type { PatchDraft, StrategyFn } from '../types'
-import { HOUR, hours, hoursToReach, issueOf, n2, notPending, overWindow, perHour, personaOf, TREND_HORIZON_HOURS, trendOf, when } from './signals'
+import { findPersona, HOUR, hours, hoursToReach, issueOf, n2, notPending, overWindow, perHour, personaOf, TREND_HORIZON_HOURS, trendOf, when } from './signals'
 
 /**
  * Basin-drift correction (seed 003, strategy 1): a persona whose answers drift away from its
@@ -21,6 +21,12 @@ export const basinDrift: StrategyFn = async (ctx) => {
     const checkpoints = await ctx.checkpoints(persona)
     const chosen = checkpointBefore(checkpoints, drifting.began, source.baseline?.setAt ?? null)
     if (!chosen) continue
+    // When the persona (settings, system prompt, model) last changed, against the baseline and the checkpoint.
+    const updatedAt = findPersona(ctx, persona)?.updatedAt ?? null
+    const changed =
+      updatedAt !== null && updatedAt > chosen.createdAt
+        ? ` ${persona} was last changed (settings, system prompt or model) ${when(updatedAt)}${source.baseline && updatedAt > source.baseline.setAt ? ', after the baseline' : ''}: the checkpoint reverts that change.`
+        : ''
     drafts.push({
       source: source.source,
       strategy: 'basin-drift',
@@ -30,7 +36,8 @@ export const basinDrift: StrategyFn = async (ctx) => {
         `Drift began about ${when(drifting.began)} (${drifting.beganHow}).`,
         `Checkpoint ${chosen.id}${chosen.label ? ` “${chosen.label}”` : ''} was made ${when(chosen.createdAt)}, before that` +
           (source.baseline ? `, and is the closest of ${checkpoints.filter((c) => c.createdAt <= drifting.began).length} such checkpoint(s) to the baseline set ${when(source.baseline.setAt)}` : '') +
-          '. Restoring it puts back its conversation, system prompt and settings as they were then.',
+          '. Restoring it puts back its conversation, system prompt and settings as they were then.' +
+          changed,
       ].join(' '),
       change: { kind: 'persona', persona, checkpoint: chosen.id },
     })

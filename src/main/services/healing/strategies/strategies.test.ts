@@ -45,6 +45,10 @@ describe('basin drift', () => {
     expect(draft.rationale).toContain('2.40 rad is above 2.00 rad')
     expect(draft.rationale).toMatch(/Drift began about 2026-12-02 11:1\d/)
     expect(draft.rationale).toContain('closest of 3 such checkpoint(s) to the baseline')
+    // A persona changed after the baseline: the rationale says the restore reverts it.
+    ctx.personas = [{ ...persona('Ada'), updatedAt: NOW - 50 * MIN }]
+    const [withChange] = await basinDrift(ctx)
+    expect(withChange.rationale).toContain('Ada was last changed (settings, system prompt or model) 2026-12-02 11:10:00 UTC, after the baseline: the checkpoint reverts that change.')
   })
 
   it('acts on a rising trend before the threshold is crossed', async () => {
