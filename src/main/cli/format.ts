@@ -5,6 +5,7 @@ import { describeOverLimit } from '../../shared/modelCacheText'
 import type { HibernatedVersion } from '../../shared/contract/schemas'
 import { adapterUsageNote, crashRecoveryNote, formatAge, formatBytes, leftOutNote } from '../../shared/format'
 import { healthFormatters } from './healthFormat'
+import { supervisorFormatters } from './supervisorFormat'
 
 type Formatter<K extends OperationName> = (out: OperationOutput<K>) => string
 type Formatters = { [K in OperationName]?: Formatter<K> }
@@ -41,6 +42,7 @@ function overLimitLine(o: CacheOverLimit): string {
 /** Human output per operation (the seed's reports); operations without one print JSON. */
 export const formatters: Formatters = {
   ...healthFormatters,
+  ...supervisorFormatters,
   'app.info': (o) => Object.entries(o.versions).map(([k, v]) => `${k} ${v}`).concat(`home ${o.home}`).join('\n'),
   'workspace.get': (o) => (o ? `${o.path}\nkinds: ${o.kinds.join(', ')}` : 'No workspace open'),
   'workspace.createDemo': (o) => `✅ Demo workspace with ${o.modules} modules created at ${o.path}\n   Try: warden --workspace ${JSON.stringify(o.path)} module list`,
@@ -322,6 +324,7 @@ export const streamedFooters: Formatters = { 'persona.chat': chatFooter }
 /** Operations whose result can say "not OK" (exit code 1) without an error. */
 export function exitCodeOf(name: OperationName, out: unknown): number {
   if (name === 'module.verify' && !(out as OperationOutput<'module.verify'>).ok) return 1
+  if (name === 'module.check' && (out as OperationOutput<'module.check'>).results.some((r) => !r.ok)) return 1
   return 0
 }
 

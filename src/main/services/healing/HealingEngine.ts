@@ -228,6 +228,7 @@ export class HealingEngine implements ProposalSink {
       settings: this.options.settings.get(),
       summary,
       workers: inference ? inference.scheduler.list() : [],
+      personas: inference ? inference.personas.list() : [],
       checkpoints: async (persona) => (inference ? (await inference.checkpoints.list(persona)).checkpoints : []),
       pending: [...this.store.list({ status: 'pending', limit: 1000 }), ...this.store.list({ status: 'applied', limit: 1000 })],
     }

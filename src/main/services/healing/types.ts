@@ -1,7 +1,7 @@
 import type { HealthSummary } from '../../../shared/contract/domains/health'
 import type { Fitness, Patch, PatchChange, Strategy } from '../../../shared/contract/domains/healing'
 import type { CheckpointInfo } from '../../../shared/contract/domains/checkpoints'
-import type { Settings, WorkerInfo } from '../../../shared/contract/inference'
+import type { Persona, Settings, WorkerInfo } from '../../../shared/contract/inference'
 
 /** A patch before it is stored: what a strategy, the supervisor or a person proposes. */
 export interface PatchDraft {
@@ -59,6 +59,11 @@ export interface StrategyContext {
   checkpoints(persona: string): Promise<CheckpointInfo[]>
   /** Patches already pending or applied (a strategy does not propose the same change twice). */
   pending: Patch[]
+  /**
+   * The personas with their settings (a persona patch states each setting's `from`). Without them
+   * the strategies that change persona settings propose nothing. Defaults to none.
+   */
+  personas?: Persona[]
 }
 
 /** One of the five strategies: patches for the signals it answers (none when nothing is wrong). */

@@ -296,6 +296,7 @@ export class HealthMonitor {
       regime: latest?.phi == null ? 'unknown' : regimeOf(latest.phi, { phiMin: s.healthPhiMin, phiMax: s.healthPhiMax }),
       latest: latest ? withoutBasin(latest) : null,
       windowSize: source.window.length,
+      windowFrom: source.window.length ? source.window.reduce((min, w) => Math.min(min, w.at), Infinity) : null,
       baseline: source.baseline ? { setAt: source.baseline.setAt, from: source.baseline.from } : null,
       issues: source.issues,
       trends: trends(source.window),

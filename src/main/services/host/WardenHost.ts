@@ -13,6 +13,8 @@ import { draftFix } from '../healing/draftFix'
 import { createFitnessOf } from '../healing/fitness'
 import { HealingSandbox } from '../healing/sandbox/HealingSandbox'
 import { PatchStore } from '../healing/PatchStore'
+import { strategies } from '../healing/strategies'
+import { Supervisor } from '../healing/Supervisor'
 import { HealthMonitor } from '../health/HealthMonitor'
 import { HealthStore } from '../health/HealthStore'
 import { InferenceService, type InferenceOptions } from '../inference/InferenceService'
@@ -73,6 +75,7 @@ export class WardenHost {
   readonly workspaces: WorkspaceService
   readonly health: HealthMonitor
   readonly healing: HealingEngine
+  readonly supervisor: Supervisor
   private inferenceService: InferenceService | null = null
   private readonly didStartInference = new Emitter<InferenceService>()
   private readonly events = new Emitter<AnyEvent>()
@@ -143,13 +146,26 @@ export class WardenHost {
       sandbox: options.healing?.sandbox ?? sandbox,
       fitnessOf: options.healing?.fitnessOf ?? createFitnessOf(() => ({ phiMin: setting().healthPhiMin, phiMax: setting().healthPhiMax, driftMax: setting().healthDriftMax })),
       draftFix: (input, run) => draftFix(input, { inference: () => this.inference, modules: sandbox.modules }, run),
-      strategies: options.healing?.strategies ?? [],
+      strategies: options.healing?.strategies ?? strategies,
+      // The supervisor's decisions, in healing history (it is built next: it proposes through this engine).
+      decisions: (limit) => this.supervisor.decisions(limit),
       journalDir: path.join(this.paths.home, 'healing', 'journal'),
       now: options.now,
     })
     this.bridges.push(bridgeHealing(this.healing, this.emit))
     // The app and the server finish or undo what a crash interrupted (a CLI command does it before its change).
     if (options.runtime !== 'cli') void this.healing.recover().catch(() => {})
+    this.supervisor = new Supervisor({
+      database: this.database,
+      settings: this.settings,
+      hibernation: () => this.workspaces.requireHibernation(),
+      // Proposals (hibernate a tree, wake and test) go through the healing engine: evaluated, then reviewed.
+      proposals: this.healing,
+      ask: async (persona, prompt, signal) => (await this.inference.chat({ name: persona, prompt, priority: 'batch', stateless: true }, { signal })).text,
+      now: options.now,
+    })
+    // The app and the server check modules on the schedule (moduleCheckIntervalMinutes); a CLI command does not.
+    if (options.runtime !== 'cli') this.supervisor.start()
     const inference = () => this.inference
     const services: HostServices = {
       home: this.paths.home,
@@ -158,6 +174,7 @@ export class WardenHost {
       apiKeys: this.apiKeys,
       health: this.health,
       healing: this.healing,
+      supervisor: this.supervisor,
       logs: this.logs,
       settings: this.settings,
       adapterIndex: this.adapterIndex,
@@ -253,6 +270,7 @@ export class WardenHost {
   }
 
   dispose(): void {
+    this.supervisor.dispose()
     this.healing.dispose()
     this.health.dispose()
     this.workspaces.dispose()

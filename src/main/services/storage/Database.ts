@@ -110,6 +110,18 @@ const migrations: Array<(db: Db) => void> = [
       CREATE TABLE healing_outcomes (patch_id TEXT PRIMARY KEY, at INTEGER NOT NULL, outcome TEXT NOT NULL, before TEXT NOT NULL, after TEXT NOT NULL);
       CREATE TABLE healing_auto_apply (id INTEGER PRIMARY KEY CHECK (id = 1), enabled INTEGER NOT NULL, kinds TEXT NOT NULL, changed_at INTEGER NOT NULL);
     `),
+  // The supervisor's decisions (services/healing/SupervisorStore.ts), each with its reasons (JSON),
+  // what prompted it, the hibernated version a review looked at, and a persona's assessment.
+  // IF NOT EXISTS: safe wherever this lands among migrations merged from elsewhere.
+  (db) =>
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS supervisor_decisions (
+        id INTEGER PRIMARY KEY, workspace TEXT NOT NULL, at INTEGER NOT NULL, module TEXT NOT NULL,
+        action TEXT NOT NULL, trigger TEXT NOT NULL, reasons TEXT NOT NULL, patch_id TEXT, assessment TEXT,
+        error TEXT, version_at INTEGER
+      );
+      CREATE INDEX IF NOT EXISTS supervisor_decisions_by_module ON supervisor_decisions (workspace, module, at);
+    `),
 ]
 
 function retryWhileBusy(fn: () => void, timeoutMs = 10_000): void {

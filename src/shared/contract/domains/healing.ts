@@ -118,6 +118,16 @@ export const ModuleFailure = z.object({
   stack: z.string().max(100_000).optional(),
 })
 
+/** One module's check: what ran (its tests, loading its entry point, or nothing), what it printed, and the decision a failure led to. */
+const ModuleCheckResult = z.object({
+  name: z.string(),
+  ok: z.boolean(),
+  durationMs: z.number(),
+  ran: z.enum(['tests', 'entry', 'nothing']),
+  output: z.string(),
+  decision: SupervisorDecision.nullable(),
+})
+
 /** The supervisor (the seeds' Ares): module failures in, decisions out. Runs where the workspace is open. */
 export const supervisorOperations = defineDomain(
   { runsIn: 'workspace' },
@@ -133,7 +143,9 @@ export const supervisorOperations = defineDomain(
       summary: 'Run a module’s tests (or load its entry point) in the sandbox: one module, or every active one',
       input: z.object({ name: ModuleName.optional() }),
       output: z.object({
-        results: z.array(z.object({ name: z.string(), ok: z.boolean(), durationMs: z.number(), ran: z.enum(['tests', 'entry', 'nothing']), output: z.string(), decision: SupervisorDecision.nullable() })),
+        results: z.array(ModuleCheckResult),
+        /** Without --name: failed hibernations older than aresReviewAfterHours, tested from their archives. */
+        reviewed: z.array(ModuleCheckResult),
       }),
       mutates: true,
       cli: { command: ['module', 'check'] },

@@ -107,6 +107,8 @@ export const SourceHealth = z.object({
   latest: HealthSnapshot.nullable(),
   /** Snapshots in the detection window (at most 1,000). */
   windowSize: z.number(),
+  /** When the window's oldest snapshot was taken: trends are slopes over the span from it to the latest. */
+  windowFrom: z.number().nullable().optional(),
   baseline: z.object({ setAt: z.number(), from: z.string() }).nullable(),
   issues: z.array(HealthIssue),
   trends: HealthTrends,

@@ -6,6 +6,7 @@ import type { ApiKeyService } from '../../apikeys/ApiKeyService'
 import type { AppService } from '../../app/AppService'
 import type { ProgressFn } from '../../hibernation/context'
 import type { HealingEngine } from '../../healing/HealingEngine'
+import type { Supervisor } from '../../healing/Supervisor'
 import type { HealthMonitor } from '../../health/HealthMonitor'
 import type { InferenceService } from '../../inference/InferenceService'
 import type { LogService } from '../../logging/LogService'
@@ -38,6 +39,8 @@ export interface HostServices {
   readonly health: HealthMonitor
   /** The self-healing engine: proposals, review, apply, rollback. */
   readonly healing: HealingEngine
+  /** The supervisor (Ares): module failures, checks, reviews of old hibernations. */
+  readonly supervisor: Supervisor
   /** The settings (one store per process). */
   readonly settings: SettingsStore
   /** The adapters folder's SQLite index and usage. */

@@ -1,5 +1,4 @@
 import type { healingOperations, supervisorOperations } from '../../../../shared/contract/domains/healing'
-import { WardenError } from '../../../../shared/errors'
 import type { CallContext, HandlersOf, HostServices } from './context'
 
 /** The call's cancellation and progress, for sandbox work (long: tests on a copy, probe prompts). */
@@ -25,14 +24,9 @@ export function healingHandlers(s: HostServices) {
   } satisfies HandlersOf<typeof healingOperations>
 }
 
-export function supervisorHandlers(_s: HostServices) {
-  const notYet = () => new WardenError('UNAVAILABLE', 'The supervisor is being built')
+export function supervisorHandlers(s: HostServices) {
   return {
-    'module.reportError': async () => {
-      throw notYet()
-    },
-    'module.check': async () => {
-      throw notYet()
-    },
+    'module.reportError': async (input, ctx) => s.supervisor.reportError(input, { signal: ctx.signal, progress: ctx.progress }),
+    'module.check': async (input, ctx) => s.supervisor.check(input, { signal: ctx.signal, progress: ctx.progress }),
   } satisfies HandlersOf<typeof supervisorOperations>
 }
