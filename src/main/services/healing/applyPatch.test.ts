@@ -228,6 +228,19 @@ describe('module action patches', () => {
     expect(fs.readFileSync(path.join(alpha, 'lib/math.js'), 'utf8')).toBe(before)
   })
 
+  it('hibernate a module with its dependents, and roll back by waking the whole tree', async () => {
+    const { ws, alpha, host, ctx, applier } = await setup()
+    const gamma = writeModule(ws, { name: 'gamma', deps: ['alpha'] })
+    const delta = writeModule(ws, { name: 'delta', deps: ['gamma'] })
+    const change = { kind: 'module-action' as const, module: 'alpha', action: 'hibernate-tree' as const }
+    const applied = await applier.apply(storedPatch(ctx.store, change), person)
+    for (const dir of [alpha, gamma, delta]) expect(fs.existsSync(dir)).toBe(false)
+    await applier.rollback(applied, person)
+    for (const dir of [alpha, gamma, delta]) expect(fs.existsSync(path.join(dir, 'package.json'))).toBe(true)
+    const active = [...(await host.requireHibernation().workspace.scan({ sizes: false })).modules.keys()].sort()
+    expect(active).toEqual(['alpha', 'beta', 'delta', 'gamma'])
+  })
+
   it('after a crash once the module was hibernated but before the commit, start-up finishes the apply', async () => {
     const { alpha, host, ctx, applier } = await setup()
     const patch = storedPatch(ctx.store, { kind: 'module-action', module: 'alpha', action: 'hibernate' })

@@ -7,7 +7,7 @@ import type { HealingJournalEntry } from './journal'
 type ModuleAction = Extract<PatchChange, { kind: 'module-action' }>
 
 /** One step: a hibernation or a wake, each atomic and journalled by the hibernation service itself. */
-type Step = { do: 'hibernate'; tree: boolean } | { do: 'wake'; at?: number }
+type Step = { do: 'hibernate'; tree: boolean } | { do: 'wake'; at?: number; name?: string }
 
 /** Everything `hibernatedBy: 'healing'` writes in the metadata. */
 const BY = 'healing'
@@ -16,9 +16,11 @@ async function isActive(h: HibernationService, name: string): Promise<boolean> {
   return (await h.workspace.scan({ sizes: false })).modules.has(name)
 }
 
-async function run(h: HibernationService, name: string, step: Step, reason: string): Promise<void> {
-  if (step.do === 'hibernate') await h.hibernate({ name, reason, withDependents: step.tree, hibernatedBy: BY })
-  else await h.wake({ name, at: step.at, fromArchive: false })
+/** Runs one step; returns the modules it hibernated (a tree: the module and its dependents). */
+async function run(h: HibernationService, name: string, step: Step, reason: string): Promise<string[]> {
+  if (step.do === 'hibernate') return (await h.hibernate({ name, reason, withDependents: step.tree, hibernatedBy: BY })).hibernated.map((m) => m.name)
+  await h.wake({ name: step.name ?? name, at: step.at, fromArchive: false })
+  return []
 }
 
 /** The hibernated version a `wake-version` names: its package version, or its hibernation time (ms). */
@@ -42,16 +44,18 @@ async function newestAt(h: HibernationService, name: string): Promise<number | u
  * A module action. Each step flips whether the module is active, so after a crash the module's
  * state (after the hibernation service's own recovery) and the steps done say how far it got.
  */
-async function runSteps(ctx: ApplyContext, patch: Patch, op: 'apply' | 'rollback', name: string, steps: Step[], reason: string): Promise<void> {
+async function runSteps(ctx: ApplyContext, patch: Patch, op: 'apply' | 'rollback', name: string, steps: Step[], reason: string): Promise<string[]> {
   const h = ctx.hibernation()
   const entry: HealingJournalEntry = { patchId: patch.id, op, pid: process.pid, startedAt: ctx.now(), workspace: h.workspace.root, stepsDone: 0, steps: steps.length, finalActive: steps[steps.length - 1].do === 'wake' }
   await ctx.journal.write(entry)
+  const hibernated: string[] = []
   try {
     for (const step of steps) {
-      await run(h, name, step, reason)
+      hibernated.push(...(await run(h, name, step, reason)))
       entry.stepsDone = (entry.stepsDone ?? 0) + 1
       await ctx.journal.write(entry)
     }
+    return hibernated
   } catch (error) {
     // A step refused or failed (the hibernation service left its own step undone): undo the
     // steps before it now, as recovery would after a crash, and report the step's error.
@@ -83,7 +87,9 @@ export async function applyModuleAction(ctx: ApplyContext, patch: Patch, change:
       break
     }
   }
-  await runSteps(ctx, patch, 'apply', name, steps, reason)
+  const hibernated = await runSteps(ctx, patch, 'apply', name, steps, reason)
+  // A tree's rollback wakes every module it hibernated, not the failing one alone.
+  if (change.action === 'hibernate-tree') undo = { tree: hibernated }
   if (change.action === 'wake-version' && undo.replaced) {
     // The version that was active is the newest hibernation now that the older one is woken.
     const { versions } = await h.versions(name)
@@ -102,9 +108,16 @@ export async function rollbackModuleAction(ctx: ApplyContext, patch: Patch, chan
   let steps: Step[]
   switch (change.action) {
     case 'hibernate':
-    case 'hibernate-tree':
       steps = [{ do: 'wake', at: await newestAt(ctx.hibernation(), change.module) }]
       break
+    case 'hibernate-tree': {
+      // The module first, then its dependents (each wakes onto what it depends on).
+      const tree = Array.isArray(undo.tree) && undo.tree.length ? (undo.tree as string[]) : [change.module]
+      const ordered = [change.module, ...tree.filter((n) => n !== change.module)]
+      steps = []
+      for (const member of ordered) steps.push({ do: 'wake', name: member, at: await newestAt(ctx.hibernation(), member) })
+      break
+    }
     case 'wake':
       steps = [{ do: 'hibernate', tree: false }]
       break
@@ -133,7 +146,13 @@ export async function recoverModuleAction(ctx: ApplyContext, entry: HealingJourn
   const decision: Decision = { by: 'person', reason: 'finished after an interruption' }
   const committedStatus = entry.op === 'apply' ? 'applied' : 'rolled-back'
   let said: string
-  if (options.finish !== false && patch && patch.status !== committedStatus && active === entry.finalActive && (steps === 1 || done >= 1)) {
+  const tree = change.action === 'hibernate-tree' && patch ? ((ctx.store.undoOf(patch.id)?.tree as string[] | undefined) ?? []) : []
+  if (options.finish !== false && patch && patch.status !== committedStatus && entry.op === 'rollback' && tree.length > 1 && active) {
+    // A tree's rollback stopped partway: wake the rest of the tree, then it is done.
+    for (const member of tree) if (!(await isActive(h, member))) await h.wake({ name: member, fromArchive: false })
+    commitRolledBack(ctx, patch, decision)
+    said = `finished the interrupted rollback of ${entry.patchId} (woke the rest of ${change.module}'s tree)`
+  } else if (options.finish !== false && patch && patch.status !== committedStatus && active === entry.finalActive && (steps === 1 || done >= 1)) {
     if (entry.op === 'apply') commitApplied(ctx, patch, { ...decision, by: patch.decidedBy ?? 'person' }, {})
     else commitRolledBack(ctx, patch, decision)
     said = `finished the interrupted ${entry.op} of ${entry.patchId} (${change.action} ${change.module})`
