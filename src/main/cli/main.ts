@@ -100,7 +100,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void, extra: 
     for (const f of fields) {
       if (positional.includes(f.key)) continue
       if (f.kind === 'boolean') cmd.addOption(new Option(`--${f.flag}`))
-      else if (f.kind === 'array') cmd.addOption(new Option(`--${f.flag} <value>`).argParser((v: string, prev: unknown[] = []) => [...prev, parseValue({ ...f, kind: 'number' }, v)]))
+      else if (f.kind === 'array') cmd.addOption(new Option(`--${f.flag} <value>`).argParser((v: string, prev: unknown[] = []) => [...prev, parseValue({ ...f, kind: f.element ?? 'string' }, v)]))
       else cmd.addOption(new Option(`--${f.flag} <value>`).argParser((v: string) => parseValue(f, v)))
     }
     cmd.action(async (...args: unknown[]) => {
