@@ -175,7 +175,8 @@ async function runOperation(io: CliIo, global: GlobalOptions & { local?: boolean
       const running = await (await import('./attach')).runningWarden(home, 1000)
       if (running) io.err(`⚠️  A Warden is running for this home (pid ${running.pid}, ${running.url}); --local runs this command beside it, without its workers.`)
     }
-    invoker = attached ?? (await localInvoker(global, def.runsIn === 'workspace'))
+    // Hosted here, an app operation sees the workspace named by --workspace (healing evaluate's module), as the app sees its open one.
+    invoker = attached ?? (await localInvoker(global, def.runsIn === 'workspace' || (def.runsIn === 'app' && global.workspace !== undefined)))
     const inv = invoker
     // `logs --follow`: entries as they come, one line each (one JSON object per line with --json).
     inv.onEvent((e) => {
