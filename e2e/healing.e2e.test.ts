@@ -9,6 +9,18 @@ import { screenshot } from './harness'
 // "Evaluate a patch", run in the real sandbox, approved, applied on disk and rolled back.
 const app = useApp()
 
+/** Call an operation over the headless server's HTTP API, as a script would. */
+async function call<T>(op: string, input: unknown): Promise<T> {
+  const res = await fetch(new URL(`/api/op/${op}`, app.server.url), {
+    method: 'POST',
+    headers: { authorization: `Bearer ${app.server.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(input),
+  })
+  const body = (await res.json()) as { ok: boolean; value?: T; error?: { message: string } }
+  if (!body.ok) throw new Error(`${op} failed (${res.status}): ${body.error?.message}`)
+  return body.value as T
+}
+
 /** A one-line change to hello's index.js, as a unified diff: `ok: true` gains a greeting. */
 function helloDiff(file: string): { diff: string; before: string; after: string } {
   const before = fs.readFileSync(file, 'utf8')
@@ -95,5 +107,19 @@ describe('the Healing page', () => {
     // The gates count what was done.
     await gates.getByTestId('gate-2').getByText('(1 / 10 reviewed)').waitFor()
     await gates.getByTestId('gate-3').getByText('(1 rolled back)').waitFor()
+
+    // A patch proposed elsewhere (a script, over the API) shows up without a reload; rejected here with a reason.
+    await queue.getByTestId('healing-view-pending').click()
+    await queue.getByTestId('healing-queue-empty').waitFor()
+    const proposed = await call<{ id: string }>('healing.evaluate', { module: 'hello', diff })
+    const fresh = queue.getByTestId(`patch-${proposed.id}`)
+    await fresh.waitFor()
+    await fresh.getByRole('button', { name: 'Reject' }).click()
+    const reject = page.getByTestId('reject-dialog')
+    await reject.getByLabel('Reason').fill('not this week')
+    await reject.getByRole('button', { name: 'Reject' }).click()
+    await queue.getByTestId('healing-queue-empty').waitFor()
+    expect(await call('healing.show', { id: proposed.id })).toMatchObject({ status: 'rejected', decidedBy: 'person' })
+    expect(fs.readFileSync(file, 'utf8')).toBe(before)
   })
 })
