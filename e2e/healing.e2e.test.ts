@@ -54,6 +54,10 @@ describe('the Healing page', () => {
     await loop.getByRole('button', { name: 'Stop' }).click()
     await expect.poll(() => loop.getByTestId('healing-loop-state').textContent()).toBe('Stopped')
     expect(await loop.getByTestId('healing-next-run').textContent()).toBe('—')
+    // Run now: nothing to heal in a quiet demo, but the run is recorded.
+    await loop.getByRole('button', { name: 'Run now' }).click()
+    await page.getByRole('status').filter({ hasText: 'Healing ran: 0 proposed' }).waitFor()
+    await expect.poll(() => loop.getByTestId('healing-last-run').textContent()).toBe('just now')
 
     // Evaluate a real diff to `hello`: its tests run on a copy, and it is proposed with its fitness.
     const file = path.join(app.server.workspace, 'commands', 'hello', 'index.js')
@@ -121,5 +125,11 @@ describe('the Healing page', () => {
     await queue.getByTestId('healing-queue-empty').waitFor()
     expect(await call('healing.show', { id: proposed.id })).toMatchObject({ status: 'rejected', decidedBy: 'person' })
     expect(fs.readFileSync(file, 'utf8')).toBe(before)
+
+    // The supervisor's decisions, with their reasons: an isolated module's failure reported by the running system.
+    await call('module.reportError', { name: 'old-feature', message: 'Cannot read properties of undefined', type: 'TypeError' })
+    const decisions = section.getByTestId('healing-decisions')
+    await decisions.getByText('Hibernated old-feature').waitFor()
+    await decisions.getByText(/old-feature failed: TypeError: Cannot read properties of undefined/).waitFor()
   })
 })

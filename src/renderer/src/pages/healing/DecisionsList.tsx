@@ -1,5 +1,5 @@
 import type { SupervisorDecision } from '../../../../shared/contract/domains/healing'
-import { relativeTime } from './healingView'
+import { timeAgo } from './healingView'
 
 const actionLabel: Record<SupervisorDecision['action'], string> = { hibernated: 'Hibernated', proposed: 'Proposed', ignored: 'Nothing done', reviewed: 'Reviewed' }
 
@@ -17,7 +17,7 @@ export function DecisionsList({ decisions, now }: { decisions: SupervisorDecisio
               <strong>
                 {actionLabel[d.action]} {d.module}
               </strong>{' '}
-              <span className="muted">{relativeTime(d.at, now)}{d.patchId && <> · patch <span className="mono">{d.patchId}</span></>}</span>
+              <span className="muted">{timeAgo(d.at, now)}{d.patchId && <> · patch <span className="mono">{d.patchId}</span></>}</span>
               <ul>
                 {d.reasons.map((r) => (
                   <li key={r}>{r}</li>

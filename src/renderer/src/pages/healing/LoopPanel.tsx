@@ -5,7 +5,7 @@ import { Icon } from '../../components/Icon'
 import { ProgressBar } from '../../components/ProgressBar'
 import { toastSuccess } from '../../stores/toastStore'
 import { useHealingStore } from './healingStore'
-import { relativeTime } from './healingView'
+import { timeAgo, timeFromNow } from './healingView'
 
 /** The loop: running or not, its interval, last and next run; Start / Stop / Run now. */
 export function LoopPanel({ status, now }: { status: HealingStatus; now: number }) {
@@ -40,9 +40,9 @@ export function LoopPanel({ status, now }: { status: HealingStatus; now: number 
         <dt>Every</dt>
         <dd>{status.intervalMinutes} min</dd>
         <dt>Last run</dt>
-        <dd data-testid="healing-last-run">{status.lastRunAt ? relativeTime(status.lastRunAt, now) : 'never'}</dd>
+        <dd data-testid="healing-last-run">{status.lastRunAt ? timeAgo(status.lastRunAt, now) : 'never'}</dd>
         <dt>Next run</dt>
-        <dd data-testid="healing-next-run">{status.running && status.nextRunAt ? relativeTime(status.nextRunAt, now) : '—'}</dd>
+        <dd data-testid="healing-next-run">{status.running && status.nextRunAt ? timeFromNow(status.nextRunAt, now) : '—'}</dd>
         <dt>Patches</dt>
         <dd>
           {status.counts.proposed} pending · {status.counts.applied} applied · {status.counts.rolledBack} rolled back · {status.counts.rejected} rejected · success{' '}

@@ -1,7 +1,7 @@
 import type { Patch } from '../../../../shared/contract/domains/healing'
 import { DiffView } from './DiffView'
 import { FitnessBar } from './FitnessBar'
-import { relativeTime } from './healingView'
+import { timeAgo } from './healingView'
 import { PatchActions } from './PatchActions'
 
 const statusLabel: Record<Patch['status'], string> = {
@@ -25,7 +25,7 @@ export function PatchCard({ patch, threshold, now }: { patch: Patch; threshold: 
             <span className={`badge patch-status status-${patch.status}`} data-testid="patch-status">
               {statusLabel[patch.status]}
             </span>{' '}
-            <span className="mono">{patch.id}</span> · {patch.strategy} · {patch.source} · {relativeTime(patch.createdAt, now)}
+            <span className="mono">{patch.id}</span> · {patch.strategy} · {patch.source} · {timeAgo(patch.createdAt, now)}
             {patch.decidedBy && <> · decided by {patch.decidedBy}</>}
             {patch.outcome && <> · outcome: {patch.outcome}</>}
           </p>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Patch } from '../../../../shared/contract/domains/healing'
-import { diffLines, filterChoices, filterPatches, fitnessSegments, relativeTime } from './healingView'
+import { diffLines, filterChoices, filterPatches, fitnessSegments, timeAgo, timeFromNow } from './healingView'
 
 const patch = (id: string, createdAt: number, source: string, strategy: Patch['strategy']) => ({ id, createdAt, source, strategy }) as Patch
 
@@ -30,8 +30,11 @@ describe('the Healing page’s views', () => {
   })
 
   it('says when, relative to now', () => {
-    expect(relativeTime(1000, 1000)).toBe('just now')
-    expect(relativeTime(1000 + 5 * 60_000, 1000)).toBe('in 5 min')
-    expect(relativeTime(1000, 1000 + 3 * 3_600_000)).toBe('3 h ago')
+    expect(timeAgo(1000, 1000)).toBe('just now')
+    expect(timeAgo(5000, 1000)).toBe('just now') // a moment after the page's clock last ticked
+    expect(timeAgo(1000, 1000 + 3 * 3_600_000)).toBe('3 h ago')
+    expect(timeAgo(1000, 1000 + 5 * 60_000)).toBe('5 min ago')
+    expect(timeFromNow(1000 + 5 * 60_000, 1000)).toBe('in 5 min')
+    expect(timeFromNow(1000 + 20_000, 1000)).toBe('within a minute')
   })
 })

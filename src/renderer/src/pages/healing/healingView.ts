@@ -67,11 +67,19 @@ export function filterChoices(patches: readonly Patch[]): { sources: string[]; s
 
 export const recommendationLabel: Record<Fitness['recommendation'], string> = { apply: 'Apply', test_more: 'Test more', reject: 'Reject' }
 
-/** "in 4 min" / "4 min ago" / "just now" for a time near `now`. */
-export function relativeTime(at: number, now: number): string {
+function span(ms: number): string {
+  const mins = Math.round(ms / 60_000)
+  return mins < 120 ? `${mins} min` : `${Math.round(mins / 60)} h`
+}
+
+/** "4 min ago" / "just now" for a time in the past; the page's clock ticks every few seconds, so a moment ahead of it is "just now" too. */
+export function timeAgo(at: number, now: number): string {
+  const d = now - at
+  return d < 60_000 ? 'just now' : `${span(d)} ago`
+}
+
+/** "in 4 min" / "within a minute" for a time ahead (the loop's next run). */
+export function timeFromNow(at: number, now: number): string {
   const d = at - now
-  const mins = Math.round(Math.abs(d) / 60_000)
-  if (mins === 0) return d > 0 ? 'within a minute' : 'just now'
-  const text = mins < 120 ? `${mins} min` : `${Math.round(mins / 60)} h`
-  return d > 0 ? `in ${text}` : `${text} ago`
+  return d < 60_000 ? 'within a minute' : `in ${span(d)}`
 }
