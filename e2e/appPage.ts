@@ -58,7 +58,7 @@ export async function hibernatedNames(server: ServerHandle): Promise<string[]> {
 }
 
 /** Go to a section from the sidebar and wait for its page. */
-export async function openSection(page: Page, label: 'Modules' | 'Workers' | 'Models' | 'Personas' | 'Genome' | 'Health' | 'Settings'): Promise<Locator> {
+export async function openSection(page: Page, label: 'Modules' | 'Workers' | 'Models' | 'Personas' | 'Genome' | 'Health' | 'Healing' | 'Settings'): Promise<Locator> {
   await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: label }).click()
   const testId = label === 'Modules' ? 'active-column' : `${label.toLowerCase()}-page`
   const section = page.getByTestId(testId)

@@ -27,6 +27,12 @@ const gizmos = defineDomain(
       cli: { positional: ['key', 'value'] },
       paths: { value: (input) => input.key === 'folder' },
     }),
+    'gizmo.tag': defineOperation({
+      summary: 'Tag a gizmo: repeated --tags are words, repeated --sizes numbers',
+      input: z.object({ tags: z.array(z.string()), sizes: z.array(z.number()).optional() }),
+      output: z.unknown(),
+      mutates: true,
+    }),
   },
 )
 const gizmoModules = defineDomain({ runsIn: 'workspace' }, { 'gizmo.scan': defineOperation({ summary: 'Scan the workspace', input: z.object({}), output: z.unknown(), mutates: false }) })
@@ -64,6 +70,20 @@ describe('the CLI derives where an operation runs and which fields are paths fro
       { op: 'gizmo.set', input: { key: 'folder', value: path.resolve('store/here') } },
       { op: 'gizmo.set', input: { key: 'colour', value: 'red/blue' } },
     ])
+  })
+
+  it('parses a repeated array option by its items’ kind: words stay words, numbers become numbers', async () => {
+    const home = tempDir('warden-contract-home-')
+    const running = await fakeWarden(home)
+    closers.push(running.close)
+
+    const tagged = await cli(['gizmo', 'tag', '--tags', 'poetry', '--tags', 'verse', '--sizes', '2', '--sizes', '0.5'], home)
+    expect(tagged.code, tagged.stderr).toBe(0)
+    expect(running.calls).toEqual([{ op: 'gizmo.tag', input: { tags: ['poetry', 'verse'], sizes: [2, 0.5] } }])
+
+    const bad = await cli(['gizmo', 'tag', '--tags', 'x', '--sizes', 'big'], home)
+    expect(bad.code).not.toBe(0)
+    expect(bad.stderr).toMatch(/--sizes expects a number, got "big"/)
   })
 
   it('runs workspace and run-anywhere operations (and --local) in its own process, never in the running Warden', async () => {

@@ -4,6 +4,7 @@ import type { CacheOverLimit } from '../../shared/contract/modelCache'
 import { describeOverLimit } from '../../shared/modelCacheText'
 import type { HibernatedVersion } from '../../shared/contract/schemas'
 import { adapterUsageNote, crashRecoveryNote, formatAge, formatBytes, leftOutNote } from '../../shared/format'
+import { healingFormatters } from './healingFormat'
 import { healthFormatters } from './healthFormat'
 import { supervisorFormatters } from './supervisorFormat'
 
@@ -42,6 +43,7 @@ function overLimitLine(o: CacheOverLimit): string {
 /** Human output per operation (the seed's reports); operations without one print JSON. */
 export const formatters: Formatters = {
   ...healthFormatters,
+  ...healingFormatters,
   ...supervisorFormatters,
   'app.info': (o) => Object.entries(o.versions).map(([k, v]) => `${k} ${v}`).concat(`home ${o.home}`).join('\n'),
   'workspace.get': (o) => (o ? `${o.path}\nkinds: ${o.kinds.join(', ')}` : 'No workspace open'),

@@ -100,7 +100,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void, extra: 
     for (const f of fields) {
       if (positional.includes(f.key)) continue
       if (f.kind === 'boolean') cmd.addOption(new Option(`--${f.flag}`))
-      else if (f.kind === 'array') cmd.addOption(new Option(`--${f.flag} <value>`).argParser((v: string, prev: unknown[] = []) => [...prev, parseValue({ ...f, kind: 'number' }, v)]))
+      else if (f.kind === 'array') cmd.addOption(new Option(`--${f.flag} <value>`).argParser((v: string, prev: unknown[] = []) => [...prev, parseValue({ ...f, kind: f.element ?? 'string' }, v)]))
       else cmd.addOption(new Option(`--${f.flag} <value>`).argParser((v: string) => parseValue(f, v)))
     }
     cmd.action(async (...args: unknown[]) => {
@@ -178,7 +178,8 @@ async function runOperation(io: CliIo, global: GlobalOptions & { local?: boolean
       const running = await (await import('./attach')).runningWarden(home, 1000)
       if (running) io.err(`⚠️  A Warden is running for this home (pid ${running.pid}, ${running.url}); --local runs this command beside it, without its workers.`)
     }
-    invoker = attached ?? (await localInvoker(global, def.runsIn === 'workspace'))
+    // Hosted here, an app operation sees the workspace named by --workspace (healing evaluate's module), as the app sees its open one.
+    invoker = attached ?? (await localInvoker(global, def.runsIn === 'workspace' || (def.runsIn === 'app' && global.workspace !== undefined)))
     const inv = invoker
     // `logs --follow`: entries as they come, one line each (one JSON object per line with --json).
     inv.onEvent((e) => {

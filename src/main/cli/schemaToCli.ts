@@ -6,12 +6,16 @@ export interface CliField {
   key: string
   flag: string
   kind: FieldKind
+  /** An array's items: what each repeated `--flag value` is parsed as. */
+  element?: Exclude<FieldKind, 'array'>
   required: boolean
 }
 
 interface DefLike {
   type: string
   innerType?: z.ZodType
+  /** An array's item schema. */
+  element?: z.ZodType
 }
 
 function defOf(schema: z.ZodType): DefLike {
@@ -21,6 +25,10 @@ function defOf(schema: z.ZodType): DefLike {
 /** `withDependents` → `with-dependents`. */
 export function kebab(s: string): string {
   return s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
+}
+
+function kindOf(def: DefLike): FieldKind {
+  return def.type === 'boolean' ? 'boolean' : def.type === 'number' ? 'number' : def.type === 'array' ? 'array' : def.type === 'object' ? 'json' : 'string'
 }
 
 /** Describe an operation's input object as CLI options: booleans are flags, arrays repeat, objects take JSON. */
@@ -35,8 +43,11 @@ export function fieldsOf(input: z.ZodObject): CliField[] {
         s = def.innerType
         continue
       }
-      const kind: FieldKind =
-        def.type === 'boolean' ? 'boolean' : def.type === 'number' ? 'number' : def.type === 'array' ? 'array' : def.type === 'object' ? 'json' : 'string'
+      const kind = kindOf(def)
+      if (kind === 'array' && def.element) {
+        const item = kindOf(defOf(def.element))
+        return { key, flag: kebab(key), kind, element: item === 'array' ? 'json' : item, required }
+      }
       return { key, flag: kebab(key), kind, required }
     }
   })

@@ -5,9 +5,8 @@ import { startServer, type RunningServer } from '../server/startServer'
 import { WardenHost } from '../services/host/WardenHost'
 import { logger, startProcessLog } from '../services/logging/processLog'
 import { resolveWardenHome } from '../services/storage/paths'
-import type { HealthStatus } from '../../shared/contract/domains/health'
-import type { HealthAlert } from '../services/health/HealthMonitor'
 import { healthDot, trayHealth } from '../services/health/trayState'
+import { trayProposals } from '../services/healing/trayProposals'
 import { resolveWorkerEntry } from '../services/workers/launcher'
 import { UtilityProcessLauncher } from './utilityLauncher'
 import { registerIpc } from './ipcAdapter'
@@ -76,26 +75,42 @@ async function main(): Promise<void> {
     win.show()
     if (page) void win.webContents.executeJavaScript(`location.hash = ${JSON.stringify(`#/${page}`)}`)
   }
-  // The tray shows health: a green, yellow or red dot, and the active alerts in its menu.
-  const showHealth = (status: HealthStatus, alerts: HealthAlert[]) => {
-    const t = trayHealth(status, alerts)
+  // The tray shows health (a green, yellow or red dot, the active alerts) and the healing proposals
+  // waiting for a person; each line opens the page that shows it.
+  let health = host.health.alerts()
+  const pendingProposals = () => {
+    try {
+      return host?.healing.proposals({ status: 'pending', limit: 20 }).patches ?? []
+    } catch (error) {
+      log.warn('Could not read the pending healing proposals for the tray', { err: error })
+      return []
+    }
+  }
+  const showTray = () => {
+    const t = trayHealth(health.status, health.alerts)
+    const p = trayProposals(pendingProposals())
     const dot = healthDot(t.state)
     tray?.setImage(t.state === 'healthy' ? nativeImage.createFromPath(path.join(here, '../../resources/icon.png')) : nativeImage.createFromBitmap(dot.bgra, { width: dot.width, height: dot.height, scaleFactor: 2 }))
-    tray?.setToolTip(t.tooltip)
+    tray?.setToolTip(p.tooltip ? `${t.tooltip} · ${p.tooltip}` : t.tooltip)
     tray?.setContextMenu(
       Menu.buildFromTemplate([
         { label: 'Show Warden', click: () => show() },
         ...(t.items.length ? [{ type: 'separator' as const }, ...t.items.map((label) => ({ label, click: () => show('health') }))] : []),
+        ...(p.items.length ? [{ type: 'separator' as const }, { label: p.tooltip, enabled: false }, ...p.items.map((label) => ({ label, click: () => show('healing') }))] : []),
         { type: 'separator' },
         { label: 'Quit', click: () => app.quit() },
       ]),
     )
   }
-  const initial = host.health.alerts()
-  showHealth(initial.status, initial.alerts)
+  showTray()
   host.onEvent((e) => {
-    if (e.event === 'health.changed') showHealth(e.payload.status, e.payload.alerts)
-    // Alerts (a quarantined worker, a degraded or recovered source) as native notifications.
+    if (e.event === 'health.changed') {
+      health = { status: e.payload.status, alerts: e.payload.alerts }
+      showTray()
+    }
+    if (e.event === 'healing.changed') showTray()
+    // Alerts (a quarantined worker, a degraded or recovered source, a healing proposal that needs a
+    // person) as native notifications; a click opens the page the alert names.
     if (e.event === 'alert' && Notification.isSupported()) {
       const n = new Notification({ title: e.payload.title, body: e.payload.message })
       n.on('click', () => show(e.payload.page))

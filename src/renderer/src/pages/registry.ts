@@ -1,5 +1,6 @@
 import { apiKeysPage } from './api/page'
 import { genomePage } from './genome/page'
+import { healingPage } from './healing/page'
 import { healthPage } from './health/page'
 import { modelsPage } from './models/page'
 import { modulesPage } from './modules/page'
@@ -20,6 +21,7 @@ export const pageRegistry: readonly PageEntry[] = [
   genomePage,
   apiKeysPage,
   healthPage,
+  healingPage,
   settingsPage,
 ]
 

@@ -1,5 +1,6 @@
 import type { WardenClient } from '../../../shared/contract/client'
 import { useGenomeStore } from '../pages/genome/genomeStore'
+import { healingUpdates } from '../pages/healing/healingLive'
 import { healthUpdates } from '../pages/health/healthLive'
 import { alertToast } from './alertToast'
 import { useChatStore } from './chatStore'
@@ -54,6 +55,7 @@ export function startLiveUpdates(client: WardenClient): () => void {
     void useChatStore.getState().syncAll()
   })
   const health = healthUpdates()
+  const healing = healingUpdates()
   const refetch = () => {
     timer = null
     void useModulesStore.getState().refresh()
@@ -93,6 +95,9 @@ export function startLiveUpdates(client: WardenClient): () => void {
       case 'health.changed':
         health.changed(e.payload)
         break
+      case 'healing.changed':
+        healing.changed()
+        break
       case 'alert':
         // A quarantine is an error; a crash Warden recovers from, a warning; a degraded source links to Health.
         useToastStore.getState().push(alertToast(e.payload))
@@ -110,6 +115,7 @@ export function startLiveUpdates(client: WardenClient): () => void {
     models.cancel()
     personas.cancel()
     health.stop()
+    healing.stop()
     unsubscribe()
   }
 }
