@@ -127,9 +127,6 @@ async function localInvoker(global: GlobalOptions, needsWorkspace: boolean): Pro
   const host = new WardenHost({ home: global.home ?? resolveWardenHome(), runtime: 'cli', watch: false })
   try {
     if (needsWorkspace) await host.openWorkspace(global.workspace ?? process.cwd())
-    // An app operation run here (no Warden running) on modules — approving a module patch — uses the
-    // workspace named with --workspace, as the app would use its open one.
-    else if (global.workspace) await host.openWorkspace(global.workspace)
   } catch (error) {
     await host.shutdown()
     throw error
