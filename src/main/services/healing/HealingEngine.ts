@@ -12,7 +12,7 @@ import type { WorkspaceService } from '../workspace/WorkspaceService'
 import { HealingJournal } from './apply/journal'
 import { PatchApplier } from './applyPatch'
 import { describeChange } from './describeChange'
-import { diffOfInput } from './evaluateInput'
+import { readEvaluateInput } from './evaluateInput'
 import { monitorStability, snapshotCount } from './gateFacts'
 import { healthSourceOf, judgeOutcome, readingOf, type OutcomeReading } from './outcome'
 import { newPatchId, type PatchStore } from './PatchStore'
@@ -416,7 +416,7 @@ export class HealingEngine implements ProposalSink {
 
   /** The seeds' evaluate-patch: a unified diff to a module, evaluated in the sandbox and proposed. */
   async evaluate(input: In<'healing.evaluate'>, options: { signal?: AbortSignal; onProgress?: ProgressReport } = {}): Promise<Out<'healing.evaluate'>> {
-    const diff = await diffOfInput(input, () => this.options.workspaces.requireHibernation().workspace)
+    const { diff } = await readEvaluateInput(input, () => this.options.workspaces.requireHibernation().workspace)
     return this.propose(
       {
         source: input.module,
