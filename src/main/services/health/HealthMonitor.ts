@@ -21,6 +21,12 @@ type In<K extends keyof typeof healthOperations> = z.output<(typeof healthOperat
 export const WINDOW = 1000
 /** A snapshot may say it was taken at most this far in the future (clocks drift; a year ahead is a mistake). */
 const FUTURE_SLACK_MS = 24 * 3600_000
+/**
+ * External systems a monitor keeps at most: each holds a window of up to WINDOW snapshots (with
+ * their basins) in memory, so a client inventing a new source name per request must not grow it
+ * without end. A source is forgotten once retention removed its history.
+ */
+export const MAX_EXTERNAL_SOURCES = 100
 /** After a generation, its sources get a snapshot this soon (generations close together share one). */
 const AFTER_GENERATION_MS = 2000
 
@@ -179,6 +185,7 @@ export class HealthMonitor {
         hint: 'Give your system a name of its own (without the persona: or model: prefix).',
       })
     }
+    if (!this.sources.has(name)) this.refuseNewSourceBeyondLimit(name)
     const now = this.now()
     // Without a timestamp, snapshots of a source are ordered as they arrive (two in one millisecond are
     // two snapshots); one that repeats an earlier timestamp is a resend, which detection counts once.
@@ -209,6 +216,14 @@ export class HealthMonitor {
       true,
     )
     return { source: name, at: snapshot.at, status: this.sources.get(name)!.status, drift: snapshot.drift }
+  }
+
+  private refuseNewSourceBeyondLimit(name: string): void {
+    const external = this.allSources().filter((s) => s.kind === 'external')
+    if (external.length < MAX_EXTERNAL_SOURCES || external.some((s) => s.name === name)) return
+    throw new WardenError('INVALID_INPUT', `source: "${name}" would be a new external source, and the monitor already follows ${external.length}, its limit`, {
+      hint: `Send snapshots under one of the existing source names (warden health lists them); a source is forgotten ${this.options.settings.get().healthRetentionDays} days (healthRetentionDays) after its last snapshot.`,
+    })
   }
 
   /** Store one snapshot: drift from the baseline (set from the first snapshots when there is none), detection, alerts. */

@@ -2,6 +2,7 @@ import * as path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { inferenceHosts, waitFor, writeTinyModels } from '../../../../test/inference'
 import { tempDir } from '../../../../test/fixtures'
+import { MAX_EXTERNAL_SOURCES } from './HealthMonitor'
 
 const basin = (i: number, sign = 1) => Array.from({ length: 64 }, (_, k) => (k === i ? sign : 0))
 
@@ -75,5 +76,15 @@ describe('the health monitor', () => {
     expect(r.drift).toBeCloseTo(Math.PI, 6)
     await expect(h.call('health.baseline', { source: 'nobody' })).rejects.toThrow(/No health source is called "nobody"/)
     await expect(h.call('health.history', { source: 'ocean', since: 'yesterday-ish', points: 10 })).rejects.toThrow(/since/)
+  })
+
+  it('keeps a bounded number of external sources: a client inventing a name per snapshot cannot grow it without end', async () => {
+    const h = hosts()
+    const push = (source: string) => h.call('health.snapshot', { source, phi: 0.75, kappa_eff: 64, basin_coords: basin(0) })
+    for (let i = 0; i < MAX_EXTERNAL_SOURCES; i++) await push(`sys-${i}`)
+    await expect(push('one-too-many')).rejects.toThrow(new RegExp(`"one-too-many" would be a new external source, and the monitor already follows ${MAX_EXTERNAL_SOURCES}`))
+    // The known ones still report.
+    expect((await push('sys-7')).source).toBe('sys-7')
+    expect((await h.call('health.summary', { watch: false })).sources).toHaveLength(MAX_EXTERNAL_SOURCES)
   })
 })
