@@ -19,8 +19,13 @@ type In<K extends keyof typeof healthOperations> = z.output<(typeof healthOperat
 
 /** The seeds' rolling window of snapshots per source, for detection and trends. */
 export const WINDOW = 1000
-/** A snapshot may say it was taken at most this far in the future (clocks drift; a year ahead is a mistake). */
-const FUTURE_SLACK_MS = 24 * 3600_000
+/**
+ * A snapshot may say it was taken at most this far in the future (clocks drift a little). Not more:
+ * detection counts only snapshots newer than the last counted one, and a source's snapshots without a
+ * timestamp follow its last one, so a snapshot far ahead would silence the source's alerts and date
+ * its next snapshots in the future until then.
+ */
+export const FUTURE_SLACK_MS = 5 * 60_000
 /**
  * External systems a monitor keeps at most: each holds a window of up to WINDOW snapshots (with
  * their basins) in memory, so a client inventing a new source name per request must not grow it
@@ -191,7 +196,7 @@ export class HealthMonitor {
     // two snapshots); one that repeats an earlier timestamp is a resend, which detection counts once.
     const lastAt = this.sources.get(name)?.window.at(-1)?.at ?? -Infinity
     const at = input.timestamp ?? Math.max(now, lastAt + 1)
-    if (at > now + FUTURE_SLACK_MS) throw new WardenError('INVALID_INPUT', `timestamp: ${new Date(at).toISOString()} is more than a day in the future`, { hint: 'Send milliseconds since 1970 (Date.now()), or leave it out.' })
+    if (at > now + FUTURE_SLACK_MS) throw new WardenError('INVALID_INPUT', `timestamp: ${new Date(at).toISOString()} is more than 5 minutes ahead of this machine's clock`, { hint: 'Send milliseconds since 1970 (Date.now()) from a synchronised clock, or leave it out.' })
     // Already basin coordinates: only scaled to unit length (all zeros, as the seed's example sends: no basin, no drift).
     const basin = meanDirection([input.basin_coords])
     const snapshot = this.record(

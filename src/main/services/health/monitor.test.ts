@@ -87,4 +87,15 @@ describe('the health monitor', () => {
     expect((await push('sys-7')).source).toBe('sys-7')
     expect((await h.call('health.summary', { watch: false })).sources).toHaveLength(MAX_EXTERNAL_SOURCES)
   })
+
+  it('refuses a snapshot dated more than a few minutes ahead: it would silence the source\'s alerts until then', async () => {
+    const h = hosts()
+    const push = (phi: number, timestamp?: number) => h.call('health.snapshot', { source: 'ocean', phi, kappa_eff: 64, basin_coords: basin(0), timestamp })
+    await expect(push(0.75, Date.now() + 12 * 3600_000)).rejects.toThrow(/timestamp: .* is more than 5 minutes ahead/)
+    const t0 = Date.now()
+    for (let i = 0; i < 4; i++) await push(0.55, t0 + i)
+    // Nothing was stored ahead, so the degradation counts as it arrives.
+    expect((await h.call('health.degradation', { source: 'ocean' })).degraded).toBe(true)
+    expect((await push(0.75)).at).toBeLessThanOrEqual(Date.now() + 1000)
+  })
 })
