@@ -2,6 +2,7 @@ import * as path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { inferenceHosts, waitFor, writeTinyModels } from '../../../../test/inference'
 import { tempDir } from '../../../../test/fixtures'
+import { ALERTS_PER_MINUTE } from '../host/alertRate'
 import { MAX_EXTERNAL_SOURCES } from './HealthMonitor'
 
 const basin = (i: number, sign = 1) => Array.from({ length: 64 }, (_, k) => (k === i ? sign : 0))
@@ -97,5 +98,15 @@ describe('the health monitor', () => {
     // Nothing was stored ahead, so the degradation counts as it arrives.
     expect((await h.call('health.degradation', { source: 'ocean' })).degraded).toBe(true)
     expect((await push(0.75)).at).toBeLessThanOrEqual(Date.now() + 1000)
+  })
+
+  it('a burst of degrading sources raises at most ALERTS_PER_MINUTE toasts and notifications', async () => {
+    const h = hosts()
+    for (let s = 0; s < ALERTS_PER_MINUTE + 5; s++) {
+      for (let i = 0; i < 3; i++) await h.call('health.snapshot', { source: `sys-${s}`, phi: 0.3, kappa_eff: 64, basin_coords: basin(0) })
+    }
+    const summary = await h.call('health.summary', { watch: false })
+    expect(summary.sources.filter((s) => s.status !== 'normal' && s.status !== 'unknown')).toHaveLength(ALERTS_PER_MINUTE + 5)
+    expect(h.events.filter((e) => e.event === 'alert' && e.payload.page === 'health')).toHaveLength(ALERTS_PER_MINUTE)
   })
 })
