@@ -268,6 +268,9 @@ export class HealingEngine implements ProposalSink {
     const notes: string[] = []
     for (const patch of this.store.unmeasured()) {
       if (patch.appliedAt === null || patch.appliedAt >= summary.at) continue
+      // Judged on a snapshot taken after the apply, never on the one it was applied against.
+      const latestAt = summary.sources.find((s) => s.source === healthSourceOf(patch))?.latest?.at ?? null
+      if (latestAt !== null && latestAt <= patch.appliedAt) continue
       const before = this.store.before(patch.id) as OutcomeReading | null
       const after = readingOf(summary, healthSourceOf(patch))
       const outcome = judgeOutcome(before, after)
