@@ -160,6 +160,17 @@ describe('module diff patches', () => {
     expect(fs.readFileSync(path.join(alpha, 'node_modules', 'dep', 'index.js'), 'utf8')).toBe('module.exports = 1\n')
   })
 
+  it('two approvals of one patch at once: applied once, the other refused, the files as the patch says', async () => {
+    const { alpha, ctx, applier } = await setup()
+    const patch = storedPatch(ctx.store, { kind: 'module-diff', module: 'alpha', diff: fixAdd })
+    const [a, b] = await Promise.allSettled([applier.apply(patch, person), applier.apply(patch, person)])
+    expect([a.status, b.status].sort()).toEqual(['fulfilled', 'rejected'])
+    expect(((a.status === 'rejected' ? a : b) as PromiseRejectedResult).reason).toMatchObject({ code: 'CONFLICT' })
+    expect(ctx.store.require(patch.id).status).toBe('applied')
+    expect(fs.readFileSync(path.join(alpha, 'lib/math.js'), 'utf8')).toBe('exports.add = (a, b) => a + b\nexports.one = 1\n')
+    expect(await ctx.journal.pending()).toEqual([])
+  })
+
   it('a write that fails halfway puts the files written so far back at once', async () => {
     const { alpha, ctx, applier } = await setup()
     // The second file cannot be written: its folder would be a file the first one just changed.
