@@ -419,17 +419,17 @@ export class HealingEngine implements ProposalSink {
 
   /** The seeds' evaluate-patch: a unified diff to a module, evaluated in the sandbox and proposed. */
   async evaluate(input: In<'healing.evaluate'>, options: { signal?: AbortSignal; onProgress?: ProgressReport } = {}): Promise<Out<'healing.evaluate'>> {
-    const { diff } = await readEvaluateInput(input, () => this.options.workspaces.requireHibernation().workspace)
-    return this.propose(
-      {
-        source: input.module,
-        strategy: 'manual',
-        title: `A patch to ${input.module}`,
-        rationale: 'Given by a person to evaluate (the seeds’ evaluate-patch).',
-        change: { kind: 'module-diff', module: input.module, diff },
-      },
-      options,
-    )
+    const { diff, label } = await readEvaluateInput(input, () => this.options.workspaces.requireHibernation().workspace)
+    const draft: PatchDraft = {
+      source: input.module,
+      strategy: 'manual',
+      title: `A patch to ${input.module}`,
+      rationale: 'Given by a person to evaluate (the seeds’ evaluate-patch).',
+      change: { kind: 'module-diff', module: input.module, diff },
+    }
+    // A diff that is wrong is refused as it is given, naming the file: not stored as a failed patch.
+    await this.options.sandbox.check?.(draft, label)
+    return this.propose(draft, options)
   }
 
   autoApply(input: In<'healing.autoApply'>): Out<'healing.autoApply'> {

@@ -7,7 +7,6 @@ import * as path from 'node:path'
 import type { PatchChange } from '../../../../shared/contract/domains/healing'
 import { WardenError } from '../../../../shared/errors'
 import type { Workspace } from '../../workspace/Workspace'
-import { readEvaluateInput } from '../evaluateInput'
 import { codeQuality, exportsChanged } from '../fitness'
 import type { ProgressReport, SandboxResult, SignalReading } from '../types'
 import { checkModuleDiff, writeCheckedDiff, type CheckedDiff } from '../moduleDiffCheck'
@@ -41,16 +40,6 @@ export class ModuleSandbox {
   async checkDiff(module: string, diff: string, label?: string): Promise<CheckedDiff> {
     const location = await this.locate(module)
     return checkModuleDiff(location.absPath, diff, { label, modulePrefix: location.relPath })
-  }
-
-  /**
-   * healing.evaluate's input checked before anything runs: exactly one of `patch` (a .diff file, read
-   * here) or `diff` (its text), then the diff checks, errors naming the file and hunk. Returns the
-   * diff's text, to evaluate as a `module-diff` change.
-   */
-  async checkEvaluateInput(input: { module: string; patch?: string; diff?: string; newCode?: string }): Promise<{ diff: string; checked: CheckedDiff }> {
-    const { diff, label } = await readEvaluateInput(input, this.options.workspace)
-    return { diff, checked: await this.checkDiff(input.module, diff, label) }
   }
 
   /** One run of the module as it is, on a copy (its tests, or loading its entry point). */
