@@ -246,7 +246,7 @@ export class HealthMonitor {
     source.detector = detection.state
     source.issues = detection.issues
     source.status = detection.status
-    source.window.push(snapshot)
+    insertByTime(source.window, snapshot)
     if (source.window.length > WINDOW) source.window.splice(0, source.window.length - WINDOW)
     this.options.store.insert(snapshot)
     if (!source.baseline) this.autoBaseline(source, settings.healthBaselineSnapshots)
@@ -413,6 +413,16 @@ export class HealthMonitor {
     this.didChange.dispose()
     this.didTransition.dispose()
   }
+}
+
+/**
+ * The window stays in time order, as the store gives it back after a restart: a snapshot that arrives
+ * late (dated before the newest) takes its place in time and never becomes the source's latest reading.
+ */
+function insertByTime(window: StoredSnapshot[], snapshot: StoredSnapshot): void {
+  let i = window.length
+  while (i > 0 && window[i - 1].at > snapshot.at) i--
+  window.splice(i, 0, snapshot)
 }
 
 function withoutBasin(s: StoredSnapshot): HealthSnapshot {

@@ -109,4 +109,15 @@ describe('the health monitor', () => {
     expect(summary.sources.filter((s) => s.status !== 'normal' && s.status !== 'unknown')).toHaveLength(ALERTS_PER_MINUTE + 5)
     expect(h.events.filter((e) => e.event === 'alert' && e.payload.page === 'health')).toHaveLength(ALERTS_PER_MINUTE)
   })
+
+  it('a snapshot that arrives late, dated in the past, takes its place in time: the latest reading stays the newest', async () => {
+    const h = hosts()
+    const push = (phi: number, timestamp?: number) => h.call('health.snapshot', { source: 'ocean', phi, kappa_eff: 64, basin_coords: basin(0), timestamp })
+    await push(0.75)
+    await push(0.2, Date.now() - 3600_000)
+    const [ocean] = (await h.call('health.summary', { watch: false })).sources
+    expect(ocean.latest).toMatchObject({ phi: 0.75 })
+    expect(ocean.windowSize).toBe(2)
+    expect(ocean.windowFrom).toBeLessThan(ocean.latest!.at)
+  })
 })
