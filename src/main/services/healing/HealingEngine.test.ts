@@ -97,6 +97,22 @@ describe('the healing loop', () => {
     expect((await call('healing.history', {})).patches.map((p) => [p.id, p.status])).toEqual([[patch.id, 'rolled-back']])
   })
 
+  it('measures an outcome only on a snapshot taken after the apply (the gates count it)', async () => {
+    const { call, clock, snapshot } = setup()
+    await snapshot(0.5)
+    const [id] = (await call('healing.runOnce', {})).proposed
+    clock.t += 1000
+    await call('healing.approve', { id })
+    clock.t += 60_000
+    // No snapshot since the apply: the source's newest reading is the one the patch was applied against.
+    await call('healing.runOnce', {})
+    expect((await call('healing.show', { id })).outcome).toBeNull()
+    expect((await call('healing.status', {})).counts.successRate).toBeNull()
+    await snapshot(0.72)
+    await call('healing.runOnce', {})
+    expect((await call('healing.show', { id })).outcome).toBe('success')
+  })
+
   it('records a patch whose signals got worse as a failure, and a rejected one as rejected', async () => {
     const { host, call, clock, snapshot } = setup()
     await snapshot(0.5)
@@ -174,6 +190,7 @@ describe('phase gates and auto-apply', () => {
       last = (await host.healing.propose(draft(i * 100))).id
       await call('healing.approve', { id: last })
       clock.t += 60_000
+      await snapshot(0.7) // the look after the apply reads a snapshot taken after it
       await call('healing.runOnce', {})
     }
     await call('healing.rollback', { id: last })

@@ -12,7 +12,7 @@ import type { WorkspaceService } from '../workspace/WorkspaceService'
 import { HealingJournal } from './apply/journal'
 import { PatchApplier } from './applyPatch'
 import { describeChange } from './describeChange'
-import { diffOfInput } from './evaluateInput'
+import { readEvaluateInput } from './evaluateInput'
 import { monitorStability, snapshotCount } from './gateFacts'
 import { healthSourceOf, judgeOutcome, readingOf, type OutcomeReading } from './outcome'
 import { newPatchId, type PatchStore } from './PatchStore'
@@ -268,6 +268,9 @@ export class HealingEngine implements ProposalSink {
     const notes: string[] = []
     for (const patch of this.store.unmeasured()) {
       if (patch.appliedAt === null || patch.appliedAt >= summary.at) continue
+      // Judged on a snapshot taken after the apply, never on the one it was applied against.
+      const latestAt = summary.sources.find((s) => s.source === healthSourceOf(patch))?.latest?.at ?? null
+      if (latestAt !== null && latestAt <= patch.appliedAt) continue
       const before = this.store.before(patch.id) as OutcomeReading | null
       const after = readingOf(summary, healthSourceOf(patch))
       const outcome = judgeOutcome(before, after)
@@ -416,17 +419,17 @@ export class HealingEngine implements ProposalSink {
 
   /** The seeds' evaluate-patch: a unified diff to a module, evaluated in the sandbox and proposed. */
   async evaluate(input: In<'healing.evaluate'>, options: { signal?: AbortSignal; onProgress?: ProgressReport } = {}): Promise<Out<'healing.evaluate'>> {
-    const diff = await diffOfInput(input, () => this.options.workspaces.requireHibernation().workspace)
-    return this.propose(
-      {
-        source: input.module,
-        strategy: 'manual',
-        title: `A patch to ${input.module}`,
-        rationale: 'Given by a person to evaluate (the seeds’ evaluate-patch).',
-        change: { kind: 'module-diff', module: input.module, diff },
-      },
-      options,
-    )
+    const { diff, label } = await readEvaluateInput(input, () => this.options.workspaces.requireHibernation().workspace)
+    const draft: PatchDraft = {
+      source: input.module,
+      strategy: 'manual',
+      title: `A patch to ${input.module}`,
+      rationale: 'Given by a person to evaluate (the seeds’ evaluate-patch).',
+      change: { kind: 'module-diff', module: input.module, diff },
+    }
+    // A diff that is wrong is refused as it is given, naming the file: not stored as a failed patch.
+    await this.options.sandbox.check?.(draft, label)
+    return this.propose(draft, options)
   }
 
   autoApply(input: In<'healing.autoApply'>): Out<'healing.autoApply'> {

@@ -139,6 +139,19 @@ describe('the supervisor', () => {
     expect(supervisor.decisions(10)).toHaveLength(3)
   })
 
+  it('checks a module on a copy: what its tests write or delete never reaches the live module', async () => {
+    const { ws, supervisor } = await world()
+    const dir = writeModule(ws, {
+      name: 'messy',
+      pkg: { scripts: { test: 'node wipe.js' } },
+      files: { 'wipe.js': "const fs = require('fs')\nfs.writeFileSync('left-behind.txt', 'x')\nfs.rmSync('keep.txt')\nconsole.log('done')\n", 'keep.txt': 'mine\n' },
+    })
+    const { results } = await supervisor.check({ name: 'messy' })
+    expect(results).toEqual([expect.objectContaining({ name: 'messy', ok: true, ran: 'tests' })])
+    expect(fs.readFileSync(path.join(dir, 'keep.txt'), 'utf8')).toBe('mine\n')
+    expect(fs.existsSync(path.join(dir, 'left-behind.txt'))).toBe(false)
+  })
+
   it('a burst of reports of one module hibernates it once', async () => {
     const { ws, hibernation, supervisor } = await world()
     writeModule(ws, { name: 'bursty' })

@@ -12,6 +12,7 @@ import { tempPath } from '../hibernation/hibernate'
 import type { HibernationService } from '../hibernation/HibernationService'
 import { logger } from '../logging/processLog'
 import type { WardenDatabase } from '../storage/Database'
+import { copyModule } from './sandbox/moduleCopy'
 import { runModuleCheck, type ModuleCheckRun } from './supervisorRunner'
 import { assessmentPrompt, CHECK_TIMEOUT, failureLine, planForFailure, planForReview, reviewCandidates } from './supervisorPolicy'
 import { SupervisorStore, type DecisionTrigger, type StoredDecision } from './SupervisorStore'
@@ -95,7 +96,7 @@ export class Supervisor {
     for (const [i, m] of targets.entries()) {
       options.signal?.throwIfAborted()
       progress('check', `Checking ${m.name} (${i + 1} of ${targets.length})`, i / Math.max(1, targets.length))
-      const run = await runModuleCheck(path.join(hib.workspace.root, ...m.path.split('/')), hib.workspace.root, this.limits(options.signal))
+      const run = await this.checkOnCopy(hib.workspace.root, m, options.signal)
       let decision: SupervisorDecision | null = null
       if (!run.ok) {
         const failure: FailureReport = {
@@ -111,6 +112,19 @@ export class Supervisor {
     const reviewed = input.name ? [] : await this.review(options)
     progress('check', `Checked ${targets.length} module(s)${input.name ? '' : `, reviewed ${reviewed.length} hibernated`}`, 1)
     return { results, reviewed }
+  }
+
+  /**
+   * One active module's check on a temporary copy, as the sandbox runs it: its tests are code that
+   * may write where they stand, and the live module is only read.
+   */
+  private async checkOnCopy(root: string, m: { name: string; path: string }, signal?: AbortSignal): Promise<ModuleCheckRun> {
+    const copy = await copyModule({ name: m.name, absPath: path.join(root, ...m.path.split('/')), relPath: m.path, workspaceRoot: root })
+    try {
+      return await runModuleCheck(copy.dir, root, this.limits(signal))
+    } finally {
+      await copy.dispose()
+    }
   }
 
   /** Test failed hibernations older than `aresReviewAfterHours` from their archives; propose waking those that pass. */

@@ -7,7 +7,7 @@ import { applyContextOf, storedPatch } from '../../../../test/healing'
 import { inferenceHost, waitFor } from '../../../../test/inference'
 import { PersonaStore } from '../personas/PersonaStore'
 import { commitApplied } from './apply/context'
-import { planModuleDiff } from './apply/moduleDiff'
+import { planModuleDiff } from './apply/moduleDiffApply'
 import { PatchApplier } from './applyPatch'
 import { describeChange } from './describeChange'
 
@@ -139,11 +139,36 @@ describe('module diff patches', () => {
     const stale = fixAdd.replace('-exports.add = (a, b) => a - b', '-exports.add = (a, b) => a * b')
     const e3 = await expectError(applier.apply(storedPatch(ctx.store, { kind: 'module-diff', module: 'alpha', diff: stale }), person))
     expect(e3.code).toBe('CONFLICT')
-    expect(e3.message).toContain('does not apply to lib/math.js')
+    expect(e3.message).toContain('does not apply: lib/math.js')
 
     expect(fs.readFileSync(path.join(alpha, 'lib/math.js'), 'utf8')).toBe(before)
     expect(fs.existsSync(path.join(alpha, 'lib/two.js'))).toBe(false)
     expect(fs.readFileSync(path.join(ws, 'commands/beta/index.js'), 'utf8')).toBe('module.exports = "beta"\n')
+  })
+
+  it('the applier checks as the sandbox does: nothing into node_modules, no deletion that leaves text, no rename', async () => {
+    const { alpha, ctx, applier } = await setup()
+    fs.mkdirSync(path.join(alpha, 'node_modules', 'dep'), { recursive: true })
+    fs.writeFileSync(path.join(alpha, 'node_modules', 'dep', 'index.js'), 'module.exports = 1\n')
+    const intoDeps = `--- a/node_modules/dep/index.js\n+++ b/node_modules/dep/index.js\n@@ -1 +1 @@\n-module.exports = 1\n+module.exports = 2\n`
+    expect((await expectError(applier.apply(storedPatch(ctx.store, { kind: 'module-diff', module: 'alpha', diff: intoDeps }), person))).message).toMatch(/inside node_modules/)
+    const partialDelete = `--- a/lib/math.js\n+++ /dev/null\n@@ -1,2 +1,1 @@\n-exports.add = (a, b) => a - b\n exports.one = 1\n`
+    expect((await expectError(applier.apply(storedPatch(ctx.store, { kind: 'module-diff', module: 'alpha', diff: partialDelete }), person))).message).toMatch(/leave text/)
+    const rename = fixAdd.split('--- /dev/null')[0].replace('+++ b/lib/math.js', '+++ b/lib/other.js')
+    expect((await expectError(applier.apply(storedPatch(ctx.store, { kind: 'module-diff', module: 'alpha', diff: rename }), person))).message).toMatch(/renames lib\/math.js/)
+    expect(fs.readFileSync(path.join(alpha, 'lib/math.js'), 'utf8')).toBe('exports.add = (a, b) => a - b\nexports.one = 1\n')
+    expect(fs.readFileSync(path.join(alpha, 'node_modules', 'dep', 'index.js'), 'utf8')).toBe('module.exports = 1\n')
+  })
+
+  it('two approvals of one patch at once: applied once, the other refused, the files as the patch says', async () => {
+    const { alpha, ctx, applier } = await setup()
+    const patch = storedPatch(ctx.store, { kind: 'module-diff', module: 'alpha', diff: fixAdd })
+    const [a, b] = await Promise.allSettled([applier.apply(patch, person), applier.apply(patch, person)])
+    expect([a.status, b.status].sort()).toEqual(['fulfilled', 'rejected'])
+    expect(((a.status === 'rejected' ? a : b) as PromiseRejectedResult).reason).toMatchObject({ code: 'CONFLICT' })
+    expect(ctx.store.require(patch.id).status).toBe('applied')
+    expect(fs.readFileSync(path.join(alpha, 'lib/math.js'), 'utf8')).toBe('exports.add = (a, b) => a + b\nexports.one = 1\n')
+    expect(await ctx.journal.pending()).toEqual([])
   })
 
   it('a write that fails halfway puts the files written so far back at once', async () => {

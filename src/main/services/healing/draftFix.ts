@@ -11,7 +11,7 @@ import type { GenerationResult, Persona } from '../../../shared/contract/inferen
 import { WardenError } from '../../../shared/errors'
 import type { GenerateCall } from '../inference/InferenceService'
 import type { ContextLengthExceeded } from '../workers/protocol'
-import { checkModuleDiff } from './sandbox/diffCheck'
+import { checkModuleDiff } from './moduleDiffCheck'
 import type { ModuleSandbox } from './sandbox/ModuleSandbox'
 import type { ModuleRun } from './sandbox/moduleRun'
 import type { PatchDraft, ProgressReport } from './types'
@@ -56,7 +56,7 @@ export async function draftFix(input: { module: string; persona: string }, deps:
     })
   }
   try {
-    await checkModuleDiff(location.absPath, diff, `The diff ${persona.name} proposed`)
+    await checkModuleDiff(location.absPath, diff, { label: `The diff ${persona.name} proposed`, modulePrefix: location.relPath })
   } catch (error) {
     const e = WardenError.from(error)
     throw new WardenError('INVALID_INPUT', `${e.message}: nothing was proposed`, { hint: e.hint, details: { diff: diff.slice(0, 4000) } })

@@ -44,6 +44,11 @@ export interface ProgressReport {
 /** Evaluates a draft before it is proposed (seed 003: every patch is tested first). */
 export interface Sandbox {
   evaluate(draft: PatchDraft, options?: { signal?: AbortSignal; onProgress?: ProgressReport }): Promise<SandboxResult>
+  /**
+   * A person's input checked before anything is stored or run (a module diff: it parses, stays
+   * inside the module, applies); throws INVALID_INPUT naming the problem, `label` naming the input.
+   */
+  check?(draft: PatchDraft, label?: string): Promise<void>
 }
 
 /** Fitness of a sandbox result (fitness.ts): 0.4 Φ + 0.3 basin + 0.2 errors + 0.1 quality, and the recommendation. */

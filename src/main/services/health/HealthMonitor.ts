@@ -19,8 +19,19 @@ type In<K extends keyof typeof healthOperations> = z.output<(typeof healthOperat
 
 /** The seeds' rolling window of snapshots per source, for detection and trends. */
 export const WINDOW = 1000
-/** A snapshot may say it was taken at most this far in the future (clocks drift; a year ahead is a mistake). */
-const FUTURE_SLACK_MS = 24 * 3600_000
+/**
+ * A snapshot may say it was taken at most this far in the future (clocks drift a little). Not more:
+ * detection counts only snapshots newer than the last counted one, and a source's snapshots without a
+ * timestamp follow its last one, so a snapshot far ahead would silence the source's alerts and date
+ * its next snapshots in the future until then.
+ */
+export const FUTURE_SLACK_MS = 5 * 60_000
+/**
+ * External systems a monitor keeps at most: each holds a window of up to WINDOW snapshots (with
+ * their basins) in memory, so a client inventing a new source name per request must not grow it
+ * without end. A source is forgotten once retention removed its history.
+ */
+export const MAX_EXTERNAL_SOURCES = 100
 /** After a generation, its sources get a snapshot this soon (generations close together share one). */
 const AFTER_GENERATION_MS = 2000
 
@@ -179,12 +190,13 @@ export class HealthMonitor {
         hint: 'Give your system a name of its own (without the persona: or model: prefix).',
       })
     }
+    if (!this.sources.has(name)) this.refuseNewSourceBeyondLimit(name)
     const now = this.now()
     // Without a timestamp, snapshots of a source are ordered as they arrive (two in one millisecond are
     // two snapshots); one that repeats an earlier timestamp is a resend, which detection counts once.
     const lastAt = this.sources.get(name)?.window.at(-1)?.at ?? -Infinity
     const at = input.timestamp ?? Math.max(now, lastAt + 1)
-    if (at > now + FUTURE_SLACK_MS) throw new WardenError('INVALID_INPUT', `timestamp: ${new Date(at).toISOString()} is more than a day in the future`, { hint: 'Send milliseconds since 1970 (Date.now()), or leave it out.' })
+    if (at > now + FUTURE_SLACK_MS) throw new WardenError('INVALID_INPUT', `timestamp: ${new Date(at).toISOString()} is more than 5 minutes in the future (ahead of this machine's clock)`, { hint: 'Send milliseconds since 1970 (Date.now()) from a synchronised clock, or leave it out.' })
     // Already basin coordinates: only scaled to unit length (all zeros, as the seed's example sends: no basin, no drift).
     const basin = meanDirection([input.basin_coords])
     const snapshot = this.record(
@@ -211,6 +223,14 @@ export class HealthMonitor {
     return { source: name, at: snapshot.at, status: this.sources.get(name)!.status, drift: snapshot.drift }
   }
 
+  private refuseNewSourceBeyondLimit(name: string): void {
+    const external = this.allSources().filter((s) => s.kind === 'external')
+    if (external.length < MAX_EXTERNAL_SOURCES || external.some((s) => s.name === name)) return
+    throw new WardenError('INVALID_INPUT', `source: "${name}" would be a new external source, and the monitor already follows ${external.length}, its limit`, {
+      hint: `Send snapshots under one of the existing source names (warden health lists them); a source is forgotten ${this.options.settings.get().healthRetentionDays} days (healthRetentionDays) after its last snapshot.`,
+    })
+  }
+
   /** Store one snapshot: drift from the baseline (set from the first snapshots when there is none), detection, alerts. */
   private record(name: string, kind: SourceKind, fields: OwnReading['fields'], basin: number[] | null, at: number, measuredBasin: boolean): StoredSnapshot {
     const source = this.source(name, kind)
@@ -226,7 +246,7 @@ export class HealthMonitor {
     source.detector = detection.state
     source.issues = detection.issues
     source.status = detection.status
-    source.window.push(snapshot)
+    insertByTime(source.window, snapshot)
     if (source.window.length > WINDOW) source.window.splice(0, source.window.length - WINDOW)
     this.options.store.insert(snapshot)
     if (!source.baseline) this.autoBaseline(source, settings.healthBaselineSnapshots)
@@ -393,6 +413,16 @@ export class HealthMonitor {
     this.didChange.dispose()
     this.didTransition.dispose()
   }
+}
+
+/**
+ * The window stays in time order, as the store gives it back after a restart: a snapshot that arrives
+ * late (dated before the newest) takes its place in time and never becomes the source's latest reading.
+ */
+function insertByTime(window: StoredSnapshot[], snapshot: StoredSnapshot): void {
+  let i = window.length
+  while (i > 0 && window[i - 1].at > snapshot.at) i--
+  window.splice(i, 0, snapshot)
 }
 
 function withoutBasin(s: StoredSnapshot): HealthSnapshot {

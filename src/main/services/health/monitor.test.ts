@@ -2,6 +2,8 @@ import * as path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { inferenceHosts, waitFor, writeTinyModels } from '../../../../test/inference'
 import { tempDir } from '../../../../test/fixtures'
+import { ALERTS_PER_MINUTE } from '../host/alertRate'
+import { MAX_EXTERNAL_SOURCES } from './HealthMonitor'
 
 const basin = (i: number, sign = 1) => Array.from({ length: 64 }, (_, k) => (k === i ? sign : 0))
 
@@ -75,5 +77,47 @@ describe('the health monitor', () => {
     expect(r.drift).toBeCloseTo(Math.PI, 6)
     await expect(h.call('health.baseline', { source: 'nobody' })).rejects.toThrow(/No health source is called "nobody"/)
     await expect(h.call('health.history', { source: 'ocean', since: 'yesterday-ish', points: 10 })).rejects.toThrow(/since/)
+  })
+
+  it('keeps a bounded number of external sources: a client inventing a name per snapshot cannot grow it without end', async () => {
+    const h = hosts()
+    const push = (source: string) => h.call('health.snapshot', { source, phi: 0.75, kappa_eff: 64, basin_coords: basin(0) })
+    for (let i = 0; i < MAX_EXTERNAL_SOURCES; i++) await push(`sys-${i}`)
+    await expect(push('one-too-many')).rejects.toThrow(new RegExp(`"one-too-many" would be a new external source, and the monitor already follows ${MAX_EXTERNAL_SOURCES}`))
+    // The known ones still report.
+    expect((await push('sys-7')).source).toBe('sys-7')
+    expect((await h.call('health.summary', { watch: false })).sources).toHaveLength(MAX_EXTERNAL_SOURCES)
+  })
+
+  it('refuses a snapshot dated more than a few minutes ahead: it would silence the source\'s alerts until then', async () => {
+    const h = hosts()
+    const push = (phi: number, timestamp?: number) => h.call('health.snapshot', { source: 'ocean', phi, kappa_eff: 64, basin_coords: basin(0), timestamp })
+    await expect(push(0.75, Date.now() + 12 * 3600_000)).rejects.toThrow(/timestamp: .* is more than 5 minutes in the future/)
+    const t0 = Date.now()
+    for (let i = 0; i < 4; i++) await push(0.55, t0 + i)
+    // Nothing was stored ahead, so the degradation counts as it arrives.
+    expect((await h.call('health.degradation', { source: 'ocean' })).degraded).toBe(true)
+    expect((await push(0.75)).at).toBeLessThanOrEqual(Date.now() + 1000)
+  })
+
+  it('a burst of degrading sources raises at most ALERTS_PER_MINUTE toasts and notifications', async () => {
+    const h = hosts()
+    for (let s = 0; s < ALERTS_PER_MINUTE + 5; s++) {
+      for (let i = 0; i < 3; i++) await h.call('health.snapshot', { source: `sys-${s}`, phi: 0.3, kappa_eff: 64, basin_coords: basin(0) })
+    }
+    const summary = await h.call('health.summary', { watch: false })
+    expect(summary.sources.filter((s) => s.status !== 'normal' && s.status !== 'unknown')).toHaveLength(ALERTS_PER_MINUTE + 5)
+    expect(h.events.filter((e) => e.event === 'alert' && e.payload.page === 'health')).toHaveLength(ALERTS_PER_MINUTE)
+  })
+
+  it('a snapshot that arrives late, dated in the past, takes its place in time: the latest reading stays the newest', async () => {
+    const h = hosts()
+    const push = (phi: number, timestamp?: number) => h.call('health.snapshot', { source: 'ocean', phi, kappa_eff: 64, basin_coords: basin(0), timestamp })
+    await push(0.75)
+    await push(0.2, Date.now() - 3600_000)
+    const [ocean] = (await h.call('health.summary', { watch: false })).sources
+    expect(ocean.latest).toMatchObject({ phi: 0.75 })
+    expect(ocean.windowSize).toBe(2)
+    expect(ocean.windowFrom).toBeLessThan(ocean.latest!.at)
   })
 })

@@ -7,6 +7,7 @@ import type { InferenceService } from '../inference/InferenceService'
 import { logAlert } from '../logging/callLog'
 import type { SettingsStore } from '../settings/SettingsStore'
 import type { WorkspaceService } from '../workspace/WorkspaceService'
+import { AlertRate } from './alertRate'
 
 /** Raise one of the contract's events. */
 export type EmitEvent = <E extends EventName>(event: E, payload: EventPayload<E>) => void
@@ -53,20 +54,24 @@ export function bridgeInference(inference: InferenceService, emit: EmitEvent): (
 }
 
 /** Health: live updates for every window, and an alert (toast, tray, notification) when a source degrades or recovers. */
-export function bridgeHealth(health: HealthMonitor, emit: EmitEvent): () => void {
+export function bridgeHealth(health: HealthMonitor, emit: EmitEvent, rate = new AlertRate()): () => void {
+  const raise = (alert: { level: 'error' | 'warning' | 'info'; title: string; message: string }) => {
+    // Every alert is logged; only so many a minute become toasts and notifications.
+    logAlert(alert)
+    const { show, heldBefore } = rate.admit()
+    if (!show) return
+    const more = heldBefore ? ` (${heldBefore} more health alert${heldBefore === 1 ? '' : 's'} in the last minute not shown: see the Health page.)` : ''
+    emit('alert', { ...alert, message: alert.message + more, at: Date.now(), page: 'health' })
+  }
   const stops = [
     health.onDidChange((change) => emit('health.changed', change)),
     health.onDidTransition(({ source, from, to, issues }) => {
       const worse = severityOf(to) > severityOf(from)
       if (to === 'warning' || to === 'critical') {
         if (!worse && from !== 'unknown') return
-        const alert = { level: to === 'critical' ? ('error' as const) : ('warning' as const), title: `${source} is ${to}`, message: issues.map((i) => i.message).join(' ') }
-        logAlert(alert)
-        emit('alert', { ...alert, at: Date.now(), page: 'health' })
+        raise({ level: to === 'critical' ? 'error' : 'warning', title: `${source} is ${to}`, message: issues.map((i) => i.message).join(' ') })
       } else if (to === 'normal' && (from === 'warning' || from === 'critical')) {
-        const alert = { level: 'info' as const, title: `${source} recovered`, message: `${source} is back to normal.` }
-        logAlert(alert)
-        emit('alert', { ...alert, at: Date.now(), page: 'health' })
+        raise({ level: 'info', title: `${source} recovered`, message: `${source} is back to normal.` })
       }
     }),
   ]

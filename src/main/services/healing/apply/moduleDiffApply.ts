@@ -6,7 +6,7 @@ import { atomicWriteFile } from '../../fs/atomic'
 import { commitApplied, commitRolledBack, requireStatus, type ApplyContext, type Decision } from './context'
 import { commitOnBranch, gitTopLevel, healBranch } from './git'
 import type { FileChange, HealingJournalEntry } from './journal'
-import { filesDiffering, planModuleDiff } from './moduleDiff'
+import { checkModuleDiff } from '../moduleDiffCheck'
 
 type ModuleDiff = Extract<PatchChange, { kind: 'module-diff' }>
 
@@ -25,6 +25,25 @@ export async function moduleFolder(ctx: ApplyContext, name: string): Promise<{ d
   const module = (await workspace.scan({ sizes: false })).modules.get(name)
   if (!module) throw new WardenError('NOT_FOUND', `No active module named ${name} in ${workspace.root}`, { hint: 'A patch applies to an active module: wake it first, or reject the patch.' })
   return { dir: module.absPath, prefix: module.relPath.split(path.sep).join('/') }
+}
+
+/**
+ * The diff checked against the module (the same check as the sandbox's, moduleDiffCheck.ts) and every
+ * file's content before and after, nothing written. A diff that no longer fits the module is a CONFLICT.
+ */
+export async function planModuleDiff(moduleDir: string, modulePrefix: string, diff: string): Promise<FileChange[]> {
+  const checked = await checkModuleDiff(moduleDir, diff, { modulePrefix, mismatch: 'CONFLICT' })
+  return checked.files.map((f) => ({ abs: f.abs, rel: f.path, before: f.before, after: f.after }))
+}
+
+/** The files of `files` whose content is not `expect`'s now (before a rollback: edited since the apply). */
+async function filesDiffering(files: FileChange[], expect: 'before' | 'after'): Promise<string[]> {
+  const differing: string[] = []
+  for (const f of files) {
+    const now = await fsp.readFile(f.abs, 'utf8').catch(() => null)
+    if (now !== f[expect]) differing.push(f.rel)
+  }
+  return differing
 }
 
 /** Write each file's `which` content (absent: remove it), each atomically. */

@@ -18,6 +18,10 @@ export class HealingSandbox implements Sandbox {
     this.probes = new ProbeSandbox(options)
   }
 
+  async check(draft: PatchDraft, label?: string): Promise<void> {
+    if (draft.change.kind === 'module-diff') await this.modules.checkDiff(draft.change.module, draft.change.diff, label)
+  }
+
   evaluate(draft: PatchDraft, options: { signal?: AbortSignal; onProgress?: ProgressReport } = {}): Promise<SandboxResult> {
     const change = draft.change
     switch (change.kind) {

@@ -120,20 +120,6 @@ describe('ModuleSandbox', () => {
     await expect(sandbox.check('nope')).rejects.toMatchObject({ code: 'NOT_FOUND' })
   })
 
-  it('checks healing.evaluate’s .diff file before anything runs, naming the file and hunk', async () => {
-    const { root, sandbox } = await setup(BROKEN_ADD)
-    const file = path.join(root, 'fix.diff')
-    fs.writeFileSync(file, FIX_ADD)
-    const { diff, checked } = await sandbox.checkEvaluateInput({ module: 'math', patch: file })
-    expect(diff).toBe(FIX_ADD)
-    expect(checked.files.map((f) => f.path)).toEqual(['index.js'])
-    fs.writeFileSync(file, FIX_ADD.replace('a - b', 'a % b'))
-    await expect(sandbox.checkEvaluateInput({ module: 'math', patch: file })).rejects.toThrow('The patch file fix.diff does not apply: index.js, hunk 1 of 1')
-    await expect(sandbox.checkEvaluateInput({ module: 'math', patch: path.join(root, 'missing.diff') })).rejects.toMatchObject({ code: 'NOT_FOUND' })
-    await expect(sandbox.checkEvaluateInput({ module: 'math' })).rejects.toThrow(/A patch is required/)
-    await expect(sandbox.checkEvaluateInput({ module: 'math', diff: FIX_ADD, patch: file })).rejects.toThrow(/not both/)
-  })
-
   it('a module action: the module’s tests now are the before, the after is unknown and the log says so', async () => {
     const { sandbox } = await setup(BROKEN_ADD)
     const result = await sandbox.evaluateAction({ kind: 'module-action', module: 'math', action: 'hibernate' })

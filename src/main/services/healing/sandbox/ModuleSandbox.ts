@@ -9,10 +9,9 @@ import { WardenError } from '../../../../shared/errors'
 import type { Workspace } from '../../workspace/Workspace'
 import { codeQuality, exportsChanged } from '../fitness'
 import type { ProgressReport, SandboxResult, SignalReading } from '../types'
-import { checkModuleDiff, writeCheckedDiff, type CheckedDiff } from './diffCheck'
+import { checkModuleDiff, writeCheckedDiff, type CheckedDiff } from '../moduleDiffCheck'
 import { copyModule, type ModuleLocation } from './moduleCopy'
 import { describeRun, runModule, type ModuleRun, type RunLimits } from './moduleRun'
-import { readPatchInput } from './patchInput'
 import { runLimited } from './runLimited'
 import { SandboxLog } from './SandboxLog'
 
@@ -39,17 +38,8 @@ export class ModuleSandbox {
 
   /** The shared diff checks (the engine calls this before the sandbox): parse, paths inside the module, applies cleanly. */
   async checkDiff(module: string, diff: string, label?: string): Promise<CheckedDiff> {
-    return checkModuleDiff((await this.locate(module)).absPath, diff, label)
-  }
-
-  /**
-   * healing.evaluate's input checked before anything runs: exactly one of `patch` (a .diff file, read
-   * here) or `diff` (its text), then the diff checks, errors naming the file and hunk. Returns the
-   * diff's text, to evaluate as a `module-diff` change.
-   */
-  async checkEvaluateInput(input: { module: string; patch?: string; diff?: string }): Promise<{ diff: string; checked: CheckedDiff }> {
-    const { diff, label } = await readPatchInput(input)
-    return { diff, checked: await this.checkDiff(input.module, diff, label) }
+    const location = await this.locate(module)
+    return checkModuleDiff(location.absPath, diff, { label, modulePrefix: location.relPath })
   }
 
   /** One run of the module as it is, on a copy (its tests, or loading its entry point). */
@@ -69,7 +59,7 @@ export class ModuleSandbox {
     const started = Date.now()
     const log = new SandboxLog()
     const location = await this.locate(change.module)
-    const checked = await checkModuleDiff(location.absPath, change.diff)
+    const checked = await checkModuleDiff(location.absPath, change.diff, { modulePrefix: location.relPath })
     log.line(`Module ${change.module} (${location.relPath}): the diff changes ${checked.files.length} file(s), ${checked.hunks} hunk(s), +${checked.added} −${checked.removed} lines; it applies cleanly.`)
     options.onProgress?.('copying', 0)
     const copy = await copyModule(location)

@@ -2,7 +2,7 @@
  * A temporary copy of a module to test a patch on, never the module itself. The copy sits at the
  * same relative path under a temporary root, so relative requires between the module's files work;
  * the module's own node_modules and the workspace's are linked, not copied (they can be large, and
- * the patch never changes them: diffCheck refuses paths in node_modules).
+ * the patch never changes them: moduleDiffCheck refuses paths in node_modules).
  */
 import * as fsp from 'node:fs/promises'
 import * as os from 'node:os'

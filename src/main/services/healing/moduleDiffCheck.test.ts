@@ -1,8 +1,8 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { tempDir, writeModule } from '../../../../../test/fixtures'
-import { checkModuleDiff, writeCheckedDiff } from './diffCheck'
+import { tempDir, writeModule } from '../../../../test/fixtures'
+import { checkModuleDiff, writeCheckedDiff } from './moduleDiffCheck'
 
 const dirs: string[] = []
 afterEach(() => {
@@ -40,7 +40,7 @@ describe('checkModuleDiff', () => {
   it('names the file and the hunk that does not apply', async () => {
     const dir = moduleDir()
     const second = ['@@ -3,1 +3,1 @@', '-THREE', '+3', ''].join('\n')
-    await expect(checkModuleDiff(dir, edit('src/a.js', 'two', '2') + second, 'fix.diff')).rejects.toThrow('fix.diff does not apply: src/a.js, hunk 2 of 2 (@@ -3,1 +3,1 @@) does not match')
+    await expect(checkModuleDiff(dir, edit('src/a.js', 'two', '2') + second, { label: 'fix.diff' })).rejects.toThrow('fix.diff does not apply: src/a.js, hunk 2 of 2 (@@ -3,1 +3,1 @@) does not match')
   })
 
   it.each([
@@ -51,9 +51,34 @@ describe('checkModuleDiff', () => {
     ['text that is not a diff', 'please fix the bug\n', /no hunks/],
     ['a malformed hunk', '--- a/src/a.js\n+++ b/src/a.js\n@@ -1,3 +1,3 @@\n one\n?? two\n', /not a valid unified diff/],
     ['a rename', edit('src/a.js', 'two', 'x').replace('+++ b/src/a.js', '+++ b/src/b.js'), /renames src\/a.js to src\/b.js/],
+    // The applier's rules, now the sandbox's too: a .git folder at any depth (a nested repository's hooks).
+    ['a path into a nested .git', ['--- /dev/null', '+++ b/vendor/lib/.git/hooks/pre-commit', '@@ -0,0 +1 @@', '+rm -rf ~', ''].join('\n'), /inside \.git\//],
+    ['a Windows drive path', edit('C:/Windows/a.js', 'two', 'x'), /absolute path/],
+    ['a NUL byte in a name', edit('src/a\0.js', 'two', 'x'), /NUL byte/],
+    // The sandbox's rules, now the applier's too: a deletion that leaves text deletes nothing.
+    ['a deletion that leaves text', ['--- a/src/a.js', '+++ /dev/null', '@@ -1,3 +1,1 @@', '-one', '-two', ' three', ''].join('\n'), /deletes src\/a.js but its hunks leave text/],
   ])('refuses %s with an error that names it', async (_what, diff, message) => {
     const dir = moduleDir()
     await expect(checkModuleDiff(dir, diff)).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(message) })
+  })
+
+  it('reads paths written from the workspace root (the module’s own prefix), as the applier does', async () => {
+    const dir = moduleDir()
+    const fromRoot = edit('modules/calc/src/a.js', 'two', 'TWO')
+    const checked = await checkModuleDiff(dir, fromRoot, { modulePrefix: 'modules/calc' })
+    expect(checked.files).toEqual([expect.objectContaining({ path: 'src/a.js', before: 'one\ntwo\nthree\n', after: 'one\nTWO\nthree\n' })])
+  })
+
+  it('a stale diff is bad input to evaluate, a CONFLICT for the applier', async () => {
+    const dir = moduleDir()
+    await expect(checkModuleDiff(dir, edit('src/a.js', 'TWO', 'x'))).rejects.toMatchObject({ code: 'INVALID_INPUT' })
+    await expect(checkModuleDiff(dir, edit('src/a.js', 'TWO', 'x'), { mismatch: 'CONFLICT' })).rejects.toMatchObject({ code: 'CONFLICT' })
+  })
+
+  it('refuses a symbolic link even when it stays inside the module (the file would be changed under another name)', async () => {
+    const dir = moduleDir()
+    fs.symlinkSync(path.join(dir, 'src'), path.join(dir, 'alias'))
+    await expect(checkModuleDiff(dir, edit('alias/a.js', 'two', 'x'))).rejects.toThrow(/goes through a symbolic link \(alias\)/)
   })
 
   it('refuses to write through a symbolic link', async () => {
