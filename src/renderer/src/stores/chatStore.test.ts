@@ -16,6 +16,23 @@ const frame = () => new Promise((r) => setTimeout(r, 30))
 describe('chat store', () => {
   beforeEach(() => useChatStore.getState().reset())
 
+  it('keeps an empty, loaded conversation ready while it is fetched again (Enter is never ignored meanwhile)', async () => {
+    let release: () => void = () => undefined
+    let calls = 0
+    const fake = fakeClient({
+      'persona.history': () => (++calls === 1 ? { name: 'Ada', messages: [] } : new Promise((resolve) => (release = () => resolve({ name: 'Ada', messages: [] })))),
+    })
+    provideClient(fake.client)
+    const chat = useChatStore.getState()
+    await chat.load('Ada')
+    expect(useChatStore.getState().conversations.Ada.status).toBe('ready')
+    const again = chat.load('Ada', true)
+    expect(useChatStore.getState().conversations.Ada.status).toBe('ready')
+    release()
+    await again
+    expect(useChatStore.getState().conversations.Ada.status).toBe('ready')
+  })
+
   it('streams each reply into its own persona, even while another is answering', async () => {
     const answers = new Map<string, (r: GenerationResult) => void>()
     const fake = fakeClient({

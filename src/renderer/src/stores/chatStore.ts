@@ -148,7 +148,9 @@ export const useChatStore = create<ChatState>()((set, get) => {
       const current = get().conversations[name]
       if (current && !force && current.status !== 'failed') return
       if (current?.pending) return
-      patch(name, (c) => ({ ...c, status: c.entries.length ? c.status : 'loading', error: null }))
+      // A refetch (another window, the CLI) keeps a loaded conversation usable, even an empty one: the
+      // composer would otherwise ignore Enter while it runs.
+      patch(name, (c) => ({ ...c, status: c.entries.length || c.status === 'ready' ? c.status : 'loading', error: null }))
       try {
         const { messages } = await wardenClient().call('persona.history', { name })
         patch(name, (c) => (c.pending ? c : { ...c, status: 'ready', error: null, entries: mergeHistory(force ? c.entries : [], messages) }))
