@@ -35,6 +35,16 @@ describe('the supervisor’s module check', () => {
     }
   })
 
+  it('gives the module a home of its own, not the person’s (where Warden keeps its data and token)', async () => {
+    const dir = moduleDir({ 'package.json': JSON.stringify({ name: 'a', scripts: { test: 'node -e "const os=require(\'os\'),fs=require(\'fs\');console.log(os.homedir()===process.env.REAL_HOME?\'real\':\'own\',fs.readdirSync(os.homedir()).length)"' } }) })
+    process.env.REAL_HOME = (await import('node:os')).homedir()
+    try {
+      expect((await check(dir, limits)).output).toBe('own 0')
+    } finally {
+      delete process.env.REAL_HOME
+    }
+  })
+
   it('stops a test run that outlives the time limit, with everything it started', async () => {
     const dir = moduleDir({
       'package.json': JSON.stringify({ name: 'a', scripts: { test: 'node hang.js & node hang.js; wait' } }),

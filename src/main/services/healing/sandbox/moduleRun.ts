@@ -4,6 +4,7 @@
  * module offers the rest of the system: a patch that keeps them keeps its "basin").
  */
 import * as fsp from 'node:fs/promises'
+import * as os from 'node:os'
 import * as path from 'node:path'
 import { runLimited, type LimitedRun } from './runLimited'
 import { countTests, type TestCounts } from './testCounts'
@@ -49,8 +50,18 @@ import(pathToFileURL(process.argv[1]).href).then((m) => {
 
 /** Runs the module's tests (or loads its entry) in `dir`, a copy of the module. */
 export async function runModule(dir: string, workspaceRoot: string, limits: RunLimits): Promise<ModuleRun> {
+  // A home of its own for the run: a test that reads ~ (or npm's cache and config) finds an empty
+  // folder, not the person's home where Warden keeps its data and the server's token.
+  const home = await fsp.mkdtemp(path.join(os.tmpdir(), 'warden-sandbox-home-'))
+  try {
+    return await runModuleIn(dir, workspaceRoot, limits, sandboxEnv(dir, workspaceRoot, home))
+  } finally {
+    await fsp.rm(home, { recursive: true, force: true }).catch(() => undefined)
+  }
+}
+
+async function runModuleIn(dir: string, workspaceRoot: string, limits: RunLimits, env: NodeJS.ProcessEnv): Promise<ModuleRun> {
   const pkg = await readPackage(dir)
-  const env = sandboxEnv(dir, workspaceRoot)
   const entry = await entryOf(dir, pkg)
   const script = typeof pkg.scripts?.test === 'string' && !NO_TEST_SCRIPT.test(pkg.scripts.test) ? pkg.scripts.test : null
   const options = { cwd: dir, env, timeoutMs: limits.timeoutMs, memoryMB: limits.memoryMB, signal: limits.signal }
@@ -153,13 +164,20 @@ function exportsIn(output: string): string[] | null {
 }
 
 /** The environment of a sandboxed run: the module's and the workspace's bin folders first; Node behaves as Node (in Electron too). */
-function sandboxEnv(dir: string, workspaceRoot: string): NodeJS.ProcessEnv {
+function sandboxEnv(dir: string, workspaceRoot: string, home: string): NodeJS.ProcessEnv {
   const bins = [path.join(dir, 'node_modules', '.bin'), path.join(workspaceRoot, 'node_modules', '.bin'), path.dirname(process.execPath)]
   // Warden's own variables (its home, the server's token) are not the module's business.
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('WARDEN_')))
   return {
     ...inherited,
     PATH: [...bins, process.env.PATH ?? ''].join(path.delimiter),
+    HOME: home,
+    USERPROFILE: home,
+    XDG_DATA_HOME: path.join(home, '.local', 'share'),
+    XDG_CONFIG_HOME: path.join(home, '.config'),
+    XDG_CACHE_HOME: path.join(home, '.cache'),
+    APPDATA: path.join(home, 'AppData', 'Roaming'),
+    LOCALAPPDATA: path.join(home, 'AppData', 'Local'),
     ELECTRON_RUN_AS_NODE: '1',
     NODE_ENV: 'test',
     // A sandboxed run must not reach the app's own state.
