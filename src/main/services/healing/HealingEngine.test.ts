@@ -179,8 +179,20 @@ describe('phase gates and auto-apply', () => {
     expect(refused.message).toContain('1,000+ health snapshots (0 / 1,000 snapshots)')
     expect(refused.message).toContain('a rollback done (0 rolled back)')
 
-    // Gate 1: a thousand snapshots from a monitor that keeps receiving them, nothing critical.
+    // Gate 1: a thousand snapshots in one burst (an API flood) are not a monitored history.
     for (let i = 0; i < 1000; i++) await snapshot(0.7)
+    const burst = (await call('healing.status', {})).gates[0]
+    expect(burst.met).toBe(false)
+    expect(burst.conditions.map((c) => [c.met, c.progress])).toEqual([
+      [true, '1,000 / 1,000 snapshots'],
+      [false, 'snapshots in 1 / 24 distinct hours'],
+      [true, expect.stringContaining('1 source')],
+    ])
+    // A monitor that keeps receiving them over a day, nothing critical.
+    for (let h = 0; h < 24; h++) {
+      clock.t += 3600_000
+      await snapshot(0.7)
+    }
     expect((await call('healing.status', {})).gates[0].met).toBe(true)
 
     // Gates 2 and 3: six applied (each a success at the next look), one rolled back, five rejected.

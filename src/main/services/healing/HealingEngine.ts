@@ -13,7 +13,7 @@ import { HealingJournal } from './apply/journal'
 import { PatchApplier } from './applyPatch'
 import { describeChange } from './describeChange'
 import { readEvaluateInput } from './evaluateInput'
-import { monitorStability, snapshotCount } from './gateFacts'
+import { monitorStability, snapshotCount, snapshotHours } from './gateFacts'
 import { healthSourceOf, judgeOutcome, readingOf, type OutcomeReading } from './outcome'
 import { newPatchId, type PatchStore } from './PatchStore'
 import { phaseGates, type GateFacts } from './phaseGates'
@@ -221,7 +221,7 @@ export class HealingEngine implements ProposalSink {
     const proposed: string[] = []
     const autoApplied: string[] = []
     const summary = this.options.health.summary()
-    notes.push(...this.measureOutcomes(summary))
+    notes.push(...(await this.measureOutcomes(summary)))
     const inference = this.options.runningInference?.() ?? null
     const ctx: StrategyContext = {
       now: startedAt,
@@ -264,10 +264,16 @@ export class HealingEngine implements ProposalSink {
   }
 
   /** At the next look after an apply: did the signals the patch aimed at improve? */
-  private measureOutcomes(summary: ReturnType<HealingEngineOptions['health']['summary']>): string[] {
+  private async measureOutcomes(summary: ReturnType<HealingEngineOptions['health']['summary']>): Promise<string[]> {
     const notes: string[] = []
     for (const patch of this.store.unmeasured()) {
       if (patch.appliedAt === null || patch.appliedAt >= summary.at) continue
+      const module = moduleTestedAfter(patch)
+      if (module !== null) {
+        const note = await this.measureModuleOutcome(patch, module)
+        if (note) notes.push(note)
+        continue
+      }
       // Judged on a snapshot taken after the apply, never on the one it was applied against.
       const latestAt = summary.sources.find((s) => s.source === healthSourceOf(patch))?.latest?.at ?? null
       if (latestAt !== null && latestAt <= patch.appliedAt) continue
@@ -279,6 +285,30 @@ export class HealingEngine implements ProposalSink {
       this.changed('outcome measured', patch.id)
     }
     return notes
+  }
+
+  /**
+   * A module patch (a diff, a wake) has no health source: it succeeded when the module's tests (or
+   * its entry point) pass at the next look, run on a copy as the sandbox does; failed when they fail
+   * or the module is no longer active. Left for a later look when nothing can be run.
+   */
+  private async measureModuleOutcome(patch: Patch, module: string): Promise<string | null> {
+    const check = this.options.sandbox.checkModule?.bind(this.options.sandbox)
+    if (!check) return null
+    let after: { ok: boolean; ran: string; active: boolean }
+    try {
+      after = { ...(await check(module)), active: true }
+    } catch (error) {
+      const e = WardenError.from(error)
+      if (e.code !== 'NOT_FOUND') return `${patch.id}: its module could not be checked now (${e.message}); measured at a later look`
+      after = { ok: false, ran: 'nothing', active: false }
+    }
+    if (after.active && after.ran === 'nothing') return `${patch.id}: ${module} has no tests and no entry point to run; its outcome cannot be measured`
+    const outcome = after.ok ? 'success' : 'failure'
+    this.store.recordOutcome(patch.id, this.now(), outcome, this.store.before(patch.id), after)
+    this.changed('outcome measured', patch.id)
+    const why = !after.active ? `${module} is no longer active` : after.ok ? `${module}'s ${after.ran === 'tests' ? 'tests pass' : 'entry point loads'}` : `${module}'s ${after.ran === 'tests' ? 'tests fail' : 'entry point fails'}`
+    return `${patch.id}: ${why} (${outcome})`
   }
 
   // ── proposals ──────────────────────────────────────────────────────────────────────────────
@@ -464,6 +494,7 @@ export class HealingEngine implements ProposalSink {
     const monitor = monitorStability(() => this.options.health.summary(), this.now())
     return {
       snapshots: snapshotCount(this.store.database),
+      hours: snapshotHours(this.store.database),
       monitorStable: monitor.stable,
       monitorNote: monitor.note,
       reviewedByPerson: counts.reviewedByPerson,
@@ -480,6 +511,14 @@ export class HealingEngine implements ProposalSink {
     this.didChange.dispose()
     this.didAlert.dispose()
   }
+}
+
+/** The module whose tests judge a patch's outcome (a diff, a wake); null for patches judged on health signals, or a hibernation (judged still in place). */
+function moduleTestedAfter(patch: Patch): string | null {
+  const c = patch.change
+  if (c.kind === 'module-diff') return c.module
+  if (c.kind === 'module-action' && (c.action === 'wake' || c.action === 'wake-version')) return c.module
+  return null
 }
 
 function unmet(gates: ReturnType<typeof phaseGates>): string[] {

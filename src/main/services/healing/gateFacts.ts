@@ -9,6 +9,11 @@ export function snapshotCount(database: WardenDatabase): number {
   return (database.db.prepare('SELECT COALESCE(SUM(count), 0) AS n FROM health_hours').get() as { n: number }).n
 }
 
+/** Distinct hours with snapshots (any source) within the retention: gate 1's spread over time. */
+export function snapshotHours(database: WardenDatabase): number {
+  return (database.db.prepare('SELECT COUNT(DISTINCT bucket) AS n FROM health_hours').get() as { n: number }).n
+}
+
 /** Phase gate 1's "stable monitor": snapshots arriving (the newest within 15 minutes) and no source critical. */
 export function monitorStability(summaryOf: () => HealthSummary, now: number): { stable: boolean; note: string } {
   let summary: HealthSummary

@@ -30,8 +30,9 @@ const EPSILON = 1e-3
 /**
  * Whether the signals a patch aimed at improved by the next look: its source's status better, or
  * no worse with Φ higher, drift lower or the error rate lower (a source already normal that stays
- * normal counts: nothing got worse). A patch about something without health readings (a module)
- * succeeds when it is still in place at the next look.
+ * normal counts: nothing got worse). A module diff or wake is judged on the module's tests instead
+ * (HealingEngine.measureModuleOutcome); a hibernation, without health readings, succeeds when it is
+ * still in place at the next look.
  */
 export function judgeOutcome(before: OutcomeReading | null, after: OutcomeReading | null): 'success' | 'failure' {
   if (!before || !after) return 'success'

@@ -4,6 +4,8 @@ import type { PhaseGate } from '../../../shared/contract/domains/healing'
 export interface GateFacts {
   /** Health snapshots stored (every source, within the retention). */
   snapshots: number
+  /** Distinct hours in which snapshots arrived: a burst (an API flood in a second) is one hour, not a monitored history. */
+  hours: number
   /** The monitor is stable now (receiving snapshots, nothing critical), and why it is or is not. */
   monitorStable: boolean
   monitorNote: string
@@ -19,7 +21,8 @@ export interface GateFacts {
 const pct = (x: number) => `${Math.round(x * 100)} %`
 
 /**
- * Seed 003's four phase gates, measured, never dated: 1 — 1,000+ snapshots and a stable monitor;
+ * Seed 003's four phase gates, measured, never dated: 1 — 1,000+ snapshots arriving over 24+
+ * distinct hours (a monitor that watched, not a burst) and a stable monitor;
  * 2 — 10+ patches with fitness reviewed by a person; 3 — 5+ applied, over 70 % successful, a
  * rollback done; 4 — over 80 % successful. A gate is met when its conditions and every earlier
  * gate are: trust is earned in order.
@@ -30,6 +33,7 @@ export function phaseGates(f: GateFacts): PhaseGate[] {
   const conditions: PhaseGate['conditions'][] = [
     [
       { text: '1,000+ health snapshots', met: f.snapshots >= 1000, progress: `${f.snapshots.toLocaleString('en-US')} / 1,000 snapshots` },
+      { text: 'snapshots over 24+ hours', met: f.hours >= 24, progress: `snapshots in ${f.hours} / 24 distinct hours` },
       { text: 'a stable monitor', met: f.monitorStable, progress: f.monitorNote },
     ],
     [{ text: '10+ patches with fitness reviewed by a person', met: f.reviewedByPerson >= 10, progress: `${f.reviewedByPerson} / 10 reviewed` }],

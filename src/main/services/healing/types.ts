@@ -49,6 +49,11 @@ export interface Sandbox {
    * inside the module, applies); throws INVALID_INPUT naming the problem, `label` naming the input.
    */
   check?(draft: PatchDraft, label?: string): Promise<void>
+  /**
+   * A module's tests (or its entry point) as it is now, on a copy: how an applied module patch's
+   * outcome is judged at the next look. NOT_FOUND when the module is not active.
+   */
+  checkModule?(module: string): Promise<{ ok: boolean; ran: 'tests' | 'entry' | 'nothing' }>
 }
 
 /** Fitness of a sandbox result (fitness.ts): 0.4 Φ + 0.3 basin + 0.2 errors + 0.1 quality, and the recommendation. */

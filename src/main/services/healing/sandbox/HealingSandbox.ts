@@ -22,6 +22,11 @@ export class HealingSandbox implements Sandbox {
     if (draft.change.kind === 'module-diff') await this.modules.checkDiff(draft.change.module, draft.change.diff, label)
   }
 
+  async checkModule(module: string): Promise<{ ok: boolean; ran: 'tests' | 'entry' | 'nothing' }> {
+    const run = await this.modules.check(module)
+    return { ok: run.ok, ran: run.ran }
+  }
+
   evaluate(draft: PatchDraft, options: { signal?: AbortSignal; onProgress?: ProgressReport } = {}): Promise<SandboxResult> {
     const change = draft.change
     switch (change.kind) {
