@@ -9,7 +9,7 @@ import { detect, trends, worstStatus } from './detection'
 import type { HealthStore } from './HealthStore'
 import { basinCoords, fisherRao, meanDirection, regimeOf } from './metrics'
 import { OwnSources, type OwnReading } from './ownSources'
-import { parseTimeRange } from './timeRef'
+import { LAST_DATE_MS, parseTimeRange } from './timeRef'
 import type { DetectorState, GenerationEvent, HealthThresholds, StoredSnapshot } from './types'
 
 const log = logger('health')
@@ -196,7 +196,8 @@ export class HealthMonitor {
     // two snapshots); one that repeats an earlier timestamp is a resend, which detection counts once.
     const lastAt = this.sources.get(name)?.window.at(-1)?.at ?? -Infinity
     const at = input.timestamp ?? Math.max(now, lastAt + 1)
-    if (at > now + FUTURE_SLACK_MS) throw new WardenError('INVALID_INPUT', `timestamp: ${new Date(at).toISOString()} is more than 5 minutes in the future (ahead of this machine's clock)`, { hint: 'Send milliseconds since 1970 (Date.now()) from a synchronised clock, or leave it out.' })
+    // Past the last date a clock can hold, a timestamp cannot be written as a date (toISOString throws).
+    if (at > now + FUTURE_SLACK_MS) throw new WardenError('INVALID_INPUT', `timestamp: ${at > LAST_DATE_MS ? at : new Date(at).toISOString()} is more than 5 minutes in the future (ahead of this machine's clock)`, { hint: 'Send milliseconds since 1970 (Date.now()) from a synchronised clock, or leave it out.' })
     // Already basin coordinates: only scaled to unit length (all zeros, as the seed's example sends: no basin, no drift).
     const basin = meanDirection([input.basin_coords])
     const snapshot = this.record(

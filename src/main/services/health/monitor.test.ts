@@ -100,6 +100,15 @@ describe('the health monitor', () => {
     expect((await push(0.75)).at).toBeLessThanOrEqual(Date.now() + 1000)
   })
 
+  it('refuses times past the last date a clock can hold with a clear error, not an internal one', async () => {
+    const h = hosts()
+    const far = h.call('health.snapshot', { source: 'ocean', phi: 0.75, kappa_eff: 64, basin_coords: basin(0), timestamp: 8.64e15 + 1 })
+    await expect(far).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/timestamp: 8640000000000001 is more than 5 minutes in the future/) })
+    await h.call('health.snapshot', { source: 'ocean', phi: 0.75, kappa_eff: 64, basin_coords: basin(0) })
+    const history = h.call('health.history', { source: 'ocean', since: '99999999999999999999' })
+    await expect(history).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('since "99999999999999999999" is past the last date a clock can hold') })
+  })
+
   it('a burst of degrading sources raises at most ALERTS_PER_MINUTE toasts and notifications', async () => {
     const h = hosts()
     for (let s = 0; s < ALERTS_PER_MINUTE + 5; s++) {

@@ -7,6 +7,8 @@ const SPAN = /^(\d+(?:\.\d+)?)\s*([smhdw])$/
 const SMALLEST_BARE_MS = 1e11
 /** Spans longer than this are a typo (health history is kept days, not centuries). */
 const LONGEST_SPAN_MS = 100 * 365 * 86_400_000
+/** The last moment a JavaScript Date holds (year 275760): a time past it cannot be shown as a date. */
+export const LAST_DATE_MS = 8.64e15
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/
 
 const HINT = 'Use milliseconds since 1970, an ISO date (2026-12-01 or 2026-12-01T08:30:00Z), "now", or a span back from now: 15m, 1h, 6h, 7d, 30d.'
@@ -19,6 +21,7 @@ const HINT = 'Use milliseconds since 1970, an ISO date (2026-12-01 or 2026-12-01
 export function parseTimeRef(ref: number | string, now: number, what = 'time'): number {
   if (typeof ref === 'number') {
     if (!Number.isFinite(ref) || ref < 0) throw invalid(`${what} ${ref} is not a time: milliseconds since 1970 are a finite number, at least 0`)
+    if (ref > LAST_DATE_MS) throw invalid(`${what} ${ref} is past the last date a clock can hold (milliseconds since 1970, at most ${LAST_DATE_MS})`)
     return Math.round(ref)
   }
   const text = ref.trim()
@@ -33,6 +36,7 @@ export function parseTimeRef(ref: number | string, now: number, what = 'time'): 
   if (/^\d+$/.test(text)) {
     const ms = Number(text)
     if (ms < SMALLEST_BARE_MS) throw invalid(`${what} "${text}" has no unit: write ${text}m, ${text}h or ${text}d for a span back from now, or milliseconds since 1970`)
+    if (ms > LAST_DATE_MS) throw invalid(`${what} "${text}" is past the last date a clock can hold (milliseconds since 1970, at most ${LAST_DATE_MS})`)
     return ms
   }
   if (/^\d+(\.\d+)?\s*[a-z]+$/i.test(text)) {
