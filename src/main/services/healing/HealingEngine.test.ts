@@ -168,6 +168,28 @@ describe('the healing loop', () => {
   })
 })
 
+describe('outcomes of rolled-back patches', () => {
+  it('a patch rolled back before its outcome was measured counts as a failure (undoing the bad ones early cannot raise the success rate)', async () => {
+    const { host, call, clock, snapshot } = setup({ strategies: [] })
+    await snapshot(0.7)
+    const draft = (to: number): PatchDraft => ({ source: 'ocean', strategy: 'performance', title: `maxVRAM ${to}`, rationale: 'test', change: { kind: 'settings', changes: [{ key: 'maxVRAM', from: host.settings.get().maxVRAM, to }] } })
+    const kept = (await host.healing.propose(draft(100))).id
+    await call('healing.approve', { id: kept })
+    clock.t += 60_000
+    await snapshot(0.7)
+    await call('healing.runOnce', {})
+    const undone = (await host.healing.propose(draft(200))).id
+    await call('healing.approve', { id: undone })
+    const back = await call('healing.rollback', { id: undone })
+    expect(back).toMatchObject({ status: 'rolled-back', outcome: 'failure' })
+    clock.t += 60_000
+    await snapshot(0.7)
+    await call('healing.runOnce', {})
+    expect((await call('healing.show', { id: undone })).outcome).toBe('failure')
+    expect((await call('healing.status', {})).gates[2].conditions[1].progress).toBe('50 % of 2 measured')
+  })
+})
+
 describe('phase gates and auto-apply', () => {
   it('refuses auto-apply naming what is unmet, until gate 3 is earned; then applies only allowed kinds above the threshold, listed and reversible', async () => {
     const { host, call, clock, snapshot } = setup({ strategies: [] })

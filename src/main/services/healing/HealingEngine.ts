@@ -304,6 +304,9 @@ export class HealingEngine implements ProposalSink {
       after = { ok: false, ran: 'nothing', active: false }
     }
     if (after.active && after.ran === 'nothing') return `${patch.id}: ${module} has no tests and no entry point to run; its outcome cannot be measured`
+    // Rolled back (or measured) while its tests ran: what they saw is not the patch's.
+    const current = this.store.find(patch.id)
+    if (current?.status !== 'applied' || current.outcome !== null) return null
     const outcome = after.ok ? 'success' : 'failure'
     this.store.recordOutcome(patch.id, this.now(), outcome, this.store.before(patch.id), after)
     this.changed('outcome measured', patch.id)
@@ -441,7 +444,10 @@ export class HealingEngine implements ProposalSink {
 
   async rollback(input: In<'healing.rollback'>): Promise<Out<'healing.rollback'>> {
     const patch = this.store.require(input.id)
-    const back = await this.applier.rollback(patch, { by: 'person' })
+    let back = await this.applier.rollback(patch, { by: 'person' })
+    // Rolled back before its outcome was measured: a person judged it, and it counts as a failure
+    // (otherwise undoing the bad ones before the next look would leave only the good ones measured).
+    if (back.outcome === null) back = this.store.recordOutcome(back.id, this.now(), 'failure', this.store.before(back.id), { rolledBackBeforeMeasured: true })
     this.metric((m) => m.healingFailed())
     this.changed('rolled back', back.id)
     return back
