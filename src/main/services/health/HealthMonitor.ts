@@ -402,7 +402,14 @@ export class HealthMonitor {
   private prune(): void {
     this.lastPrune = this.now()
     try {
-      this.options.store.prune(this.now(), this.options.settings.get().healthRetentionDays)
+      const days = this.options.settings.get().healthRetentionDays
+      this.options.store.prune(this.now(), days)
+      // A source the store forgot (nothing left within the retention) is forgotten here too: it
+      // no longer counts toward the external sources' limit, as the refusal's hint promises.
+      const kept = new Set(this.options.store.sources().map((s) => s.source))
+      for (const [name, source] of this.sources) {
+        if (!kept.has(name) && (source.window.at(-1)?.at ?? 0) < this.now() - days * 86_400_000) this.sources.delete(name)
+      }
     } catch (error) {
       log.error('Pruning health history failed', { err: error })
     }

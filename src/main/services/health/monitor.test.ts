@@ -4,6 +4,8 @@ import { inferenceHosts, waitFor, writeTinyModels } from '../../../../test/infer
 import { tempDir } from '../../../../test/fixtures'
 import { ALERTS_PER_MINUTE } from '../host/alertRate'
 import { MAX_EXTERNAL_SOURCES } from './HealthMonitor'
+import { WardenHost } from '../host/WardenHost'
+import { WardenError } from '../../../shared/errors'
 
 const basin = (i: number, sign = 1) => Array.from({ length: 64 }, (_, k) => (k === i ? sign : 0))
 
@@ -87,6 +89,25 @@ describe('the health monitor', () => {
     // The known ones still report.
     expect((await push('sys-7')).source).toBe('sys-7')
     expect((await h.call('health.summary', { watch: false })).sources).toHaveLength(MAX_EXTERNAL_SOURCES)
+  })
+
+  it('forgets an external source once its history is past the retention: a new name is accepted again', async () => {
+    const clock = { t: Date.UTC(2026, 11, 1) }
+    const host = new WardenHost({ home: tempDir('warden-health-home-'), runtime: 'cli', watch: false, now: () => clock.t })
+    try {
+      const push = async (source: string) => {
+        const r = await host.invoke('health.snapshot', { source, phi: 0.75, kappa_eff: 64, basin_coords: basin(0) })
+        if (!r.ok) throw WardenError.from(r.error)
+      }
+      for (let i = 0; i < MAX_EXTERNAL_SOURCES; i++) await push(`sys-${i}`)
+      await expect(push('newcomer')).rejects.toThrow(/would be a new external source/)
+      clock.t += 31 * 86_400_000 // past healthRetentionDays (30)
+      await host.health.tick() // prunes (hourly while the monitor runs)
+      await push('newcomer')
+      expect(host.health.summary().sources.map((s) => s.source)).toEqual(['newcomer'])
+    } finally {
+      host.dispose()
+    }
   })
 
   it('refuses a snapshot dated more than a few minutes ahead: it would silence the source\'s alerts until then', async () => {
