@@ -83,6 +83,8 @@ export class HealingEngine implements ProposalSink {
   private nextRunAt: number | null = null
   private run: Promise<Out<'healing.runOnce'>> | null = null
   private disposed = false
+  /** Aborted at dispose: the loop's sandbox runs stop, rather than run on over a closed database. */
+  private readonly disposal = new AbortController()
   private readonly didChange = new Emitter<HealingChange>()
   private readonly didAlert = new Emitter<HealingAlert>()
   /** Patches proposed, decided, applied, rolled back, or the loop started or stopped. */
@@ -250,7 +252,7 @@ export class HealingEngine implements ProposalSink {
           continue
         }
         try {
-          const patch = await this.propose(draft)
+          const patch = await this.propose(draft, { signal: this.disposal.signal })
           proposed.push(patch.id)
           if (patch.decidedBy === 'auto' && patch.status === 'applied') autoApplied.push(patch.id)
         } catch (error) {
@@ -513,6 +515,7 @@ export class HealingEngine implements ProposalSink {
 
   dispose(): void {
     this.disposed = true
+    this.disposal.abort(new WardenError('CANCELLED', 'Warden is stopping'))
     this.halt()
     this.didChange.dispose()
     this.didAlert.dispose()

@@ -66,6 +66,8 @@ export class Supervisor {
   private timer: NodeJS.Timeout | null = null
   private lastScheduledAt: number
   private scheduledRun: Promise<unknown> | null = null
+  /** Aborted at dispose: a scheduled check's module tests stop, rather than run on over a closed database. */
+  private readonly disposal = new AbortController()
 
   constructor(private readonly options: SupervisorOptions) {
     this.store = new SupervisorStore(options.database)
@@ -193,7 +195,7 @@ export class Supervisor {
       return null // no workspace open: nothing to check
     }
     this.lastScheduledAt = this.now()
-    const run = this.check({})
+    const run = this.check({}, { signal: this.disposal.signal })
       .then((r) => log.info(`Scheduled module check of ${hib.workspace.root}: ${r.results.filter((x) => !x.ok).length} of ${r.results.length} failing, ${r.reviewed.length} hibernated reviewed`))
       .catch((error: unknown) => log.warn('The scheduled module check failed', { err: error }))
       .finally(() => (this.scheduledRun = null))
@@ -202,6 +204,7 @@ export class Supervisor {
   }
 
   dispose(): void {
+    this.disposal.abort(new WardenError('CANCELLED', 'Warden is stopping'))
     if (this.timer) clearInterval(this.timer)
     this.timer = null
   }

@@ -1,0 +1,71 @@
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { afterEach, expect, it } from 'vitest'
+import { tempDir, writeModule } from '../../../../test/fixtures'
+import { waitFor } from '../../../../test/inference'
+import { WardenHost } from '../host/WardenHost'
+import type { StrategyFn } from './types'
+
+const hosts: WardenHost[] = []
+afterEach(() => {
+  while (hosts.length) hosts.pop()!.dispose()
+})
+
+/** Running: it exists and is not a zombie (a killed grandchild waits for its reaper a moment). */
+const alive = (pid: number) => {
+  try {
+    return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return false
+  }
+}
+
+const linux = process.platform === 'linux' ? it : it.skip
+
+function slowModule() {
+  const ws = tempDir('warden-ws-')
+  const pidFile = path.join(tempDir('warden-pid-'), 'pid')
+  writeModule(ws, {
+    name: 'alpha',
+    pkg: { scripts: { test: 'node slow.js' } },
+    // Its tests say where they run, then take a minute (far past this test's own limit).
+    files: { 'slow.js': `require('node:fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setTimeout(() => {}, 60_000)\n` },
+  })
+  const started = async () => Number(await waitFor(() => (fs.existsSync(pidFile) ? fs.readFileSync(pidFile, 'utf8') : null), 'the module test to start'))
+  return { ws, started }
+}
+
+linux('disposing the host stops a module test the healing loop is running: nothing is left running, the pass ends', async () => {
+  const { ws, started } = slowModule()
+  const diff = '--- a/index.js\n+++ b/index.js\n@@ -1 +1,2 @@\n module.exports = "alpha"\n+// touched\n'
+  const strategy: StrategyFn = async () => [{ source: 'alpha', strategy: 'manual', title: 'touch alpha', rationale: 'test', change: { kind: 'module-diff', module: 'alpha', diff } }]
+  const host = new WardenHost({ home: tempDir('warden-home-'), runtime: 'cli', watch: false, healing: { strategies: [strategy] } })
+  hosts.push(host)
+  await host.openWorkspace(ws)
+  host.settings.set('healingSandboxTimeoutSeconds', 600)
+  const pass = host.healing.runOnce()
+  const pid = await started()
+  expect(alive(pid)).toBe(true)
+  host.dispose()
+  const result = await pass
+  expect(result.proposed).toEqual([])
+  await waitFor(() => !alive(pid), 'the module test to be stopped', 5000)
+}, 30_000)
+
+linux('disposing the host stops the supervisor’s scheduled module check it is running', async () => {
+  const { ws, started } = slowModule()
+  const clock = { t: Date.UTC(2026, 11, 1) }
+  const host = new WardenHost({ home: tempDir('warden-home-'), runtime: 'cli', watch: false, now: () => clock.t })
+  hosts.push(host)
+  await host.openWorkspace(ws)
+  host.settings.set('healingSandboxTimeoutSeconds', 600)
+  host.settings.set('moduleCheckIntervalMinutes', 1)
+  clock.t += 2 * 60_000
+  const run = host.supervisor.tick()
+  expect(run).not.toBeNull()
+  const pid = await started()
+  expect(alive(pid)).toBe(true)
+  host.dispose()
+  await run
+  await waitFor(() => !alive(pid), 'the module test to be stopped', 5000)
+}, 30_000)
