@@ -30,13 +30,13 @@ const lowPhi: StrategyFn = async (ctx) =>
       change: { kind: 'settings', changes: [{ key: 'maxVRAM', from: ctx.settings.maxVRAM, to: ctx.settings.maxVRAM + 1024 }] },
     }))
 
-function setup(options: { strategies?: StrategyFn[]; probePhi?: number } = {}) {
+function setup(options: { strategies?: StrategyFn[]; probePhi?: number; runtime?: 'cli' | 'server' } = {}) {
   const clock = { t: Date.UTC(2026, 11, 1) }
   let host: WardenHost | null = null
   const snapshot = async (phi: number, source = 'ocean') => call('health.snapshot', { source, phi, kappa_eff: 64, basin_coords: basin })
   host = new WardenHost({
     home: tempDir('warden-heal-home-'),
-    runtime: 'cli',
+    runtime: options.runtime ?? 'cli',
     watch: false,
     now: () => clock.t,
     healing: {
@@ -144,11 +144,19 @@ describe('the healing loop', () => {
   })
 
   it('starts and stops, saying when it runs next', async () => {
-    const { call, clock } = setup()
+    const { call, clock } = setup({ runtime: 'server' })
     const started = await call('healing.start', {})
     expect(started).toMatchObject({ running: true, intervalMinutes: 5, nextRunAt: clock.t + 5 * 60_000 })
     const stopped = await call('healing.stop', {})
     expect(stopped).toMatchObject({ running: false, nextRunAt: null })
+  })
+
+  it('is not started in a one-off CLI command, which would end with it: the app or the server hosts it', async () => {
+    const { call } = setup()
+    const refused = await expectError(call('healing.start', {}))
+    expect(refused.code).toBe('UNAVAILABLE')
+    expect(refused.message).toContain('the healing loop runs in the app or `warden serve`')
+    expect((await call('healing.status', {})).running).toBe(false)
   })
 
   it('counts attempts, successes, failures and fitness in Prometheus', async () => {

@@ -1,4 +1,5 @@
 import type { healingOperations, supervisorOperations } from '../../../../shared/contract/domains/healing'
+import { WardenError } from '../../../../shared/errors'
 import type { CallContext, HandlersOf, HostServices } from './context'
 
 /** The call's cancellation and progress, for sandbox work (long: tests on a copy, probe prompts). */
@@ -9,7 +10,15 @@ function sandboxCall(ctx: CallContext) {
 export function healingHandlers(s: HostServices) {
   return {
     'healing.status': async () => s.healing.status(),
-    'healing.start': async () => s.healing.start(),
+    'healing.start': async () => {
+      // A one-off CLI command ends at once: a loop started in it would stop with it, unseen.
+      if (s.app.info().runtime === 'cli') {
+        throw new WardenError('UNAVAILABLE', 'No Warden is running for this home, and the healing loop runs in the app or `warden serve`', {
+          hint: 'Start one (warden serve, or the app), then run warden healing start again: the CLI passes it on.',
+        })
+      }
+      return s.healing.start()
+    },
     'healing.stop': async () => s.healing.stop(),
     'healing.runOnce': async () => s.healing.runOnce(),
     'healing.proposals': async (input) => s.healing.proposals(input),
