@@ -99,6 +99,8 @@ export class Supervisor {
       options.signal?.throwIfAborted()
       progress('check', `Checking ${m.name} (${i + 1} of ${targets.length})`, i / Math.max(1, targets.length))
       const run = await this.checkOnCopy(hib.workspace.root, m, options.signal)
+      // Stopped by its caller (Ctrl-C) or a shutdown: no verdict on the module, so no decision.
+      throwIfCancelled(options.signal)
       let decision: SupervisorDecision | null = null
       if (!run.ok) {
         const failure: FailureReport = {
@@ -141,6 +143,7 @@ export class Supervisor {
       options.signal?.throwIfAborted()
       options.progress?.('review', `Reviewing ${v.name}: its tests from the archive`, null)
       const run = await this.runFromArchive(hib, v, options.signal)
+      throwIfCancelled(options.signal)
       const plan = planForReview(v, run, this.now())
       let action: SupervisorDecision['action'] = 'reviewed'
       let patchId: string | null = null
@@ -310,6 +313,10 @@ export class Supervisor {
       await fsp.rm(dir, { recursive: true, force: true })
     }
   }
+}
+
+function throwIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new WardenError('CANCELLED', 'The module check was cancelled: nothing was decided')
 }
 
 function publicDecision(d: StoredDecision): SupervisorDecision {

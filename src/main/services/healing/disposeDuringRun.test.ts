@@ -68,4 +68,23 @@ linux('disposing the host stops the supervisor’s scheduled module check it is 
   host.dispose()
   await run
   await waitFor(() => !alive(pid), 'the module test to be stopped', 5000)
+  // A check stopped by the shutdown is no failure: the module is not hibernated for it.
+  expect(fs.existsSync(path.join(ws, 'commands', 'alpha', 'slow.js'))).toBe(true)
+}, 30_000)
+
+linux('a module check cancelled by its caller (Ctrl-C) decides nothing: the module stays active, no decision is stored', async () => {
+  const { ws, started } = slowModule()
+  const host = new WardenHost({ home: tempDir('warden-home-'), runtime: 'cli', watch: false })
+  hosts.push(host)
+  await host.openWorkspace(ws)
+  host.settings.set('healingSandboxTimeoutSeconds', 600)
+  const call = host.invoke('module.check', { name: 'alpha' }, 'check-1')
+  const pid = await started()
+  expect(host.cancel('check-1')).toBe(true)
+  const result = await call
+  expect(result.ok).toBe(false)
+  if (!result.ok) expect(result.error.code).toBe('CANCELLED')
+  await waitFor(() => !alive(pid), 'the module test to be stopped', 5000)
+  expect(fs.existsSync(path.join(ws, 'commands', 'alpha', 'slow.js'))).toBe(true)
+  expect(host.supervisor.decisions(10)).toEqual([])
 }, 30_000)
