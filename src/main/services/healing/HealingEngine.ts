@@ -299,12 +299,14 @@ export class HealingEngine implements ProposalSink {
     if (!check) return null
     let after: { ok: boolean; ran: string; active: boolean }
     try {
-      after = { ...(await check(module)), active: true }
+      after = { ...(await check(module, this.disposal.signal)), active: true }
     } catch (error) {
       const e = WardenError.from(error)
       if (e.code !== 'NOT_FOUND') return `${patch.id}: its module could not be checked now (${e.message}); measured at a later look`
       after = { ok: false, ran: 'nothing', active: false }
     }
+    // Stopped by a shutdown: no verdict.
+    if (this.disposal.signal.aborted) return null
     if (after.active && after.ran === 'nothing') return `${patch.id}: ${module} has no tests and no entry point to run; its outcome cannot be measured`
     // Rolled back (or measured) while its tests ran: what they saw is not the patch's.
     const current = this.store.find(patch.id)

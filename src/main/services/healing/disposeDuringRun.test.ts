@@ -88,3 +88,34 @@ linux('a module check cancelled by its caller (Ctrl-C) decides nothing: the modu
   expect(fs.existsSync(path.join(ws, 'commands', 'alpha', 'slow.js'))).toBe(true)
   expect(host.supervisor.decisions(10)).toEqual([])
 }, 30_000)
+
+linux('disposing the host during a module patch’s outcome check records no outcome (the killed run is no verdict)', async () => {
+  const ws = tempDir('warden-ws-')
+  const pidFile = path.join(tempDir('warden-pid-'), 'pid')
+  const alpha = writeModule(ws, { name: 'alpha', pkg: { scripts: { test: 'node check.js' } }, files: { 'check.js': 'process.exit(0)\n' } })
+  const home = tempDir('warden-home-')
+  const clock = { t: Date.UTC(2026, 11, 1) }
+  const host = new WardenHost({ home, runtime: 'cli', watch: false, now: () => clock.t })
+  hosts.push(host)
+  await host.openWorkspace(ws)
+  host.settings.set('healingSandboxTimeoutSeconds', 600)
+  const diff = '--- a/index.js\n+++ b/index.js\n@@ -1 +1,2 @@\n module.exports = "alpha"\n+// touched\n'
+  const invoke = async (name: string, input: unknown) => {
+    const r = await host.invoke(name, input)
+    if (!r.ok) throw new Error(r.error.message)
+    return r.value as { id: string }
+  }
+  const { id } = await invoke('healing.evaluate', { module: 'alpha', diff })
+  await invoke('healing.approve', { id })
+  // From now on its tests take a minute: the next look is under way when Warden stops.
+  fs.writeFileSync(path.join(alpha, 'check.js'), `require('node:fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setTimeout(() => {}, 60_000)\n`)
+  clock.t += 60_000
+  const pass = host.healing.runOnce().catch(() => null)
+  const pid = Number(await waitFor(() => (fs.existsSync(pidFile) ? fs.readFileSync(pidFile, 'utf8') : null), 'the outcome check to start'))
+  host.dispose()
+  await pass
+  await waitFor(() => !alive(pid), 'the module test to be stopped', 5000)
+  const again = new WardenHost({ home, runtime: 'cli', watch: false })
+  hosts.push(again)
+  expect(again.healing.show({ id })).toMatchObject({ status: 'applied', outcome: null })
+}, 30_000)

@@ -53,7 +53,7 @@ export interface Sandbox {
    * A module's tests (or its entry point) as it is now, on a copy: how an applied module patch's
    * outcome is judged at the next look. NOT_FOUND when the module is not active.
    */
-  checkModule?(module: string): Promise<{ ok: boolean; ran: 'tests' | 'entry' | 'nothing' }>
+  checkModule?(module: string, signal?: AbortSignal): Promise<{ ok: boolean; ran: 'tests' | 'entry' | 'nothing' }>
 }
 
 /** Fitness of a sandbox result (fitness.ts): 0.4 Φ + 0.3 basin + 0.2 errors + 0.1 quality, and the recommendation. */

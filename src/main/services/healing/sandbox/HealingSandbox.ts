@@ -22,8 +22,8 @@ export class HealingSandbox implements Sandbox {
     if (draft.change.kind === 'module-diff') await this.modules.checkDiff(draft.change.module, draft.change.diff, label)
   }
 
-  async checkModule(module: string): Promise<{ ok: boolean; ran: 'tests' | 'entry' | 'nothing' }> {
-    const run = await this.modules.check(module)
+  async checkModule(module: string, signal?: AbortSignal): Promise<{ ok: boolean; ran: 'tests' | 'entry' | 'nothing' }> {
+    const run = await this.modules.check(module, { signal })
     return { ok: run.ok, ran: run.ran }
   }
 
