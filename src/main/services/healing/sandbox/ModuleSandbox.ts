@@ -72,6 +72,8 @@ export class ModuleSandbox {
       await writeCheckedDiff(copy.dir, checked)
       options.onProgress?.('tests after', 0.55)
       const after = await runModule(copy.dir, location.workspaceRoot, limits)
+      // A run the caller cancelled is no verdict on the patch.
+      throwIfAborted(options.signal)
       log.section('After the patch', describeRun(after, limits), after.output)
       const syntax = await checkSyntax(copy.dir, checked, limits)
       if (syntax.problems.length) log.section('Syntax', `${syntax.problems.length} changed file(s) do not parse`, syntax.problems.join('\n'))
@@ -101,6 +103,7 @@ export class ModuleSandbox {
     const active = await this.locate(change.module).then(() => true, () => false)
     if (active) {
       const run = await this.check(change.module, options)
+      throwIfAborted(options.signal)
       log.section(`Module ${change.module} now`, describeRun(run, limits), run.output)
       before = readingOf(run)
     } else {

@@ -119,3 +119,22 @@ linux('disposing the host during a module patch’s outcome check records no out
   hosts.push(again)
   expect(again.healing.show({ id })).toMatchObject({ status: 'applied', outcome: null })
 }, 30_000)
+
+linux('an evaluation cancelled while the patched tests run is no verdict: the call is cancelled and no proposal says the tests fail', async () => {
+  const ws = tempDir('warden-ws-')
+  const pidFile = path.join(tempDir('warden-pid-'), 'pid')
+  writeModule(ws, { name: 'alpha', pkg: { scripts: { test: 'node check.js' } }, files: { 'check.js': 'process.exit(0)\n' } })
+  const host = new WardenHost({ home: tempDir('warden-home-'), runtime: 'cli', watch: false })
+  hosts.push(host)
+  await host.openWorkspace(ws)
+  host.settings.set('healingSandboxTimeoutSeconds', 600)
+  // The patch makes its tests take a minute.
+  const diff = `--- a/check.js\n+++ b/check.js\n@@ -1 +1 @@\n-process.exit(0)\n+require('node:fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setTimeout(() => {}, 60_000)\n`
+  const call = host.invoke('healing.evaluate', { module: 'alpha', diff }, 'eval-1')
+  const pid = Number(await waitFor(() => (fs.existsSync(pidFile) ? fs.readFileSync(pidFile, 'utf8') : null), 'the patched tests to start'))
+  expect(host.cancel('eval-1')).toBe(true)
+  const result = await call
+  expect(result.ok ? 'ok' : result.error.code).toBe('CANCELLED')
+  await waitFor(() => !alive(pid), 'the module test to be stopped', 5000)
+  expect(host.healing.proposals({ status: 'pending', limit: 10 }).patches).toEqual([])
+}, 30_000)
