@@ -198,6 +198,9 @@ export class HealthMonitor {
     const at = input.timestamp ?? Math.max(now, lastAt + 1)
     // Past the last date a clock can hold, a timestamp cannot be written as a date (toISOString throws).
     if (at > now + FUTURE_SLACK_MS) throw new WardenError('INVALID_INPUT', `timestamp: ${at > LAST_DATE_MS ? at : new Date(at).toISOString()} is more than 5 minutes in the future (ahead of this machine's clock)`, { hint: 'Send milliseconds since 1970 (Date.now()) from a synchronised clock, or leave it out.' })
+    // Older than the history kept: pruned at once, and meanwhile a false past (charts, gate 1's hours).
+    const days = this.options.settings.get().healthRetentionDays
+    if (at < now - days * 86_400_000) throw new WardenError('INVALID_INPUT', `timestamp: ${new Date(at).toISOString()} is older than the health history kept (healthRetentionDays: ${days})`, { hint: 'Send milliseconds since 1970 (Date.now()) of when the snapshot was taken, or leave it out.' })
     // Already basin coordinates: only scaled to unit length (all zeros, as the seed's example sends: no basin, no drift).
     const basin = meanDirection([input.basin_coords])
     const snapshot = this.record(

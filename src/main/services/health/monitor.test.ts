@@ -121,11 +121,13 @@ describe('the health monitor', () => {
     expect((await push(0.75)).at).toBeLessThanOrEqual(Date.now() + 1000)
   })
 
-  it('refuses times past the last date a clock can hold with a clear error, not an internal one', async () => {
+  it('refuses times past the last date a clock can hold, or older than the history kept, with a clear error', async () => {
     const h = hosts()
     const far = h.call('health.snapshot', { source: 'ocean', phi: 0.75, kappa_eff: 64, basin_coords: basin(0), timestamp: 8.64e15 + 1 })
     await expect(far).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/timestamp: 8640000000000001 is more than 5 minutes in the future/) })
     await h.call('health.snapshot', { source: 'ocean', phi: 0.75, kappa_eff: 64, basin_coords: basin(0) })
+    const ancient = h.call('health.snapshot', { source: 'ocean', phi: 0.75, kappa_eff: 64, basin_coords: basin(0), timestamp: 1 })
+    await expect(ancient).rejects.toMatchObject({ code: 'INVALID_INPUT', message: 'timestamp: 1970-01-01T00:00:00.001Z is older than the health history kept (healthRetentionDays: 30)' })
     const history = h.call('health.history', { source: 'ocean', since: '99999999999999999999' })
     await expect(history).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('since "99999999999999999999" is past the last date a clock can hold') })
   })
