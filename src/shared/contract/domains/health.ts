@@ -36,7 +36,7 @@ export const SnapshotInput = z.object({
   error_rate: unit('error_rate').optional(),
   tokens_per_second: finite('tokens_per_second').pipe(z.number().min(0).max(1e7)).optional(),
   memory_bytes: finite('memory_bytes').pipe(z.number().min(0).max(2 ** 53)).optional(),
-  /** Milliseconds since 1970; default now. At most 5 minutes ahead of the receiving machine's clock. */
+  /** Milliseconds since 1970; default now. At most 5 minutes ahead of the receiving machine's clock, and within healthRetentionDays. */
   timestamp: finite('timestamp').pipe(z.number().int().min(0)).optional(),
 })
 export type SnapshotInput = z.input<typeof SnapshotInput>
