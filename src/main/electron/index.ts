@@ -73,7 +73,7 @@ async function main(): Promise<void> {
   const show = (page?: string) => {
     if (win.isDestroyed()) win = createWindow()
     win.show()
-    if (page) void win.webContents.executeJavaScript(`location.hash = ${JSON.stringify(`#/${page}`)}`)
+    if (page) win.webContents.executeJavaScript(`location.hash = ${JSON.stringify(`#/${page}`)}`).catch((error: unknown) => log.warn(`Could not open the ${page} page`, { err: error }))
   }
   // The tray shows health (a green, yellow or red dot, the active alerts) and the healing proposals
   // waiting for a person; each line opens the page that shows it.
