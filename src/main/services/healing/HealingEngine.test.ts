@@ -159,6 +159,21 @@ describe('the healing loop', () => {
     expect((await call('healing.status', {})).running).toBe(false)
   })
 
+  it('counts a success in Prometheus when an applied patch’s outcome is measured as one', async () => {
+    const { host, call, snapshot, clock } = setup()
+    const metrics = new WardenMetrics({}, { processMetrics: false })
+    host.healing.useMetrics(metrics)
+    await snapshot(0.4)
+    const [id] = (await call('healing.runOnce', {})).proposed
+    await call('healing.approve', { id })
+    clock.t += 60_000
+    await snapshot(0.75)
+    await call('healing.runOnce', {})
+    expect((await call('healing.show', { id })).outcome).toBe('success')
+    const e = parseExposition(await metrics.exposition())
+    expect(['healing_attempts_total', 'healing_success_total', 'healing_failures_total'].map((n) => samplesOf(e, n)[0].value)).toEqual([1, 1, 0])
+  })
+
   it('counts attempts, successes, failures and fitness in Prometheus', async () => {
     const { host, call, snapshot } = setup()
     const metrics = new WardenMetrics({}, { processMetrics: false })
@@ -166,11 +181,16 @@ describe('the healing loop', () => {
     await snapshot(0.4)
     const [id] = (await call('healing.runOnce', {})).proposed
     await call('healing.approve', { id })
+    const counts = async () => {
+      const e = parseExposition(await metrics.exposition())
+      return ['healing_attempts_total', 'healing_success_total', 'healing_failures_total'].map((n) => samplesOf(e, n)[0].value)
+    }
+    // Applied, not yet judged: an attempt, neither a success nor a failure.
+    expect(await counts()).toEqual([1, 0, 0])
+    // Rolled back before its outcome was measured: a failure, once (success + failures ≤ attempts).
     await call('healing.rollback', { id })
+    expect(await counts()).toEqual([1, 0, 1])
     const e = parseExposition(await metrics.exposition())
-    expect(samplesOf(e, 'healing_attempts_total')[0].value).toBe(1)
-    expect(samplesOf(e, 'healing_success_total')[0].value).toBe(1)
-    expect(samplesOf(e, 'healing_failures_total')[0].value).toBe(1)
     expect(samplesOf(e, 'healing_fitness_score_count')[0].value).toBe(1)
     expect(samplesOf(e, 'healing_patch_application_duration_seconds_count')[0].value).toBe(1)
   })

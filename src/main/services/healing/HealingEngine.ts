@@ -283,6 +283,7 @@ export class HealingEngine implements ProposalSink {
       const after = readingOf(summary, healthSourceOf(patch))
       const outcome = judgeOutcome(before, after)
       this.store.recordOutcome(patch.id, this.now(), outcome, before, after)
+      this.countOutcome(outcome)
       notes.push(`${patch.id}: ${outcome === 'success' ? 'its signals improved' : 'its signals did not improve'} (${outcome})`)
       this.changed('outcome measured', patch.id)
     }
@@ -313,6 +314,7 @@ export class HealingEngine implements ProposalSink {
     if (current?.status !== 'applied' || current.outcome !== null) return null
     const outcome = after.ok ? 'success' : 'failure'
     this.store.recordOutcome(patch.id, this.now(), outcome, this.store.before(patch.id), after)
+    this.countOutcome(outcome)
     this.changed('outcome measured', patch.id)
     const why = !after.active ? `${module} is no longer active` : after.ok ? `${module}'s ${after.ran === 'tests' ? 'tests pass' : 'entry point loads'}` : `${module}'s ${after.ran === 'tests' ? 'tests fail' : 'entry point fails'}`
     return `${patch.id}: ${why} (${outcome})`
@@ -418,10 +420,8 @@ export class HealingEngine implements ProposalSink {
     try {
       const applied = await this.applier.apply(patch, decision)
       this.store.noteBefore(applied.id, this.now(), before)
-      this.metric((m) => {
-        m.healingSucceeded()
-        m.observePatchPhase('application', (this.now() - started) / 1000)
-      })
+      // Success or failure is counted when the outcome is measured (recordOutcome), not at the apply.
+      this.metric((m) => m.observePatchPhase('application', (this.now() - started) / 1000))
       this.changed('applied', applied.id)
       return applied
     } catch (error) {
@@ -432,6 +432,14 @@ export class HealingEngine implements ProposalSink {
       this.changed('apply failed', patch.id)
       throw e
     }
+  }
+
+  /**
+   * Prometheus: an attempt is an apply; it ends as a success or a failure once (its measured outcome,
+   * a rollback before one, or an apply that failed), so success + failures never exceed attempts.
+   */
+  private countOutcome(outcome: 'success' | 'failure'): void {
+    this.metric((m) => (outcome === 'success' ? m.healingSucceeded() : m.healingFailed()))
   }
 
   reject(input: In<'healing.reject'>): Out<'healing.reject'> {
@@ -451,8 +459,10 @@ export class HealingEngine implements ProposalSink {
     let back = await this.applier.rollback(patch, { by: 'person' })
     // Rolled back before its outcome was measured: a person judged it, and it counts as a failure
     // (otherwise undoing the bad ones before the next look would leave only the good ones measured).
-    if (back.outcome === null) back = this.store.recordOutcome(back.id, this.now(), 'failure', this.store.before(back.id), { rolledBackBeforeMeasured: true })
-    this.metric((m) => m.healingFailed())
+    if (back.outcome === null) {
+      back = this.store.recordOutcome(back.id, this.now(), 'failure', this.store.before(back.id), { rolledBackBeforeMeasured: true })
+      this.countOutcome('failure')
+    }
     this.changed('rolled back', back.id)
     return back
   }
