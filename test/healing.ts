@@ -4,30 +4,15 @@ import type { WardenHost } from '../src/main/services/host/WardenHost'
 import type { FitnessOf, PatchDraft, Sandbox, SignalReading } from '../src/main/services/healing/types'
 import type { ApplyContext } from '../src/main/services/healing/apply/context'
 import { HealingJournal } from '../src/main/services/healing/apply/journal'
-import { describeChange } from '../src/main/services/healing/describeChange'
-import { newPatchId, PatchStore } from '../src/main/services/healing/PatchStore'
+import { newPatchRecord, PatchStore } from '../src/main/services/healing/PatchStore'
 
 /** Tests: a proposed patch of this change, stored. */
 export function storedPatch(store: PatchStore, change: PatchChange, fields: Partial<Patch> = {}): Patch {
   return store.insert({
-    id: newPatchId(),
-    createdAt: Date.now(),
-    source: 'test',
-    strategy: 'manual',
-    title: `test ${change.kind}`,
-    rationale: 'a test',
-    change,
-    diff: describeChange(change),
+    ...newPatchRecord({ source: 'test', strategy: 'manual', title: `test ${change.kind}`, rationale: 'a test', change }, Date.now()),
     status: 'proposed',
     fitness: { score: 0.8, parts: { phi: 0.8, basin: 0.8, errors: 0.8, quality: 1 }, recommendation: 'apply' },
-    sandboxLog: '',
     evaluatedAt: Date.now(),
-    decidedAt: null,
-    decidedBy: null,
-    appliedAt: null,
-    rolledBackAt: null,
-    outcome: null,
-    error: null,
     ...fields,
   })
 }

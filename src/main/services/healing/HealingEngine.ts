@@ -11,11 +11,11 @@ import type { SettingsStore } from '../settings/SettingsStore'
 import type { WorkspaceService } from '../workspace/WorkspaceService'
 import { HealingJournal } from './apply/journal'
 import { PatchApplier } from './applyPatch'
-import { describeChange } from './describeChange'
 import { readEvaluateInput } from './evaluateInput'
 import { monitorStability, snapshotCount, snapshotHours } from './gateFacts'
-import { healthSourceOf, judgeOutcome, readingOf, type OutcomeReading } from './outcome'
-import { newPatchId, type PatchStore } from './PatchStore'
+import { measureOutcomes } from './measureOutcomes'
+import { healthSourceOf, readingOf } from './outcome'
+import { newPatchRecord, type PatchStore } from './PatchStore'
 import { phaseGates, type GateFacts } from './phaseGates'
 import type { FitnessOf, PatchDraft, ProgressReport, ProposalSink, Sandbox, StrategyContext, StrategyFn } from './types'
 
@@ -223,7 +223,21 @@ export class HealingEngine implements ProposalSink {
     const proposed: string[] = []
     const autoApplied: string[] = []
     const summary = this.options.health.summary()
-    notes.push(...(await this.measureOutcomes(summary)))
+    notes.push(
+      ...(await measureOutcomes(
+        {
+          store: this.store,
+          sandbox: this.options.sandbox,
+          signal: this.disposal.signal,
+          now: this.now,
+          measured: (id, outcome) => {
+            this.countOutcome(outcome)
+            this.changed('outcome measured', id)
+          },
+        },
+        summary,
+      )),
+    )
     const inference = this.options.runningInference?.() ?? null
     const ctx: StrategyContext = {
       now: startedAt,
@@ -265,61 +279,6 @@ export class HealingEngine implements ProposalSink {
     return { proposed, autoApplied, notes }
   }
 
-  /** At the next look after an apply: did the signals the patch aimed at improve? */
-  private async measureOutcomes(summary: ReturnType<HealingEngineOptions['health']['summary']>): Promise<string[]> {
-    const notes: string[] = []
-    for (const patch of this.store.unmeasured()) {
-      if (patch.appliedAt === null || patch.appliedAt >= summary.at) continue
-      const module = moduleTestedAfter(patch)
-      if (module !== null) {
-        const note = await this.measureModuleOutcome(patch, module)
-        if (note) notes.push(note)
-        continue
-      }
-      // Judged on a snapshot taken after the apply, never on the one it was applied against.
-      const latestAt = summary.sources.find((s) => s.source === healthSourceOf(patch))?.latest?.at ?? null
-      if (latestAt !== null && latestAt <= patch.appliedAt) continue
-      const before = this.store.before(patch.id) as OutcomeReading | null
-      const after = readingOf(summary, healthSourceOf(patch))
-      const outcome = judgeOutcome(before, after)
-      this.store.recordOutcome(patch.id, this.now(), outcome, before, after)
-      this.countOutcome(outcome)
-      notes.push(`${patch.id}: ${outcome === 'success' ? 'its signals improved' : 'its signals did not improve'} (${outcome})`)
-      this.changed('outcome measured', patch.id)
-    }
-    return notes
-  }
-
-  /**
-   * A module patch (a diff, a wake) has no health source: it succeeded when the module's tests (or
-   * its entry point) pass at the next look, run on a copy as the sandbox does; failed when they fail
-   * or the module is no longer active. Left for a later look when nothing can be run.
-   */
-  private async measureModuleOutcome(patch: Patch, module: string): Promise<string | null> {
-    const check = this.options.sandbox.checkModule?.bind(this.options.sandbox)
-    if (!check) return null
-    let after: { ok: boolean; ran: string; active: boolean }
-    try {
-      after = { ...(await check(module, this.disposal.signal)), active: true }
-    } catch (error) {
-      const e = WardenError.from(error)
-      if (e.code !== 'NOT_FOUND') return `${patch.id}: its module could not be checked now (${e.message}); measured at a later look`
-      after = { ok: false, ran: 'nothing', active: false }
-    }
-    // Stopped by a shutdown: no verdict.
-    if (this.disposal.signal.aborted) return null
-    if (after.active && after.ran === 'nothing') return `${patch.id}: ${module} has no tests and no entry point to run; its outcome cannot be measured`
-    // Rolled back (or measured) while its tests ran: what they saw is not the patch's.
-    const current = this.store.find(patch.id)
-    if (current?.status !== 'applied' || current.outcome !== null) return null
-    const outcome = after.ok ? 'success' : 'failure'
-    this.store.recordOutcome(patch.id, this.now(), outcome, this.store.before(patch.id), after)
-    this.countOutcome(outcome)
-    this.changed('outcome measured', patch.id)
-    const why = !after.active ? `${module} is no longer active` : after.ok ? `${module}'s ${after.ran === 'tests' ? 'tests pass' : 'entry point loads'}` : `${module}'s ${after.ran === 'tests' ? 'tests fail' : 'entry point fails'}`
-    return `${patch.id}: ${why} (${outcome})`
-  }
-
   // ── proposals ──────────────────────────────────────────────────────────────────────────────
 
   /**
@@ -331,26 +290,7 @@ export class HealingEngine implements ProposalSink {
   async propose(draft: PatchDraft, options: { signal?: AbortSignal; onProgress?: ProgressReport } = {}): Promise<Patch> {
     const same = this.store.sameOpen(draft.change)
     if (same) return same
-    let patch = this.store.insert({
-      id: newPatchId(),
-      createdAt: this.now(),
-      source: draft.source,
-      strategy: draft.strategy,
-      title: draft.title,
-      rationale: draft.rationale,
-      change: draft.change,
-      diff: describeChange(draft.change),
-      status: 'evaluating',
-      fitness: null,
-      sandboxLog: '',
-      evaluatedAt: null,
-      decidedAt: null,
-      decidedBy: null,
-      appliedAt: null,
-      rolledBackAt: null,
-      outcome: null,
-      error: null,
-    })
+    let patch = this.store.insert(newPatchRecord(draft, this.now()))
     this.changed('evaluating', patch.id)
     const threshold = this.options.settings.get().healingApplyThreshold
     try {
@@ -532,14 +472,6 @@ export class HealingEngine implements ProposalSink {
     this.didChange.dispose()
     this.didAlert.dispose()
   }
-}
-
-/** The module whose tests judge a patch's outcome (a diff, a wake); null for patches judged on health signals, or a hibernation (judged still in place). */
-function moduleTestedAfter(patch: Patch): string | null {
-  const c = patch.change
-  if (c.kind === 'module-diff') return c.module
-  if (c.kind === 'module-action' && (c.action === 'wake' || c.action === 'wake-version')) return c.module
-  return null
 }
 
 function unmet(gates: ReturnType<typeof phaseGates>): string[] {

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { Fitness, PatchChange, patchKinds, type Patch, type PatchKind, type PatchStatus } from '../../../shared/contract/domains/healing'
 import { WardenError } from '../../../shared/errors'
 import type { WardenDatabase } from '../storage/Database'
+import { describeChange } from './describeChange'
+import type { PatchDraft } from './types'
 
 interface PatchRow {
   id: string
@@ -70,6 +72,30 @@ export function stableJson(value: unknown): string {
 
 export function newPatchId(): string {
   return `p-${randomBytes(6).toString('hex')}`
+}
+
+/** A new patch's record from a draft, as the engine stores it before the sandbox runs (`evaluating`). */
+export function newPatchRecord(draft: PatchDraft, createdAt: number): Patch {
+  return {
+    id: newPatchId(),
+    createdAt,
+    source: draft.source,
+    strategy: draft.strategy,
+    title: draft.title,
+    rationale: draft.rationale,
+    change: draft.change,
+    diff: describeChange(draft.change),
+    status: 'evaluating',
+    fitness: null,
+    sandboxLog: '',
+    evaluatedAt: null,
+    decidedAt: null,
+    decidedBy: null,
+    appliedAt: null,
+    rolledBackAt: null,
+    outcome: null,
+    error: null,
+  }
 }
 
 /** Patches, reviews, outcomes and the auto-apply choice, in SQLite. */
